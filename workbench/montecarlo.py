@@ -1,0 +1,98 @@
+"""Monte Carlo: play a scenario many times and keep what forecasts need.
+
+Replication ``i`` of seed ``s`` always draws the same random numbers (see `model.stream`), so
+results are identical whatever the number of workers or the executor. Only one row of summary
+numbers is kept per replication, so memory stays flat as replications grow; the full event log
+of any replication can be rebuilt on demand with `replay`.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+
+import numpy as np
+from tqdm import tqdm
+
+from workbench.forecast import Forecast
+from workbench.metrics import summary_row
+from workbench.model import simulate_once
+from workbench.records import RunLog
+from workbench.scenario import Scenario
+
+Chunk = tuple[int, int]
+
+
+def run_chunk(scenario: Scenario, seed: int, first: int, stop: int) -> tuple[list[str], np.ndarray]:
+    """Replications ``first``..``stop-1`` as (column names, rows): the unit of parallel work."""
+    rows = [summary_row(scenario, simulate_once(scenario, seed, rep)) for rep in range(first, stop)]
+    columns = list(rows[0]) if rows else []
+    return columns, np.array([list(r.values()) for r in rows], dtype=float)
+
+
+def chunks(reps: int, workers: int, size: int | None = None) -> list[Chunk]:
+    """Split replications into ordered batches: several per worker (for balance), each big
+    enough that per-task overhead is noise."""
+    size = size or max(1, min(200, math.ceil(reps / (4 * max(workers, 1)))))
+    return [(a, min(a + size, reps)) for a in range(0, reps, size)]
+
+
+def default_workers() -> int:
+    """One worker per core (SimPy is pure Python: more would only contend)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes forked from a server that has the model imported once (safe in
+    notebooks, which have threads; quick, since workers need not import numpy again)."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["workbench.montecarlo"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def simulate(scenario: Scenario, reps: int = 500, seed: int = 0, workers: int | None = 1,
+             executor: Executor | None = None, progress: bool | None = None,
+             chunk_size: int | None = None) -> Forecast:
+    """Forecast a scenario from ``reps`` replications.
+
+    ``workers=1`` runs here; more uses a process pool; ``executor`` (e.g. a Dask client's)
+    overrides both. ``progress=None`` shows a bar on long runs when stderr is a terminal.
+    """
+    if reps < 1:
+        raise ValueError("replications must be at least 1")
+    workers = workers or default_workers()
+    parts = chunks(reps, 1 if executor is None and workers == 1 else workers, chunk_size)
+    show = (reps >= 200 and sys.stderr.isatty()) if progress is None else progress
+    with tqdm(total=reps, disable=not show, unit="run", file=sys.stderr, leave=False) as bar:
+        if executor is None and workers == 1:
+            results = []
+            for a, b in parts:
+                results.append(run_chunk(scenario, seed, a, b))
+                bar.update(b - a)
+        elif executor is not None:
+            results = _gather(executor, scenario, seed, parts, bar)
+        else:
+            with process_pool(workers) as pool:
+                results = _gather(pool, scenario, seed, parts, bar)
+    columns = next((c for c, _ in results if c), [])
+    values = np.vstack([v for _, v in results]) if results else np.empty((0, 0))
+    return Forecast(scenario, seed, reps, columns, values)
+
+
+def _gather(executor: Executor, scenario: Scenario, seed: int, parts: Sequence[Chunk],
+            bar: tqdm) -> list[tuple[list[str], np.ndarray]]:
+    futures: list[Future] = [executor.submit(run_chunk, scenario, seed, a, b) for a, b in parts]
+    results = []
+    for (a, b), future in zip(parts, futures, strict=True):
+        results.append(future.result())  # in submission order: same rows whatever finished first
+        bar.update(b - a)
+    return results
+
+
+def replay(scenario: Scenario, seed: int, rep: int) -> RunLog:
+    """The full event log of one replication, rebuilt exactly."""
+    return simulate_once(scenario, seed, rep)
