@@ -5,11 +5,29 @@ loaded once, validated and frozen. Everything downstream reads these models, nev
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+import hashlib
+import json
+import os
+from collections.abc import Hashable, Iterable, Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeGuard
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import numpy as np
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from workbench.distributions import Distribution
+from workbench.distributions import KINDS, Distribution
+from workbench.validation import field_names, format_loc, show, validation_problems
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -19,6 +37,23 @@ Share = Annotated[float, Field(gt=0, le=1)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 
+def _count_or_list(value: Any) -> str | None:
+    """Which form a `members`/`items` value takes, so errors speak of that form only."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "count"
+    if isinstance(value, list | tuple):
+        return "list"
+    return "count" if isinstance(value, float) else None
+
+
+def _effort_form(value: Any) -> str:
+    """One distribution for every stage, or a mapping of stage name to distribution."""
+    if isinstance(value, Mapping) and not (
+            set(value) == {"kind", "params"} or len(value) == 1 and next(iter(value)) in KINDS):
+        return "per_stage"
+    return "distribution"
+
+
 class Frozen(BaseModel):
     """Base: immutable, and a misspelled key is an error rather than silently ignored."""
 
@@ -26,7 +61,8 @@ class Frozen(BaseModel):
 
 
 class Holidays(Frozen):
-    """Public holidays: a country's (by ISO code, via the `holidays` package) plus explicit dates."""
+    """Public holidays: a country's (by ISO code, via the `holidays` package) plus explicit
+    dates."""
 
     country: str | None = Field(None, description="ISO country code, e.g. US, DE, GB.")
     subdivision: str | None = Field(None, description="State or province code, e.g. CA.")
@@ -39,7 +75,7 @@ class Calendar(Frozen):
     workdays: tuple[Weekday, ...] = Field(
         ("mon", "tue", "wed", "thu", "fri"), min_length=1,
         description="Working weekdays; all seven for a 24/7 desk or a textbook queue.")
-    holidays: Holidays = Field(default_factory=Holidays)
+    holidays: Holidays = Field(default_factory=lambda: Holidays.model_validate({}))
 
 
 class Person(Frozen):
@@ -49,6 +85,20 @@ class Person(Frozen):
     start: dt.date | None = Field(None, description="First day on the team (default: always).")
     end: dt.date | None = Field(None, description="Last day on the team (default: stays).")
     stage: str | None = Field(None, description="Stage this person works (default: the first).")
+
+    @model_validator(mode="after")
+    def _order(self) -> Person:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+# A head count or named people: the discriminator picks the form from the value, so a mistake is
+# reported against that form only (not as "not a number AND not a list").
+Members = Annotated[
+    Annotated[NonNegInt, Tag("count")] | Annotated[tuple[Person, ...], Tag("list")],
+    Discriminator(_count_or_list, custom_error_type="members_form",
+                  custom_error_message="expected a head count or a list of named people")]
 
 
 class Stage(Frozen):
@@ -63,7 +113,8 @@ class Stage(Frozen):
 class Interrupts(Frozen):
     """Unplanned work (support, incidents) that takes capacity away from the plan."""
 
-    rate_per_week: Annotated[float, Field(ge=0)] = Field(description="Interrupts per team per week.")
+    rate_per_week: Annotated[float, Field(ge=0)] = Field(
+        description="Interrupts per team per week.")
     effort_days: Distribution = Field(description="Person-days each interrupt takes.")
 
 
@@ -105,7 +156,7 @@ class TimeOff(Frozen):
 class Team(Frozen):
     """A team: its people, how much of their time goes to the plan, and how it flows work."""
 
-    members: NonNegInt | tuple[Person, ...] = Field(
+    members: Members = Field(
         description="Head count, or a list of named people with optional start/end dates.")
     focus: Share = Field(1.0, description="Share of time on planned work (after meetings etc.).")
     wip_limit: PosInt | None = Field(
@@ -129,13 +180,23 @@ class Team(Frozen):
 
 
 StageEffort = dict[str, Distribution]
+# One distribution used at every stage, or one per stage name (see `_effort_form`).
+Effort = Annotated[
+    Annotated[Distribution, Tag("distribution")] | Annotated[StageEffort, Tag("per_stage")],
+    Discriminator(_effort_form)]
 
 
 class Item(Frozen):
     """One explicit backlog item."""
 
     name: str
-    effort_days: Distribution | StageEffort | None = None
+    effort_days: Effort | None = None
+
+
+Items = Annotated[
+    Annotated[NonNegInt, Tag("count")] | Annotated[tuple[Item, ...], Tag("list")],
+    Discriminator(_count_or_list, custom_error_type="items_form",
+                  custom_error_message="expected an item count or a list of items")]
 
 
 class Rework(Frozen):
@@ -150,26 +211,33 @@ class Epic(Frozen):
     """A body of work owned by one team."""
 
     team: str
-    items: NonNegInt | tuple[Item, ...] = Field(description="Item count or explicit items.")
-    effort_days: Distribution | StageEffort | None = Field(
+    items: Items = Field(description="Item count or explicit items.")
+    effort_days: Effort | None = Field(
         None, description="Person-days per item: one distribution (used at every stage) or one "
                           "per stage name.")
     priority: int | None = Field(
         None, description="Lower goes first within the team (default: order in the file).")
-    depends_on: tuple[str, ...] = Field((), description="Epics that must finish before this starts.")
+    depends_on: tuple[str, ...] = Field(
+        (), description="Epics that must finish before this starts.")
     split_rate: tuple[float, float] | None = Field(
         None, description="Scope growth: items become ceil(items x uniform(low, high)).")
     rework: Rework | None = None
     capacity_share: Share | None = Field(
         None, description="Share of the team's effort reserved for this epic (e.g. 0.7).")
 
+    @field_validator("split_rate")
+    @classmethod
+    def _split_order(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not 0 < value[0] <= value[1]:
+            raise ValueError("needs [low, high] with 0 < low <= high")
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> Epic:
-        if self.split_rate is not None and not 0 < self.split_rate[0] <= self.split_rate[1]:
-            raise ValueError("split_rate needs [low, high] with 0 < low <= high")
         if self.effort_days is None and (
                 isinstance(self.items, int) and self.items > 0
-                or isinstance(self.items, tuple) and any(i.effort_days is None for i in self.items)):
+                or isinstance(self.items, tuple)
+                and any(i.effort_days is None for i in self.items)):
             raise ValueError("effort_days is required (per epic, or on every item)")
         return self
 
@@ -178,8 +246,9 @@ class Arrival(Frozen):
     """A continuous stream of work (tickets, requests) for flow questions."""
 
     team: str
-    rate_per_day: Annotated[float, Field(gt=0)] = Field(description="Mean arrivals per calendar day.")
-    effort_days: Distribution | StageEffort
+    rate_per_day: Annotated[float, Field(gt=0)] = Field(
+        description="Mean arrivals per calendar day.")
+    effort_days: Effort
     name: str = "arrivals"
     priority: int = 0
     rework: Rework | None = None
@@ -206,6 +275,12 @@ class CapacityImpact(Frozen):
     members: PosInt = Field(1, description="How many people are lost.")
     start: dt.date | None = Field(None, description="Default: the risk's `at`, else the start.")
     end: dt.date | None = Field(None, description="Last day lost; default: for good.")
+
+    @model_validator(mode="after")
+    def _order(self) -> CapacityImpact:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
 
 
 class Risk(Frozen):
@@ -241,7 +316,7 @@ class Scenario(Frozen):
         730, description="A run stops here; unfinished work is reported, never waited for.")
     warmup_days: Annotated[float, Field(ge=0)] = Field(
         0, description="Flow statistics ignore items arriving before this day.")
-    calendar: Calendar = Field(default_factory=Calendar)
+    calendar: Calendar = Field(default_factory=lambda: Calendar.model_validate({}))
     teams: dict[str, Team] = Field(min_length=1)
     epics: dict[str, Epic] = Field(default_factory=dict)
     arrivals: tuple[Arrival, ...] = ()
@@ -255,6 +330,12 @@ class Scenario(Frozen):
         cross_check(self)
         return self
 
+    @cached_property
+    def sha256(self) -> str:
+        """Content hash of the fully resolved scenario, printed in reports to tie a forecast to
+        exactly the inputs that made it."""
+        return scenario_sha256(self)
+
     def day_of(self, when: dt.date) -> int:
         """Days from the start (the simulation's clock) to a calendar date."""
         return (when - self.start).days
@@ -262,3 +343,330 @@ class Scenario(Frozen):
     def date_of(self, day: float) -> dt.date:
         """The calendar date of a simulation time in days."""
         return self.start + dt.timedelta(days=int(day))
+
+
+
+# =================================================================================================
+# Loading: YAML -> extends -> overrides -> a validated, frozen Scenario. Every mistake becomes one
+# line `FILE: field.path: what is wrong (what is allowed)`, never a traceback.
+# =================================================================================================
+
+Overrides = Mapping[str, Any] | Iterable[str]
+Origins = dict[tuple[Any, ...], str]  # field path -> the file that last set it (for error lines)
+
+
+class ScenarioError(Exception):
+    """A scenario the TPM must fix: `problems` holds one `FILE: field.path: ...` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_scenario(path: str | os.PathLike[str], overrides: Overrides = ()) -> Scenario:
+    """Read a scenario file (following `extends`), apply overrides, validate and freeze it.
+
+    Overrides change fields after the files are merged, for quick what-ifs: a mapping
+    ``{"teams.platform.members": 8}`` or strings ``"teams.platform.members=8"`` whose value is
+    read as YAML. Raises `ScenarioError` listing every problem found.
+    """
+    shown = str(path)
+    data, origins = _resolve(Path(path), shown, overrides)
+    return _validate(data, origins, shown, Path(path).parent)
+
+
+def load_scenario_data(path: str | os.PathLike[str], overrides: Overrides = ()) -> dict[str, Any]:
+    """The merged plain data of a scenario (after extends and overrides), not yet validated."""
+    return _resolve(Path(path), str(path), overrides)[0]
+
+
+def merge_scenario_data(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """How `extends` combines two files: mappings merge key by key and the child wins; lists and
+    distributions are replaced whole (half of one triangular and half of another means nothing)."""
+    out = dict(base)
+    for key, value in child.items():
+        out[key] = _merged(out.get(key), value)
+    return out
+
+
+def scenario_sha256(scenario: Scenario) -> str:
+    """SHA-256 of the canonical JSON of a fully resolved scenario (defaults filled in, extends and
+    overrides applied), so a report names exactly the inputs that made it."""
+    # Keys keep the file's order on purpose: the order of stages and of epics changes the run.
+    payload = scenario.model_dump(mode="json", by_alias=True)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def dump_overrides_yaml(base_path: str | os.PathLike[str], changes: Mapping[str, Any], *,
+                        out_dir: str | os.PathLike[str] | None = None,
+                        comment: str | None = None) -> str:
+    """The text of a what-if file: ``extends: <base>`` plus only the changed fields.
+
+    ``changes`` maps dotted field paths (or whole sections) to new values; distributions may be
+    given as `Distribution` objects. ``extends`` is written relative to ``out_dir`` (default: the
+    what-if is saved beside its base).
+    """
+    base = Path(base_path)
+    extends = os.path.relpath(base, out_dir) if out_dir is not None else base.name
+    nested: dict[str, Any] = {}
+    for dotted, value in changes.items():
+        _set_path(nested, str(dotted), _plain(value), str(base))
+    head = f"# {comment or f'What-if on {base.name}: only the fields that differ.'}\n"
+    body = yaml.safe_dump({"extends": extends.replace(os.sep, "/"), **nested}, sort_keys=False,
+                          allow_unicode=True, default_flow_style=None)
+    return head + body
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario file, for editors and `workbench schema`. A file with `extends`
+    is checked leniently: its required fields may come from the base."""
+    full = _any_of(Scenario.model_json_schema(by_alias=True))
+    defs: dict[str, Any] = full.pop("$defs", {})
+    full["properties"]["extends"] = {
+        "type": "string", "description": "A scenario file this one builds on (relative path); "
+                                         "this file only lists what differs."}
+    defs["Scenario"] = full
+    partial = {f"Partial{name}": _partial(node) for name, node in defs.items()}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "TPM Workbench scenario", "description": Scenario.__doc__,
+            "type": "object", "$defs": {**defs, **partial},
+            "if": {"required": ["extends"]},
+            "then": {"$ref": "#/$defs/PartialScenario"}, "else": {"$ref": "#/$defs/Scenario"}}
+
+
+# --- reading files ----------------------------------------------------------------------------
+
+class _Loader(yaml.SafeLoader):
+    """`yaml.safe_load`, plus two checks a TPM needs: a key written twice is an error (otherwise
+    the second epic of that name silently replaces the first), and an impossible date such as
+    2027-02-30 is reported at its line."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` is meant to be overridden by the keys beside it
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (allowed: each key once)",
+                    key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid date {node.value!r}: {exc}", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _resolve(path: Path, shown: str, overrides: Overrides) -> tuple[dict[str, Any], Origins]:
+    data, origins = _read_chain(path, shown, (), path.parent)
+    for dotted, value in _override_pairs(overrides, shown):
+        origins[_set_path(data, dotted, value, shown)] = shown
+    return data, origins
+
+
+def _read_chain(path: Path, shown: str, chain: tuple[tuple[Path, str], ...],
+                top_dir: Path) -> tuple[dict[str, Any], Origins]:
+    """A file merged over the files it extends, and which file set each field."""
+    data = _read_yaml(path, shown)
+    if path.parent.resolve() != top_dir.resolve():
+        _anchor_files(data, path.parent)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, _origins_of(data, shown)
+    base_path, base_shown = _extends_target(parent, path, shown)
+    chain = (*chain, (path.resolve(), shown))
+    if base_path.resolve() in [p for p, _ in chain]:
+        names = [name for _, name in chain] + [base_shown]
+        raise ScenarioError([f"{shown}: extends: cycle {' -> '.join(names)} "
+                             "(allowed: a chain that ends in a file without extends)"])
+    base, origins = _read_chain(base_path, base_shown, chain, top_dir)
+    origins.update(_origins_of(data, shown))
+    return merge_scenario_data(base, data), origins
+
+
+def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([f"{shown}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([f"{shown}: cannot read the file ({exc})"]) from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"{shown}: {_yaml_problem(exc)}"]) from None
+    if not isinstance(data, dict):
+        what = "the file is empty" if data is None else f"{show(data)} is not a mapping"
+        raise ScenarioError([f"{shown}: top level: {what} (allowed: a mapping of sections: "
+                             f"{', '.join(field_names(Scenario))}, extends)"])
+    return data
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "not valid YAML"
+        return f"line {mark.line + 1}: {problem}" if mark else problem
+    return f"not valid YAML ({exc})"
+
+
+def _extends_target(parent: Any, path: Path, shown: str) -> tuple[Path, str]:
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError([f"{shown}: extends: {show(parent)} is not a file name "
+                             "(allowed: a path relative to this file, e.g. program.yaml)"])
+    target = path.parent / parent
+    target_shown = os.path.normpath(os.path.join(os.path.dirname(shown), parent))
+    if not target.is_file():
+        raise ScenarioError([f"{shown}: extends: file {parent!r} not found "
+                             f"(looked for {target_shown})"])
+    return target, target_shown
+
+
+def _anchor_files(node: Any, folder: Path) -> None:
+    """Make `empirical: {file: ...}` paths absolute, so a base file in another folder keeps
+    pointing at its own history export after merging."""
+    if isinstance(node, dict):
+        ref = node.get("empirical")
+        if isinstance(ref, dict) and isinstance(ref.get("file"), str) \
+                and not os.path.isabs(ref["file"]):
+            ref["file"] = str((folder / ref["file"]).resolve())
+        node = list(node.values())
+    if isinstance(node, list):
+        for child in node:
+            _anchor_files(child, folder)
+
+
+def _origins_of(data: Mapping[str, Any], shown: str, prefix: tuple[Any, ...] = ()) -> Origins:
+    origins: Origins = {}
+    for key, value in data.items():
+        origins[(*prefix, key)] = shown
+        if isinstance(value, Mapping):
+            origins.update(_origins_of(value, shown, (*prefix, key)))
+    return origins
+
+
+def _origin(origins: Origins, loc: tuple[Any, ...], default: str) -> str:
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in origins:
+            return origins[loc[:n]]
+    return default
+
+
+def _merged(old: Any, new: Any) -> Any:
+    return merge_scenario_data(old, new) if _mergeable(old) and _mergeable(new) else new
+
+
+def _mergeable(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    return isinstance(value, Mapping) and not (len(value) == 1 and next(iter(value)) in KINDS)
+
+
+# --- overrides --------------------------------------------------------------------------------
+
+def _override_pairs(overrides: Overrides, shown: str) -> list[tuple[str, Any]]:
+    if isinstance(overrides, Mapping):
+        return [(str(key), value) for key, value in overrides.items()]
+    pairs = []
+    for text in [overrides] if isinstance(overrides, str) else overrides:
+        dotted, sep, raw = str(text).partition("=")
+        if not sep or not dotted.strip():
+            raise ScenarioError([f"{shown}: override {text!r}: expected field.path=value "
+                                 "(e.g. teams.platform.members=8)"])
+        try:
+            value = yaml.load(raw, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        except yaml.YAMLError as exc:
+            raise ScenarioError([f"{shown}: {dotted.strip()}: override value {raw!r} is not "
+                                 f"valid YAML ({_yaml_problem(exc)})"]) from None
+        pairs.append((dotted.strip(), value))
+    return pairs
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any, shown: str) -> tuple[Any, ...]:
+    """Set ``a.b.0.c`` in nested data (creating mappings on the way); returns the path set."""
+    node: Any = data
+    done: list[Any] = []
+    keys = dotted.split(".")
+    for i, key in enumerate(keys):
+        part = _path_part(node, key, shown, dotted, tuple(done))
+        done.append(part)
+        if i == len(keys) - 1:
+            old = node[part] if isinstance(node, list) else node.get(part)
+            node[part] = _merged(old, value)
+        else:
+            if isinstance(node, dict) and node.get(part) is None:
+                node[part] = {}
+            node = node[part]
+    return tuple(done)
+
+
+def _path_part(node: Any, key: str, shown: str, dotted: str, done: tuple[Any, ...]) -> Any:
+    if isinstance(node, dict):
+        return key
+    where = format_loc(done)
+    if isinstance(node, list):
+        if key.isdigit() and int(key) < len(node):
+            return int(key)
+        raise ScenarioError([f"{shown}: {dotted}: {where} has no item {key!r} "
+                             f"(allowed: 0 to {len(node) - 1})"])
+    raise ScenarioError([f"{shown}: {dotted}: {where} is {show(node)}, not a mapping or list "
+                         "(allowed: a path to a field)"])
+
+
+def _plain(value: Any) -> Any:
+    """A value as it is written in a scenario file (for what-if files)."""
+    if isinstance(value, Distribution):
+        return value.user_form()
+    if isinstance(value, BaseModel):
+        return _plain(value.model_dump(by_alias=True, exclude_defaults=True))
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# --- validation and the JSON Schema -------------------------------------------------------------
+
+def _validate(data: dict[str, Any], origins: Origins, shown: str, folder: Path) -> Scenario:
+    try:
+        return Scenario.model_validate(data, context={"base_dir": str(folder)})
+    except ValidationError as exc:
+        lines = [f"{_origin(origins, loc, shown)}: {format_loc(loc)}: {msg}"
+                 for loc, msg in validation_problems(exc, Scenario)]
+        raise ScenarioError(lines) from None
+
+
+def _any_of(node: Any) -> Any:
+    # pydantic writes our tagged unions as oneOf, but {fixed: 3} is both a distribution and a
+    # one-stage effort mapping; anyOf accepts what the loader accepts.
+    if isinstance(node, dict):
+        return {("anyOf" if k == "oneOf" else k): _any_of(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_any_of(v) for v in node]
+    return node
+
+
+def _partial(node: dict[str, Any]) -> dict[str, Any]:
+    """A schema definition with nothing required (for files with `extends`)."""
+    out = _renamed_refs(node)
+    out.pop("required", None)
+    return out
+
+
+def _renamed_refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: (v.replace("#/$defs/", "#/$defs/Partial") if k == "$ref" else _renamed_refs(v))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_renamed_refs(v) for v in node]
+    return node

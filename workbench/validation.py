@@ -1,9 +1,503 @@
-"""Rules that span sections of a scenario (references, cycles, dates). Placeholder."""
+"""What makes a scenario wrong, said so a TPM can fix it in one go.
+
+Two halves:
+
+- the **rules that span sections** (an epic's team must exist, dependencies must not loop, a
+  milestone target must not be before the start...), checked by `cross_check` once every section
+  is valid on its own;
+- the **translation of pydantic errors** into located one-liners
+  (`teams.platform.focs: unknown key 'focs' (did you mean 'focus'?)`), used by the loader.
+
+A problem is a field path (a tuple of keys and list indexes, as in the YAML) and a message that
+says what is wrong and, in brackets, what is allowed.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import difflib
+import inspect
+import types
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+
+import annotated_types as at
+from pydantic import BaseModel, Tag, ValidationError
+from pydantic.fields import FieldInfo
+
+from workbench.distributions import Distribution
+
+if TYPE_CHECKING:  # scenario imports this module lazily; a runtime import would be circular
+    from workbench.scenario import Rework, Scenario, Team
+
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str]
+
+# The cross-section rules, in the words the reference docs use (docs.py prints this list).
+RULES: tuple[str, ...] = (
+    "An epic's `team`, an arrival's `team` and a capacity risk's `team` name a team of `teams`.",
+    "`depends_on`, a milestone's `epics` and a delay/add_items risk's `epic` name epics of "
+    "`epics`.",
+    "Dependencies do not loop (the error names the cycle in order: a -> b -> c -> a).",
+    "A milestone `target` is not before the scenario `start`.",
+    "Per-stage `effort_days` gives exactly the stages of the owning team.",
+    "`rework.from` and `rework.to` are stages of the team, and `to` is not after `from`.",
+    "The `people` of a team's stages add up to at most its head count.",
+    "A person's, hire's or leaver's `stage` is a stage of the team; people's names are unique.",
+    "A `time_off.person` names one of the team's named people.",
+)
 
 
-def cross_check(scenario: Any) -> None:
-    """Raise ValueError naming the first rule a scenario breaks."""
+class ScenarioRuleError(ValueError):
+    """A scenario breaks rules that span sections; `problems` holds each one with its field path."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = f"{format_loc(problems[0][0])}: {problems[0][1]}"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(first + more)
+
+
+def cross_check(scenario: Scenario) -> None:
+    """Raise `ScenarioRuleError` (a ValueError) listing every cross-section rule the scenario
+    breaks; its message names the first one with its field path."""
+    found = rule_problems(scenario)
+    if found:
+        raise ScenarioRuleError(found)
+
+
+def rule_problems(scenario: Scenario) -> list[Problem]:
+    """Every cross-section problem of a scenario, in file order; empty when it is sound."""
+    return [*_team_problems(scenario), *_epic_problems(scenario), *_cycle_problems(scenario),
+            *_milestone_problems(scenario), *_risk_problems(scenario),
+            *_arrival_problems(scenario)]
+
+
+def format_loc(loc: Loc) -> str:
+    """A field path as a TPM types it in an override: ``teams.platform.hires.0.stage``."""
+    return ".".join(str(part) for part in loc) if loc else "top level"
+
+
+# --- cross-section rules ------------------------------------------------------------------------
+
+def _unknown(kind: str, name: str, known: Iterable[str], label: str = "known") -> str:
+    names = list(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {kind} {name!r} ({hint}{label}: {_listing(names)})"
+
+
+def _listing(names: list[str], most: int = 12) -> str:
+    if not names:
+        return "none"
+    shown = ", ".join(names[:most])
+    return shown + (", ..." if len(names) > most else "")
+
+
+def _stages_label(team_name: str) -> str:
+    return f"stages of team {team_name!r}"
+
+
+def _team_problems(s: Scenario) -> Iterator[Problem]:
+    for name, team in s.teams.items():
+        here: Loc = ("teams", name)
+        yield from _stage_people(team, here)
+        yield from _people_problems(team, name, here)
+        for field in ("hires", "leavers"):
+            for i, change in enumerate(getattr(team, field)):
+                yield from _stage_ref(team, name, change.stage, (*here, field, i, "stage"))
+        for i, off in enumerate(team.time_off):
+            yield from _time_off_person(team, name, off.person, (*here, "time_off", i, "person"))
+
+
+def _stage_people(team: Team, here: Loc) -> Iterator[Problem]:
+    # Stages without `people` are worked by everyone, so only explicit numbers must fit.
+    total = sum(st.people or 0 for st in (team.stages or {}).values())
+    if total > team.head_count:
+        yield ((*here, "stages"), f"stage people add up to {total} but the team has "
+                                  f"{team.head_count} members (allowed: at most {team.head_count})")
+
+
+def _people_problems(team: Team, team_name: str, here: Loc) -> Iterator[Problem]:
+    if isinstance(team.members, int):
+        return
+    seen: set[str] = set()
+    for i, person in enumerate(team.members):
+        if person.name in seen:
+            yield ((*here, "members", i, "name"), f"{person.name!r} appears twice "
+                                                  "(allowed: unique names within a team)")
+        seen.add(person.name)
+        yield from _stage_ref(team, team_name, person.stage, (*here, "members", i, "stage"))
+
+
+def _stage_ref(team: Team, team_name: str, stage: str | None, loc: Loc) -> Iterator[Problem]:
+    if stage is not None and stage not in team.stage_names:
+        yield loc, _unknown("stage", stage, team.stage_names, _stages_label(team_name))
+
+
+def _time_off_person(team: Team, team_name: str, person: str | None, loc: Loc) -> Iterator[Problem]:
+    if person is None:
+        return
+    if isinstance(team.members, int):
+        yield loc, (f"team {team_name!r} has a head count, not named people "
+                    "(allowed: list people under members to name one here)")
+        return
+    names = [p.name for p in team.members]
+    if person not in names:
+        yield loc, _unknown("person", person, names, f"people of team {team_name!r}")
+
+
+def _epic_problems(s: Scenario) -> Iterator[Problem]:
+    for name, epic in s.epics.items():
+        here: Loc = ("epics", name)
+        for dep in epic.depends_on:
+            if dep not in s.epics:
+                yield (*here, "depends_on"), _unknown("epic", dep, s.epics)
+        team = s.teams.get(epic.team)
+        if team is None:
+            yield (*here, "team"), _unknown("team", epic.team, s.teams)
+            continue
+        yield from _effort_stages(epic.effort_days, team, epic.team, (*here, "effort_days"))
+        for i, item in enumerate(epic.items if isinstance(epic.items, tuple) else ()):
+            yield from _effort_stages(item.effort_days, team, epic.team,
+                                      (*here, "items", i, "effort_days"))
+        yield from _rework_stages(epic.rework, team, epic.team, (*here, "rework"))
+
+
+def _effort_stages(effort: Any, team: Team, team_name: str, loc: Loc) -> Iterator[Problem]:
+    if not isinstance(effort, dict):
+        return  # one distribution serves every stage
+    stages = team.stage_names
+    unknown = [key for key in effort if key not in stages]
+    for key in unknown:
+        yield (*loc, key), _unknown("stage", key, stages, _stages_label(team_name))
+    missing = [st for st in stages if st not in effort]
+    if missing and not unknown:  # a misspelt stage already explains the missing one
+        yield loc, (f"no effort for stage {', '.join(map(repr, missing))} "
+                    f"({_stages_label(team_name)}: {', '.join(stages)})")
+
+
+def _rework_stages(rework: Rework | None, team: Team, team_name: str,
+                   loc: Loc) -> Iterator[Problem]:
+    if rework is None:
+        return
+    stages = team.stage_names
+    bad = False
+    for key, stage in (("from", rework.from_), ("to", rework.to)):
+        if stage not in stages:
+            bad = True
+            yield (*loc, key), _unknown("stage", stage, stages, _stages_label(team_name))
+    if not bad and stages.index(rework.to) > stages.index(rework.from_):
+        yield (*loc, "to"), (f"{rework.to!r} comes after {rework.from_!r} "
+                             f"(allowed: a stage at or before {rework.from_!r})")
+
+
+def _cycle_problems(s: Scenario) -> Iterator[Problem]:
+    graph = {name: [d for d in epic.depends_on if d in s.epics] for name, epic in s.epics.items()}
+    for cycle in find_cycles(graph):
+        yield (("epics", cycle[0], "depends_on"),
+               f"dependency cycle: {' -> '.join(cycle)} (each waits for the next, so none can "
+               "start; allowed: no cycles)")
+
+
+def find_cycles(graph: Mapping[str, list[str]]) -> list[list[str]]:
+    """Dependency loops in a graph of name -> names it waits for, each in order and closed
+    (``[a, b, c, a]``), found by a depth-first walk in the graph's order."""
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: fully explored
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt):], nxt])
+            elif nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = 2
+
+    for node in graph:
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+def _milestone_problems(s: Scenario) -> Iterator[Problem]:
+    for name, milestone in s.milestones.items():
+        here: Loc = ("milestones", name)
+        for epic in milestone.epics:
+            if epic not in s.epics:
+                yield (*here, "epics"), _unknown("epic", epic, s.epics)
+        if milestone.target is not None and milestone.target < s.start:
+            yield (*here, "target"), (f"{milestone.target} is before the start {s.start} "
+                                      f"(allowed: {s.start} or later)")
+
+
+def _risk_problems(s: Scenario) -> Iterator[Problem]:
+    for name, risk in s.risks.items():
+        here: Loc = ("risks", name)
+        for impact in (risk.delay, risk.add_items):
+            if impact is not None and impact.epic not in s.epics:
+                key = "delay" if impact is risk.delay else "add_items"
+                yield (*here, key, "epic"), _unknown("epic", impact.epic, s.epics)
+        if risk.capacity is not None and risk.capacity.team not in s.teams:
+            yield (*here, "capacity", "team"), _unknown("team", risk.capacity.team, s.teams)
+
+
+def _arrival_problems(s: Scenario) -> Iterator[Problem]:
+    for i, arrival in enumerate(s.arrivals):
+        here: Loc = ("arrivals", i)
+        team = s.teams.get(arrival.team)
+        if team is None:
+            yield (*here, "team"), _unknown("team", arrival.team, s.teams)
+            continue
+        yield from _effort_stages(arrival.effort_days, team, arrival.team, (*here, "effort_days"))
+        yield from _rework_stages(arrival.rework, team, arrival.team, (*here, "rework"))
+
+
+# --- pydantic errors as located one-liners --------------------------------------------------------
+
+_NOT_A: dict[str, str] = {
+    "int_type": "not a whole number", "int_parsing": "not a whole number",
+    "int_from_float": "not a whole number", "float_type": "not a number",
+    "float_parsing": "not a number", "string_type": "not text", "bool_type": "not true/false",
+    "bool_parsing": "not true/false", "date_type": "not a date", "date_parsing": "not a date",
+    "date_from_datetime_parsing": "not a date", "date_from_datetime_inexact": "not a date",
+    "dict_type": "not a mapping", "model_type": "not a mapping",
+    "model_attributes_type": "not a mapping", "tuple_type": "not a list", "list_type": "not a list",
+    "literal_error": "not allowed", "members_form": "not a head count or a list of people",
+    "items_form": "not an item count or a list of items", "none_required": "not allowed",
+    "finite_number": "not a finite number",
+}
+_TOO: dict[str, str] = {"greater_than": "too small", "greater_than_equal": "too small",
+                        "less_than": "too large", "less_than_equal": "too large"}
+
+
+def validation_problems(error: ValidationError, root: type[BaseModel]) -> list[Problem]:
+    """Pydantic's errors for ``root`` as (field path, message) pairs, one per mistake.
+
+    Union tags are dropped from paths, unknown keys get a did-you-mean from the model's fields,
+    and a "missing" field that an unknown key already explains (``frm`` for ``from``) is dropped.
+    """
+    errors = error.errors()
+    explained = {_extra_explains(err, root) for err in errors} - {None}
+    found: list[Problem] = []
+    for err in errors:
+        loc, ann, owner, field = walk_loc(root, err["loc"])
+        if err["type"] == "missing" and (loc[:-1], loc[-1]) in explained:
+            continue
+        for problem in _problems_of(err, loc, ann, owner, field):
+            if problem not in found:
+                found.append(problem)
+    return found
+
+
+def _extra_explains(err: Any, root: type[BaseModel]) -> tuple[Loc, str] | None:
+    """The (parent path, field name) a misspelt key most likely meant, if any."""
+    if err["type"] != "extra_forbidden":
+        return None
+    loc, _, owner, _ = walk_loc(root, err["loc"])
+    close = _close_field(str(loc[-1]), owner)
+    return (loc[:-1], close) if close else None
+
+
+def _problems_of(err: Any, loc: Loc, ann: Any, owner: type[BaseModel] | None,
+                 field: FieldInfo | None) -> list[Problem]:
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, ScenarioRuleError):  # rules across sections carry their own paths
+        return [((*loc, *sub), msg) for sub, msg in cause.problems]
+    return [(loc, _message(err, ann, owner, field))]
+
+
+def _message(err: Any, ann: Any, owner: type[BaseModel] | None, field: FieldInfo | None) -> str:
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    allowed = describe_field(field) if field is not None else describe_type(ann)
+    if kind == "extra_forbidden":
+        return _unknown_key(str(err["loc"][-1]), owner)
+    if kind == "missing":
+        return f"missing (required: {allowed})"
+    if kind in ("value_error", "assertion_error"):
+        scalar = value is None or isinstance(value, str | int | float | dt.date)
+        return f"{ctx.get('error', err['msg'])}" + (f" (got {show(value)})" if scalar else "")
+    if kind in _TOO:
+        return f"{show(value)} is {_TOO[kind]} (allowed: {allowed})"
+    if kind in ("too_short", "too_long"):
+        return f"has {ctx.get('actual_length', '?')} entries (allowed: {allowed})"
+    if kind in _NOT_A:
+        detail = _detail(kind, value, ctx, ann)
+        return f"{show(value)} is {_NOT_A[kind]}{detail} (allowed: {allowed})"
+    return f"{err['msg']} (got {show(value)})"
+
+
+def _detail(kind: str, value: Any, ctx: Mapping[str, Any], ann: Any) -> str:
+    if kind.startswith("date_") and ctx.get("error"):
+        return f": {ctx['error']}"
+    if kind == "literal_error" and isinstance(value, str):
+        close = difflib.get_close_matches(value, [str(a) for a in get_args(_bare(ann))], n=1)
+        return f"; did you mean {close[0]!r}?" if close else ""
+    return ""
+
+
+def _unknown_key(key: str, owner: type[BaseModel] | None) -> str:
+    close = _close_field(key, owner)
+    if close:
+        return f"unknown key {key!r} (did you mean {close!r}?)"
+    return f"unknown key {key!r} (allowed: {_listing(field_names(owner), most=30)})"
+
+
+def _close_field(key: str, owner: type[BaseModel] | None) -> str | None:
+    close = difflib.get_close_matches(key, field_names(owner), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def field_names(model: type[BaseModel] | None) -> list[str]:
+    """The keys a scenario file may use for a model (aliases where they differ, e.g. ``from``)."""
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def show(value: Any) -> str:
+    """A value as the TPM wrote it in YAML, short enough for one line."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- walking a field path through the model classes ---------------------------------------------
+
+def walk_loc(root: type[BaseModel], raw: Iterable[str | int]
+             ) -> tuple[Loc, Any, type[BaseModel] | None, FieldInfo | None]:
+    """Follow pydantic's error location through the models.
+
+    Returns the user's field path (union tags dropped), the type expected there, the model that
+    owns the last key and that key's field (None when the path ends in a list item or a value of a
+    mapping).
+    """
+    ann: Any = root
+    path: list[str | int] = []
+    owner: type[BaseModel] | None = None
+    field: FieldInfo | None = None
+    for part in raw:
+        ann = _drop_none(_bare(ann))
+        member = _union_member(ann, part)
+        if member is not None:
+            ann = member  # a union tag, not a key the user wrote
+            continue
+        path.append(part)
+        ann, owner, field = _step(ann, part, owner)
+    return tuple(path), ann, owner, field
+
+
+def _step(ann: Any, part: str | int, owner: type[BaseModel] | None
+          ) -> tuple[Any, type[BaseModel] | None, FieldInfo | None]:
+    if inspect.isclass(ann) and issubclass(ann, BaseModel) and ann is not Distribution:
+        field = _field(ann, str(part))
+        return (field.annotation if field else Any), ann, field
+    args = get_args(ann)
+    if get_origin(ann) is dict and len(args) == 2:
+        return args[1], owner, None
+    if get_origin(ann) in (tuple, list) and args:
+        index = part if isinstance(part, int) and args[-1] is not Ellipsis else 0
+        return args[min(index, len(args) - 1)], owner, None
+    return Any, owner, None
+
+
+def _field(model: type[BaseModel], key: str) -> FieldInfo | None:
+    for name, field in model.model_fields.items():
+        if key in (name, field.alias):
+            return field
+    return None
+
+
+def _union_member(ann: Any, part: str | int) -> Any:
+    """The member of a tagged union that ``part`` names, or None if ``part`` is a real key."""
+    if not _is_union(ann) or not isinstance(part, str):
+        return None
+    for member in get_args(ann):
+        tags = [m.tag for m in getattr(member, "__metadata__", ()) if isinstance(m, Tag)]
+        if part in tags:
+            return member
+    return Any  # an untagged union: pydantic's tag is a type name, not a key
+
+
+def _is_union(ann: Any) -> bool:
+    return get_origin(ann) in (Union, types.UnionType)
+
+
+def _bare(ann: Any) -> Any:
+    while get_origin(ann) is Annotated:
+        ann = get_args(ann)[0]
+    return ann
+
+
+def _drop_none(ann: Any) -> Any:
+    if not _is_union(ann):
+        return ann
+    members = [m for m in get_args(ann) if m is not type(None)]
+    return _bare(members[0]) if len(members) == 1 else Union[tuple(members)]  # noqa: UP007
+
+
+# --- describing what is allowed (error messages and the reference docs) ------------------------
+
+def describe_field(field: FieldInfo) -> str:
+    """What a field accepts, in words: ``number > 0 and <= 1``, ``list of Hire``."""
+    return _with_bounds(describe_type(field.annotation), field.metadata)
+
+
+def describe_type(ann: Any) -> str:
+    """What a type accepts, in words a scenario author understands."""
+    meta = list(getattr(ann, "__metadata__", ()))
+    text = _describe_bare(_bare(ann))
+    return _with_bounds(text, meta)
+
+
+def _describe_bare(ann: Any) -> str:
+    if _is_union(ann):
+        return " or ".join(describe_type(m) for m in get_args(ann) if m is not type(None))
+    if get_origin(ann) is Literal:
+        return "one of " + ", ".join(str(a) for a in get_args(ann))
+    simple = {bool: "true or false", int: "whole number", float: "number", str: "text",
+              dt.date: "date (YYYY-MM-DD)", Distribution: "distribution"}
+    if ann in simple:
+        return simple[ann]
+    args = get_args(ann)
+    if get_origin(ann) in (tuple, list):
+        if len(args) == 2 and args[1] is Ellipsis or len(args) == 1:
+            return f"list of {describe_type(args[0])}"
+        return "[" + ", ".join(describe_type(a) for a in args) + "]"
+    if get_origin(ann) is dict:
+        return f"mapping of name to {describe_type(args[1])}"
+    if inspect.isclass(ann) and issubclass(ann, BaseModel):
+        return ann.__name__
+    return "any value"
+
+
+def _with_bounds(text: str, meta: Iterable[Any]) -> str:
+    words = list(_bound_words(meta))
+    return f"{text} {' and '.join(words)}" if words else text
+
+
+def _bound_words(meta: Iterable[Any]) -> Iterator[str]:
+    for m in meta:
+        if isinstance(m, FieldInfo):
+            yield from _bound_words(m.metadata)
+        elif isinstance(m, at.Gt):
+            yield f"> {m.gt}"
+        elif isinstance(m, at.Ge):
+            yield f">= {m.ge}"
+        elif isinstance(m, at.Lt):
+            yield f"< {m.lt}"
+        elif isinstance(m, at.Le):
+            yield f"<= {m.le}"
+        elif isinstance(m, at.MinLen):
+            yield f"with at least {m.min_length} {'entry' if m.min_length == 1 else 'entries'}"
+        elif isinstance(m, at.MaxLen):
+            yield f"with at most {m.max_length} entries"
