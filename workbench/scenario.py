@@ -75,13 +75,14 @@ class Calendar(Frozen):
     workdays: tuple[Weekday, ...] = Field(
         ("mon", "tue", "wed", "thu", "fri"), min_length=1,
         description="Working weekdays; all seven for a 24/7 desk or a textbook queue.")
-    holidays: Holidays = Field(default_factory=lambda: Holidays.model_validate({}))
+    holidays: Holidays = Field(default_factory=lambda: Holidays.model_validate({}),
+                               description="Public holidays and company days off.")
 
 
 class Person(Frozen):
     """A named team member, optionally joining or leaving during the program."""
 
-    name: str
+    name: str = Field(description="How the team calls this person (unique within the team).")
     start: dt.date | None = Field(None, description="First day on the team (default: always).")
     end: dt.date | None = Field(None, description="Last day on the team (default: stays).")
     stage: str | None = Field(None, description="Stage this person works (default: the first).")
@@ -121,8 +122,8 @@ class Interrupts(Frozen):
 class Hire(Frozen):
     """New people joining: they ramp up and, meanwhile, take mentoring time from the team."""
 
-    date: dt.date
-    count: PosInt = 1
+    date: dt.date = Field(description="First day of the new people.")
+    count: PosInt = Field(1, description="How many people join that day.")
     ramp_up_weeks: Annotated[float, Field(ge=0)] = Field(
         0, description="Weeks until a new person is fully productive (linear ramp).")
     mentoring: Annotated[float, Field(ge=0, le=1)] = Field(
@@ -133,15 +134,15 @@ class Hire(Frozen):
 class Leaver(Frozen):
     """People leaving the team on a date."""
 
-    date: dt.date
-    count: PosInt = 1
-    stage: str | None = None
+    date: dt.date = Field(description="First day without them.")
+    count: PosInt = Field(1, description="How many people leave that day.")
+    stage: str | None = Field(None, description="Stage they worked (default: the first).")
 
 
 class TimeOff(Frozen):
     """A period when some of the team (or one named person) is away."""
 
-    start: dt.date
+    start: dt.date = Field(description="First day away.")
     end: dt.date = Field(description="Last day away (inclusive).")
     people: PosInt = Field(1, description="How many members are away.")
     person: str | None = Field(None, description="A named member (teams with named people).")
@@ -162,13 +163,16 @@ class Team(Frozen):
     wip_limit: PosInt | None = Field(
         None, description="Most items in progress in the team at once (arrivals beyond it are "
                           "turned away; backlog items wait).")
-    cost_per_person_day: Annotated[float, Field(ge=0)] = 0.0
+    cost_per_person_day: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="What one person-day costs (for cost forecasts; 0: cost not tracked).")
     stages: dict[str, Stage] | None = Field(
         None, description="Ordered steps; default: one stage worked by everyone.")
-    interrupts: Interrupts | None = None
-    hires: tuple[Hire, ...] = ()
-    leavers: tuple[Leaver, ...] = ()
-    time_off: tuple[TimeOff, ...] = ()
+    interrupts: Interrupts | None = Field(
+        None, description="Unplanned work arriving at random (default: none).")
+    hires: tuple[Hire, ...] = Field((), description="People joining during the program.")
+    leavers: tuple[Leaver, ...] = Field((), description="People leaving during the program.")
+    time_off: tuple[TimeOff, ...] = Field(
+        (), description="Holidays, training, parental leave: periods when people are away.")
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -189,8 +193,9 @@ Effort = Annotated[
 class Item(Frozen):
     """One explicit backlog item."""
 
-    name: str
-    effort_days: Effort | None = None
+    name: str = Field(description="What the item is called in reports.")
+    effort_days: Effort | None = Field(
+        None, description="Person-days for this item (default: the epic's effort_days).")
 
 
 Items = Annotated[
@@ -202,15 +207,16 @@ Items = Annotated[
 class Rework(Frozen):
     """Items sent back: after `from`, with this probability, the item goes again through `to`."""
 
-    from_: str = Field(alias="from")
-    to: str
-    probability: Probability
+    from_: str = Field(alias="from", description="Stage after which the item may be sent back.")
+    to: str = Field(description="Stage it goes back to (the same or an earlier one).")
+    probability: Probability = Field(
+        description="Chance, each time, that an item is sent back (0 to 1).")
 
 
 class Epic(Frozen):
     """A body of work owned by one team."""
 
-    team: str
+    team: str = Field(description="The team that does the work (a key of `teams`).")
     items: Items = Field(description="Item count or explicit items.")
     effort_days: Effort | None = Field(
         None, description="Person-days per item: one distribution (used at every stage) or one "
@@ -221,7 +227,7 @@ class Epic(Frozen):
         (), description="Epics that must finish before this starts.")
     split_rate: tuple[float, float] | None = Field(
         None, description="Scope growth: items become ceil(items x uniform(low, high)).")
-    rework: Rework | None = None
+    rework: Rework | None = Field(None, description="Items sent back to an earlier stage.")
     capacity_share: Share | None = Field(
         None, description="Share of the team's effort reserved for this epic (e.g. 0.7).")
 
@@ -245,33 +251,34 @@ class Epic(Frozen):
 class Arrival(Frozen):
     """A continuous stream of work (tickets, requests) for flow questions."""
 
-    team: str
+    team: str = Field(description="The team that works the stream (a key of `teams`).")
     rate_per_day: Annotated[float, Field(gt=0)] = Field(
         description="Mean arrivals per calendar day.")
-    effort_days: Effort
-    name: str = "arrivals"
-    priority: int = 0
-    rework: Rework | None = None
+    effort_days: Effort = Field(
+        description="Person-days per item: one distribution or one per stage name.")
+    name: str = Field("arrivals", description="What the stream is called in reports.")
+    priority: int = Field(0, description="Lower goes first (same scale as epic priority).")
+    rework: Rework | None = Field(None, description="Items sent back to an earlier stage.")
 
 
 class DelayImpact(Frozen):
     """The epic cannot start until this many calendar days after it otherwise could."""
 
-    epic: str
-    days: Distribution
+    epic: str = Field(description="The epic held back (a key of `epics`).")
+    days: Distribution = Field(description="Calendar days of delay.")
 
 
 class ScopeImpact(Frozen):
     """Items added to an epic when the risk fires (rounded to whole items)."""
 
-    epic: str
-    items: Distribution
+    epic: str = Field(description="The epic that grows (a key of `epics`).")
+    items: Distribution = Field(description="Items added (rounded to whole items).")
 
 
 class CapacityImpact(Frozen):
     """People unavailable to a team for a period (or for good)."""
 
-    team: str
+    team: str = Field(description="The team that loses people (a key of `teams`).")
     members: PosInt = Field(1, description="How many people are lost.")
     start: dt.date | None = Field(None, description="Default: the risk's `at`, else the start.")
     end: dt.date | None = Field(None, description="Last day lost; default: for good.")
@@ -286,11 +293,11 @@ class CapacityImpact(Frozen):
 class Risk(Frozen):
     """Something that may happen: its probability, when, and what it does."""
 
-    probability: Probability
+    probability: Probability = Field(description="Chance that it happens in a run (0 to 1).")
     at: dt.date | None = Field(None, description="When it would happen (default: the start).")
-    delay: DelayImpact | None = None
-    add_items: ScopeImpact | None = None
-    capacity: CapacityImpact | None = None
+    delay: DelayImpact | None = Field(None, description="An epic starts later.")
+    add_items: ScopeImpact | None = Field(None, description="An epic gets more items.")
+    capacity: CapacityImpact | None = Field(None, description="A team loses people.")
 
     @model_validator(mode="after")
     def _has_impact(self) -> Risk:
@@ -302,26 +309,32 @@ class Risk(Frozen):
 class Milestone(Frozen):
     """A named set of epics leadership cares about, with an optional target date."""
 
-    epics: tuple[str, ...] = Field(min_length=1)
-    target: dt.date | None = None
+    epics: tuple[str, ...] = Field(
+        min_length=1, description="Epics that must all be done (keys of `epics`).")
+    target: dt.date | None = Field(
+        None, description="The date promised; forecasts give the chance of making it.")
 
 
 class Scenario(Frozen):
     """A whole program, ready to simulate."""
 
-    name: str
-    description: str = ""
+    name: str = Field(description="The program's name, shown on every report.")
+    description: str = Field("", description="A few words on what the program delivers.")
     start: dt.date = Field(description="First calendar day of the simulation.")
     horizon_days: PosInt = Field(
         730, description="A run stops here; unfinished work is reported, never waited for.")
     warmup_days: Annotated[float, Field(ge=0)] = Field(
         0, description="Flow statistics ignore items arriving before this day.")
-    calendar: Calendar = Field(default_factory=lambda: Calendar.model_validate({}))
-    teams: dict[str, Team] = Field(min_length=1)
-    epics: dict[str, Epic] = Field(default_factory=dict)
-    arrivals: tuple[Arrival, ...] = ()
-    risks: dict[str, Risk] = Field(default_factory=dict)
-    milestones: dict[str, Milestone] = Field(default_factory=dict)
+    calendar: Calendar = Field(default_factory=lambda: Calendar.model_validate({}),
+                               description="Working days and holidays.")
+    teams: dict[str, Team] = Field(min_length=1, description="The teams, by name.")
+    epics: dict[str, Epic] = Field(
+        default_factory=dict, description="The planned work, by name (in priority order).")
+    arrivals: tuple[Arrival, ...] = Field(
+        (), description="Streams of incoming work (tickets, requests), for flow questions.")
+    risks: dict[str, Risk] = Field(default_factory=dict, description="Risks, by name.")
+    milestones: dict[str, Milestone] = Field(
+        default_factory=dict, description="What leadership tracks, by name.")
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:

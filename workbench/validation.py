@@ -335,7 +335,7 @@ def _detail(kind: str, value: Any, ctx: Mapping[str, Any], ann: Any) -> str:
     if kind.startswith("date_") and ctx.get("error"):
         return f": {ctx['error']}"
     if kind == "literal_error" and isinstance(value, str):
-        close = difflib.get_close_matches(value, [str(a) for a in get_args(_bare(ann))], n=1)
+        close = difflib.get_close_matches(value, [str(a) for a in get_args(bare_type(ann))], n=1)
         return f"; did you mean {close[0]!r}?" if close else ""
     return ""
 
@@ -386,7 +386,7 @@ def walk_loc(root: type[BaseModel], raw: Iterable[str | int]
     owner: type[BaseModel] | None = None
     field: FieldInfo | None = None
     for part in raw:
-        ann = _drop_none(_bare(ann))
+        ann = _drop_none(bare_type(ann))
         member = _union_member(ann, part)
         if member is not None:
             ann = member  # a union tag, not a key the user wrote
@@ -419,7 +419,7 @@ def _field(model: type[BaseModel], key: str) -> FieldInfo | None:
 
 def _union_member(ann: Any, part: str | int) -> Any:
     """The member of a tagged union that ``part`` names, or None if ``part`` is a real key."""
-    if not _is_union(ann) or not isinstance(part, str):
+    if not is_union(ann) or not isinstance(part, str):
         return None
     for member in get_args(ann):
         tags = [m.tag for m in getattr(member, "__metadata__", ()) if isinstance(m, Tag)]
@@ -428,21 +428,23 @@ def _union_member(ann: Any, part: str | int) -> Any:
     return Any  # an untagged union: pydantic's tag is a type name, not a key
 
 
-def _is_union(ann: Any) -> bool:
+def is_union(ann: Any) -> bool:
+    """Whether a type is ``A | B`` (however it was written)."""
     return get_origin(ann) in (Union, types.UnionType)
 
 
-def _bare(ann: Any) -> Any:
+def bare_type(ann: Any) -> Any:
+    """A type without its ``Annotated[...]`` wrappers (constraints, union tags)."""
     while get_origin(ann) is Annotated:
         ann = get_args(ann)[0]
     return ann
 
 
 def _drop_none(ann: Any) -> Any:
-    if not _is_union(ann):
+    if not is_union(ann):
         return ann
     members = [m for m in get_args(ann) if m is not type(None)]
-    return _bare(members[0]) if len(members) == 1 else Union[tuple(members)]  # noqa: UP007
+    return bare_type(members[0]) if len(members) == 1 else Union[tuple(members)]  # noqa: UP007
 
 
 # --- describing what is allowed (error messages and the reference docs) ------------------------
@@ -455,12 +457,12 @@ def describe_field(field: FieldInfo) -> str:
 def describe_type(ann: Any) -> str:
     """What a type accepts, in words a scenario author understands."""
     meta = list(getattr(ann, "__metadata__", ()))
-    text = _describe_bare(_bare(ann))
+    text = _describe_bare(bare_type(ann))
     return _with_bounds(text, meta)
 
 
 def _describe_bare(ann: Any) -> str:
-    if _is_union(ann):
+    if is_union(ann):
         return " or ".join(describe_type(m) for m in get_args(ann) if m is not type(None))
     if get_origin(ann) is Literal:
         return "one of " + ", ".join(str(a) for a in get_args(ann))
