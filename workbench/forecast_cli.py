@@ -1,14 +1,304 @@
-"""`workbench forecast` and `workbench backtest`: forecasts straight from history. Placeholder."""
+"""`workbench forecast` and `workbench backtest`: forecasts straight from a history export.
+
+    workbench forecast HISTORY.csv --items 40 [--period day|workday|week] [--format json]
+    workbench forecast HISTORY.csv --by 2025-06-30
+    workbench backtest HISTORY.csv --items 30 [--origins 100]
+
+Input that needs fixing gives one line naming the file or option and what is allowed, exit 2.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from workbench.backtest import Method, backtest
+from workbench.history import (
+    ROLES,
+    WEEKDAY_NAMES,
+    History,
+    HistoryError,
+    Period,
+    WorkCalendar,
+    load_history,
+    stability,
+)
+from workbench.throughput import (
+    Forecast,
+    Risk,
+    forecast_how_many,
+    forecast_when,
+    throughput_from_history,
+)
 
 
 def register(subparsers: Any) -> None:
     """Add the history commands to the `workbench` command line."""
-    del subparsers  # filled in by the history work
+    _add_forecast(subparsers)
+    _add_backtest(subparsers)
 
 
-__all__ = ["register", "argparse"]
+# ----------------------------------------------------------------------------------- parsers
+
+
+def _add_forecast(sub: Any) -> None:
+    text = "Forecast from history: when N items will be done, or how many by a date."
+    p = _command(sub, "forecast", text, run_forecast)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--items", type=int, metavar="N", help="items still to do")
+    what.add_argument("--items-range", type=int, nargs=2, metavar=("LO", "HI"),
+                      help="items still to do, as a range (equally likely)")
+    what.add_argument("--by", metavar="DATE", help="how many items by this date (YYYY-MM-DD)")
+    p.add_argument("--split", type=float, nargs=2, metavar=("LO", "HI"),
+                   help="split rate range: items grow to ceil(items x rate), e.g. 1.0 1.5")
+    p.add_argument("--risk", type=float, nargs=3, action="append", default=[],
+                   metavar=("P", "LO", "HI"), help="a risk adding LO-HI items with probability P "
+                   "(repeatable)")
+    p.add_argument("--focus", type=float, default=1.0,
+                   help="share of the team's throughput on this work, 0-1 (default 1)")
+    p.add_argument("--start", metavar="DATE",
+                   help="first day of work (default: the day after the last day of data)")
+    p.add_argument("--trials", type=int, default=10_000, help="Monte Carlo futures (10000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0); same seed, same numbers")
+    p.add_argument("--exact", action="store_true",
+                   help="compute exact probabilities by convolution instead of sampling")
+    p.add_argument("--levels", default="50,70,85,95", help="confidence levels (50,70,85,95)")
+    _add_sampling(p)
+    _add_mapping(p)
+
+
+def _add_backtest(sub: Any) -> None:
+    text = "Replay history: how often would past P50/P85/P95 forecasts have come true?"
+    p = _command(sub, "backtest", text, run_backtest)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--items", type=int, metavar="N", help="forecast when the next N items "
+                      "are done")
+    what.add_argument("--periods", type=int, metavar="K",
+                      help="forecast how many items in the next K periods")
+    p.add_argument("--origins", type=int, default=100, help="past dates to forecast from (100)")
+    p.add_argument("--recent-days", type=int, default=90,
+                   help="the recent-window method: sample only the last D days (90)")
+    p.add_argument("--half-life-days", type=float, default=60,
+                   help="the recency-weighted method: weight halves every H days (60)")
+    p.add_argument("--min-history-days", type=int,
+                   help="history needed before the first origin (default 12 periods, >= 60 days)")
+    p.add_argument("--monte-carlo", action="store_true",
+                   help="sample futures instead of exact probabilities (slower, noisier)")
+    p.add_argument("--trials", type=int, default=10_000, help="futures with --monte-carlo")
+    p.add_argument("--seed", type=int, default=0, help="random seed with --monte-carlo (0)")
+    p.add_argument("--period", choices=("day", "workday", "week"), default="week",
+                   help="throughput counted per calendar day, working day or week (week)")
+    p.add_argument("--sprint-weeks", type=int, default=1, help="weeks per period with "
+                   "--period week (1; 2 for two-week sprints)")
+    _add_calendar(p)
+    _add_output(p)
+    _add_mapping(p)
+
+
+def _command(sub: Any, name: str, text: str, run: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=text, description=text)
+    parser.add_argument("history", metavar="HISTORY.csv", help="completed-work CSV export")
+    parser.set_defaults(run=run)
+
+    def one_line(message: str) -> NoReturn:  # what to fix, without a usage block
+        parser.exit(2, f"workbench {name}: {message}\n")
+
+    parser.error = one_line  # type: ignore[method-assign]
+    return parser
+
+
+def _add_sampling(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", choices=("day", "workday", "week"), default="week",
+                   help="throughput counted per calendar day (zero days included), working day "
+                        "or week (week)")
+    p.add_argument("--sprint-weeks", type=int, default=1,
+                   help="weeks per period with --period week (1; 2 for two-week sprints)")
+    p.add_argument("--window-days", type=int,
+                   help="sample only the last D days of history (default: all of it)")
+    p.add_argument("--half-life-days", type=float,
+                   help="weight recent periods more: a period H days older counts half")
+    p.add_argument("--as-of", metavar="DATE",
+                   help="pretend the data ends on this date (default: the last finish)")
+    _add_calendar(p)
+    _add_output(p)
+
+
+def _add_calendar(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--country", help="public holidays of this country (ISO code, e.g. US)")
+    p.add_argument("--workdays", default="mon,tue,wed,thu,fri",
+                   help="working weekdays (mon,tue,wed,thu,fri)")
+
+
+def _add_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="a readable table (default) or JSON")
+
+
+def _add_mapping(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("columns of the export (defaults fit Jira's CSV export)")
+    for role in ROLES:
+        g.add_argument(f"--{role}-column", metavar="NAME", help=f"the {role} column")
+    g.add_argument("--states", metavar="A,B,C",
+                   help="columns holding the date each item entered each state, in order")
+    g.add_argument("--date-format", metavar="FMT",
+                   help="date format, e.g. '%%d/%%b/%%y %%H:%%M' (default: detected)")
+
+
+# ---------------------------------------------------------------------------------- commands
+
+
+def run_forecast(args: argparse.Namespace) -> int:
+    """`workbench forecast`: print a forecast table (or JSON); 2 if the input needs fixing."""
+    try:
+        history = _load(args)
+        result = _forecast(args, history)
+    except (HistoryError, ValueError) as exc:
+        return _fail("forecast", exc)
+    sample = result[1]
+    check = stability(sample).describe() if len(sample) >= 4 else "too few periods to check"
+    forecast = result[0]
+    if args.format == "json":
+        _print_json({"history": _history_dict(history), "forecast": forecast.to_dict(),
+                     "stability": check})
+    else:
+        print(_forecast_text(history, forecast, check))
+    return 0
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    """`workbench backtest`: print coverage per method (or JSON); 2 if the input needs fixing."""
+    try:
+        history = _load(args)
+        methods = (Method("all history"),
+                   Method(f"last {args.recent_days} days", window_days=args.recent_days),
+                   Method(f"recency-weighted (half-life {args.half_life_days:g} days)",
+                          half_life_days=args.half_life_days))
+        result = backtest(history, items=args.items, periods=args.periods,
+                          period=_period(args), origins=args.origins, methods=methods,
+                          min_history_days=args.min_history_days, calendar=_calendar(args),
+                          exact=not args.monte_carlo, trials=args.trials, seed=args.seed)
+    except (HistoryError, ValueError) as exc:
+        return _fail("backtest", exc)
+    if args.format == "json":
+        _print_json({"history": _history_dict(history), "backtest": result.to_dict()})
+    else:
+        print(history.report())
+        print(result.describe())
+        better = [m for m, ok in result.helps().items() if ok]
+        print("Drift reaction helps: " + (", ".join(better) if better else
+                                          "no (all history is best calibrated)"))
+    return 0
+
+
+def _forecast(args: argparse.Namespace, history: History) -> tuple[Forecast, Sequence[int]]:
+    period, calendar = _period(args), _calendar(args)
+    sample = throughput_from_history(history, period, window_days=args.window_days,
+                                     as_of=_date(args.as_of, "--as-of"),
+                                     half_life_days=args.half_life_days, calendar=calendar)
+    levels = _levels(args.levels)
+    common: dict[str, Any] = {"focus": args.focus, "start": _date(args.start, "--start"),
+                              "calendar": calendar, "levels": levels, "trials": args.trials,
+                              "seed": args.seed, "exact": args.exact}
+    if args.by:
+        by = _date(args.by, "--by")
+        return forecast_how_many(by, sample, **common), sample.values.tolist()
+    remaining = args.items if args.items is not None else tuple(args.items_range)
+    risks = [Risk(p, int(lo), int(hi), name=f"{i + 1}") for i, (p, lo, hi) in
+             enumerate(args.risk)]
+    split = tuple(args.split) if args.split else None
+    return (forecast_when(remaining, sample, split=split, risks=risks, **common),
+            sample.values.tolist())
+
+
+def _load(args: argparse.Namespace) -> History:
+    mapping: dict[str, Any] = {r: getattr(args, f"{r}_column") for r in ROLES
+                               if getattr(args, f"{r}_column", None)}
+    if args.states:
+        mapping["states"] = [s.strip() for s in args.states.split(",") if s.strip()]
+    return load_history(args.history, mapping, args.date_format)
+
+
+def _period(args: argparse.Namespace) -> Period:
+    if args.sprint_weeks < 1:
+        raise ValueError(f"--sprint-weeks: at least 1 (got {args.sprint_weeks})")
+    return Period(args.period, args.sprint_weeks)
+
+
+def _calendar(args: argparse.Namespace) -> WorkCalendar:
+    names = [d.strip().lower()[:3] for d in args.workdays.split(",") if d.strip()]
+    bad = [d for d in names if d not in WEEKDAY_NAMES]
+    if bad or not names:
+        raise ValueError(f"--workdays: {args.workdays!r} (allowed: {','.join(WEEKDAY_NAMES)})")
+    return WorkCalendar(tuple(sorted({WEEKDAY_NAMES.index(d) for d in names})), args.country)
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{option}: {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _levels(text: str) -> tuple[float, ...]:
+    try:
+        levels = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise ValueError(f"--levels: {text!r} (use percentages like 50,85,95)") from None
+    if not levels or any(not 0 < q < 100 for q in levels):
+        raise ValueError(f"--levels: {text!r} (each strictly between 0 and 100)")
+    return levels
+
+
+def _fail(command: str, exc: Exception) -> int:
+    print(f"workbench {command}: {exc}".splitlines()[0], file=sys.stderr)
+    return 2
+
+
+# ------------------------------------------------------------------------------------ output
+
+
+def _forecast_text(history: History, f: Forecast, check: str) -> str:
+    run = ("exact (convolution, no sampling noise)" if f.mode == "exact"
+           else f"Monte Carlo, {f.trials:,} trials, seed {f.seed}")
+    question = (f"When will the work be done? Scope: {f.scope}" if f.question == "when"
+                else f"How many items by {f.by}? ({f.scope})")
+    lines = [question, f"Method: {run}", history.report(), f"Throughput: {f.throughput}",
+             f"Sampling: {f.period.describe()}; dates on {f.calendar}",
+             f"Start: {f.start or 'not given'}", f"Check: {check}", ""]
+    table = f.table()
+    lines.append(table.to_string(index=False))
+    unit = f"{f.period.unit}s" if f.question == "when" else "items"
+    lines.append(f"mean {f.mean:.2f} {unit}, SD {f.sd:.2f}")
+    if f.question == "how_many":
+        lines.append("Read: at P85, at least that many items are done in 85% of futures.")
+    elif f.not_done > 0.0005:
+        lines.append(f"{f.not_done:.1%} of futures did not finish within the horizon.")
+    return "\n".join(lines)
+
+
+def _history_dict(history: History) -> dict[str, Any]:
+    return {"source": history.source, "rows_read": history.rows_read,
+            "finished_items": len(history.items), "in_progress": len(history.open_items),
+            "left_out": history.excluded, "columns": dict(history.columns),
+            "date_formats": dict(history.date_formats),
+            "problems": [{"kind": p.kind, "count": p.count, "excluded": p.excluded,
+                          "meaning": p.meaning, "examples": list(p.examples)}
+                         for p in history.problems]}
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    print(json.dumps(data, indent=2, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):  # NumPy scalars
+        return value.item()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")

@@ -422,6 +422,9 @@ class Period:
         return f"per {self.unit} (whole periods ending on the last day of data)"
 
 
+WEEK = Period("week")  # the Throughput Forecaster's default sampling period
+
+
 def daily_completions(history: History) -> tuple[np.datetime64, np.ndarray]:
     """Items finished on each calendar day from the first finish to the last (zeros included)."""
     days = history.items["finish"].to_numpy().astype("datetime64[D]")
@@ -471,7 +474,7 @@ def _workday_counts(start: np.datetime64, end: np.datetime64, days: np.ndarray,
 # ---------------------------------------------------------------------------- flow metrics
 
 
-def throughput(history: History, period: Period = Period("week"),
+def throughput(history: History, period: Period = WEEK,
                calendar: WorkCalendar | None = None, start: dt.date | None = None,
                end: dt.date | None = None) -> pd.Series:
     """Items finished per period (zero periods counted), indexed by the period's first day:
