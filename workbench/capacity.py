@@ -33,6 +33,7 @@ class Person:
     last_day: int  # day after the last day with the team (exclusive)
     cap: np.ndarray = field(repr=False)  # capacity per calendar day
     cum: list[float] = field(default_factory=list, repr=False)
+    daily: list[float] = field(default_factory=list, repr=False)  # `cap` as Python floats
     rate: float | None = None  # constant capacity every day (fast path), else None
     hire: int | None = None  # which entry of the team's `hires` brought this person
 
@@ -43,6 +44,7 @@ class Person:
         self.cap[:max(self.first_day, 0)] = 0.0
         self.cap[end:] = 0.0
         self.cum = np.concatenate(([0.0], np.cumsum(self.cap))).tolist()
+        self.daily = self.cap.tolist()  # plain floats: faster to index, and exact in the log
         full = self.first_day <= 0 and end >= horizon
         first = float(self.cap[0]) if horizon else 0.0
         self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
@@ -53,7 +55,7 @@ class Person:
             return t0 + effort_days / self.rate
         if effort_days <= 0:
             return t0
-        cum, cap = self.cum, self.cap
+        cum, cap = self.cum, self.daily
         d = int(t0)
         if d >= len(cap):
             return INF
@@ -70,8 +72,8 @@ class Person:
     def _cum_at(self, t: float) -> float:
         if self.rate is not None:
             return t * self.rate
-        d = min(int(t), len(self.cap) - 1)
-        return self.cum[d] + self.cap[d] * (t - d)
+        d = min(int(t), len(self.daily) - 1)
+        return self.cum[d] + self.daily[d] * (t - d)
 
     def available_until(self) -> float:
         """Total capacity this person has left in the run."""
@@ -215,15 +217,20 @@ def _leave(people: list[Person], day: int, count: int, stage: str | None) -> Non
 
 def _apply_interrupts(people: list[Person], load: list[tuple[float, int, float]]) -> None:
     """Interrupts take their effort from one person's capacity, from the day they arrive on."""
+    if not load:
+        return
+    caps = {id(p): p.cap.tolist() for p in people}
     for time, pick, effort in load:
         day = int(time)
         present = [p for p in people if p.first_day <= day < p.last_day]
         if not present:
             continue
-        p = present[pick % len(present)]
+        cap = caps[id(present[pick % len(present)])]
         remaining = effort
-        while remaining > 1e-12 and day < len(p.cap):
-            take = min(p.cap[day], remaining)
-            p.cap[day] -= take
+        while remaining > 1e-12 and day < len(cap):
+            take = min(cap[day], remaining)
+            cap[day] -= take
             remaining -= take
             day += 1
+    for p in people:
+        p.cap = np.array(caps[id(p)])

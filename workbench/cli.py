@@ -123,18 +123,45 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 # --- run ------------------------------------------------------------------------------------------
-# PLACEHOLDER owned by the simulation work: `workbench run SCENARIO` (Monte Carlo replications and
-# a report). Replace `_add_run` and `_cmd_run` below; `_parser` already registers them.
 
 def _add_run(sub: Any) -> None:
-    p = _command(sub, "run", _cmd_run, "Simulate a scenario (not yet available).")
-    p.add_argument("scenario", nargs="?", help="scenario file")
+    p = _command(sub, "run", _cmd_run,
+                 "Simulate a scenario many times and print the forecast: P50/P85/P95 dates, "
+                 "chance of each target, cost, utilisation, flow.")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
+    p.add_argument("--reps", type=_positive_int, default=1000, metavar="N",
+                   help="replications (default 1000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--workers", type=_positive_int, default=None, metavar="W",
+                   help="worker processes (default: one per core for long runs)")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="FIELD.PATH=VALUE",
+                   help="override a field, e.g. teams.platform.members=8 (repeatable)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                   help="table for people, json for programs (stable shape), csv for sheets")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    del args
-    print("workbench run: not yet available", file=sys.stderr)
-    return 2
+    from workbench import summary_text  # only `run` needs it
+    from workbench.montecarlo import default_workers, simulate
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    workers = args.workers or (default_workers() if args.reps >= 400 else 1)
+    forecast = simulate(scenario, reps=args.reps, seed=args.seed, workers=workers)
+    if args.format == "json":
+        print(json.dumps(forecast.to_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        sys.stdout.write(summary_text.csv(forecast))
+    else:
+        print(summary_text.table(forecast))
+    return 0
 
 
 if __name__ == "__main__":

@@ -69,6 +69,19 @@ class Forecast:
     reps: int
     columns: list[str]
     values: np.ndarray  # reps x columns
+    burnup: np.ndarray  # reps x weeks: items done by the end of each week
+
+    def burnup_fan(self, quantiles: tuple[float, ...] = (0.15, 0.5, 0.85)) -> dict[str, Any]:
+        """Items done by each week: the given quantiles across runs (a fan), and total scope."""
+        weeks = self.burnup.shape[1] if self.burnup.ndim == 2 else 0
+        start = self.scenario.start
+        out: dict[str, Any] = {
+            "week_end": [_iso(start + dt.timedelta(days=7 * w + 6)) for w in range(weeks)]}
+        for q in quantiles:
+            fan = np.quantile(self.burnup, q, axis=0).tolist() if weeks else []
+            out[f"q{round(q * 100)}"] = fan
+        out["scope_p50"] = float(np.median(self.column("scope_items")))
+        return out
 
     def column(self, name: str) -> np.ndarray:
         return self.values[:, self.columns.index(name)]
@@ -148,10 +161,8 @@ class Forecast:
 
     def to_dict(self) -> dict[str, Any]:
         """Every figure, plus what is needed to reproduce it (the stable JSON shape)."""
-        from workbench.scenario import scenario_sha256
-
         return {
-            "scenario": {"name": self.scenario.name, "sha256": scenario_sha256(self.scenario),
+            "scenario": {"name": self.scenario.name, "sha256": self.scenario.sha256,
                          "start": _iso(self.scenario.start),
                          "horizon_days": self.scenario.horizon_days},
             "seed": self.seed,

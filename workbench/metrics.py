@@ -173,7 +173,7 @@ def _visits(log: RunLog) -> tuple[dict[str, list[tuple[float, float, float]]],
             system[r.item][1] = r.time
         elif ev == "reject":
             system[r.item] = [r.time, -1.0, 0.0]
-    for (item, team, stage), v in open_.items():
+    for (_item, team, stage), v in open_.items():
         visits[f"{team}/{stage}"].append((v[0], v[1], NAN))
     return visits, system
 
@@ -274,4 +274,39 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
         for field in FLOW_FIELDS:
             row[f"flow:{key}:{field}"] = getattr(f, field) if f else NAN
     row["end_day"] = log.end_time
+    row["scope_items"] = float(sum(1 for r in log.records if r.event in ("arrive", "reject"))
+                               + backlog_left(log))
     return row
+
+
+def backlog_left(log: RunLog) -> int:
+    """Items never started by the end of the run (still in backlogs or gated epics)."""
+    return log.unreleased
+
+
+def burnup(log: RunLog, step_days: int = 7) -> np.ndarray:
+    """Items done by the end of each ``step_days`` period, from day 0 to the horizon."""
+    edges = np.arange(step_days, log.horizon_days + step_days, step_days, dtype=float)
+    done = np.sort(np.array([r.time for r in log.records if r.event == "done"], dtype=float))
+    return np.searchsorted(done, edges, side="right").astype(np.int32)
+
+
+def check_invariants(scenario: Scenario, log: RunLog) -> None:
+    """Raise AssertionError if a log breaks a law every run must obey: Little's law over
+    [0, last empty moment], services that end before they start, and epics that begin before
+    their prerequisites finish. The test suite turns this on for every run it simulates."""
+    L, lam, W = littles_law(log)
+    if not math.isclose(L, lam * W, rel_tol=1e-9, abs_tol=1e-9):
+        raise AssertionError(f"Little's law broken: L={L} but λW={lam * W}")
+    starts: dict[tuple[int, str], float] = {}
+    for r in log.records:
+        if r.event == "start":
+            starts[(r.item, r.stage)] = r.time
+        elif r.event == "finish" and r.time < starts[(r.item, r.stage)] - 1e-9:
+            raise AssertionError(f"item {r.item} finished {r.stage} before it started")
+    ready = {r.epic: r.time for r in log.records if r.event == "epic_ready"}
+    done = epic_finish_days(log)
+    for epic, t in ready.items():
+        for dep in scenario.epics[epic].depends_on:
+            if not done.get(dep, math.inf) <= t + 1e-9:
+                raise AssertionError(f"epic {epic} started at {t} before {dep} finished")

@@ -349,15 +349,6 @@ def add_items(run: Run, epic: str, count: int, at_day: float) -> Generator[Any, 
     team.release()
 
 
-def interrupts(run: Run, team: str, load: list[tuple[float, int, float]]
-               ) -> Generator[Any, Any, None]:
-    """Unplanned work: logged when it lands (its capacity cost is already in the curves)."""
-    for time, _, effort in load:
-        if time > run.env.now:
-            yield run.env.timeout(time - run.env.now)
-        run.log(Record(time, "interrupt", -1, "", team, "", -1, effort))
-
-
 # --- set-up ---------------------------------------------------------------------------------
 
 def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
@@ -368,6 +359,8 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
     lanes = run.lanes
     delays = _delays(run)
     capacity: dict[str, TeamCapacity] = {}
+    # Interrupts are known up front (their cost is in the capacity curves): no actor needed.
+    interrupts: list[Record] = []
     for name, team in scenario.teams.items():
         load = _interrupt_load(run, name)
         people = build_team(scenario, name, work, lost.get(name, []), load)
@@ -375,12 +368,12 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
         shares = {e: spec.capacity_share for e, spec in scenario.epics.items()
                   if spec.team == name and spec.capacity_share}
         stages = team.stage_names
-        limits = [team.stages[s].wip_limit for s in stages] if team.stages else [None]
+        limits: list[int | None] = (
+            [team.stages[s].wip_limit for s in stages] if team.stages else [None])
         flow = run.flows[name] = TeamFlow(run, name, stages, limits, team.wip_limit, shares)
         for person in people:
             run.env.process(worker(run, flow, person, stages.index(person.stage)))
-        if load:
-            run.env.process(interrupts(run, name, load))
+        interrupts += [Record(t, "interrupt", -1, "", name, "", -1, e) for t, _, e in load]
         capacity[name] = _team_capacity(name, stages, people, work)
     for name, epic in scenario.epics.items():
         run.efforts[name] = (epic.effort_days or Distribution(kind="fixed", params=(0.0,)),
@@ -400,9 +393,14 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
     _start_scope_risks(run)
     run.env.run(until=scenario.horizon_days)
     end = _end_time(run)
-    stages = {name: flow.stages for name, flow in run.flows.items()}
+    if interrupts:
+        run.records.extend(r for r in interrupts if r.time <= end)
+        run.records.sort(key=lambda r: r.time)  # stable: same-time events keep their order
+    team_stages = {name: flow.stages for name, flow in run.flows.items()}
+    unreleased = sum(flow.backlog.size for flow in run.flows.values()) + sum(
+        left for e, left in run.epic_left.items() if e not in run.epic_ready)
     return RunLog(run.records, end, scenario.horizon_days, scenario.warmup_days, capacity,
-                  stages, rep)
+                  team_stages, rep, unreleased)
 
 
 _UNIFORM = Distribution(kind="uniform", params=(0.0, 1.0))

@@ -14,24 +14,42 @@ import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 from tqdm import tqdm
 
 from workbench.forecast import Forecast
-from workbench.metrics import summary_row
+from workbench.metrics import burnup, check_invariants, summary_row
 from workbench.model import simulate_once
 from workbench.records import RunLog
 from workbench.scenario import Scenario
 
 Chunk = tuple[int, int]
+# The test suite sets this so that every run it simulates is checked against Little's law etc.
+CHECK_INVARIANTS = os.environ.get("WORKBENCH_CHECK_INVARIANTS") == "1"
 
 
-def run_chunk(scenario: Scenario, seed: int, first: int, stop: int) -> tuple[list[str], np.ndarray]:
-    """Replications ``first``..``stop-1`` as (column names, rows): the unit of parallel work."""
-    rows = [summary_row(scenario, simulate_once(scenario, seed, rep)) for rep in range(first, stop)]
+class ChunkResult(NamedTuple):
+    """What a batch of replications sends back: summary rows and weekly burn-up counts."""
+
+    columns: list[str]
+    values: np.ndarray  # replications x columns
+    burnup: np.ndarray  # replications x weeks: items done by the end of each week
+
+
+def run_chunk(scenario: Scenario, seed: int, first: int, stop: int) -> ChunkResult:
+    """Replications ``first``..``stop-1``: the unit of parallel work."""
+    rows, burn = [], []
+    for rep in range(first, stop):
+        log = simulate_once(scenario, seed, rep)
+        if CHECK_INVARIANTS:
+            check_invariants(scenario, log)
+        rows.append(summary_row(scenario, log))
+        burn.append(burnup(log))
     columns = list(rows[0]) if rows else []
-    return columns, np.array([list(r.values()) for r in rows], dtype=float)
+    return ChunkResult(columns, np.array([list(r.values()) for r in rows], dtype=float),
+                       np.array(burn, dtype=np.int32))
 
 
 def chunks(reps: int, workers: int, size: int | None = None) -> list[Chunk]:
@@ -78,13 +96,14 @@ def simulate(scenario: Scenario, reps: int = 500, seed: int = 0, workers: int | 
         else:
             with process_pool(workers) as pool:
                 results = _gather(pool, scenario, seed, parts, bar)
-    columns = next((c for c, _ in results if c), [])
-    values = np.vstack([v for _, v in results]) if results else np.empty((0, 0))
-    return Forecast(scenario, seed, reps, columns, values)
+    columns = next((r.columns for r in results if r.columns), [])
+    values = np.vstack([r.values for r in results])
+    burn = np.vstack([r.burnup for r in results])
+    return Forecast(scenario, seed, reps, columns, values, burn)
 
 
 def _gather(executor: Executor, scenario: Scenario, seed: int, parts: Sequence[Chunk],
-            bar: tqdm) -> list[tuple[list[str], np.ndarray]]:
+            bar: tqdm) -> list[ChunkResult]:
     futures: list[Future] = [executor.submit(run_chunk, scenario, seed, a, b) for a, b in parts]
     results = []
     for (a, b), future in zip(parts, futures, strict=True):
@@ -95,4 +114,7 @@ def _gather(executor: Executor, scenario: Scenario, seed: int, parts: Sequence[C
 
 def replay(scenario: Scenario, seed: int, rep: int) -> RunLog:
     """The full event log of one replication, rebuilt exactly."""
-    return simulate_once(scenario, seed, rep)
+    log = simulate_once(scenario, seed, rep)
+    if CHECK_INVARIANTS:
+        check_invariants(scenario, log)
+    return log

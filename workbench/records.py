@@ -16,9 +16,12 @@ Events (``Record.event``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Record(NamedTuple):
@@ -54,8 +57,9 @@ class RunLog:
     capacity: dict[str, TeamCapacity] = field(default_factory=dict)
     stages: dict[str, tuple[str, ...]] = field(default_factory=dict)  # team -> ordered stages
     rep: int = 0
+    unreleased: int = 0  # items that never entered a team (gated, blocked, or in a backlog)
 
-    def frame(self):  # type: ignore[no-untyped-def]
+    def frame(self) -> pd.DataFrame:
         """The records as a pandas DataFrame (for charts and notebooks)."""
         import pandas as pd
 
