@@ -537,7 +537,9 @@ def _reached(history: History) -> pd.DataFrame:
         sd = pd.DataFrame({"started": both["start"].to_numpy(),
                            "finished": both["finish"].to_numpy()})
     # a later state's date implies the earlier states were passed by then
-    return sd[sd.columns[::-1]].cummin(axis=1, skipna=True)[sd.columns]
+    stamps = sd.to_numpy(dtype="datetime64[s]")[:, ::-1]
+    reached = np.fmin.accumulate(stamps, axis=1)[:, ::-1]
+    return pd.DataFrame(reached, columns=sd.columns, index=sd.index)
 
 
 def ageing_wip(history: History, as_of: dt.date | None = None) -> pd.DataFrame:
