@@ -81,7 +81,7 @@ class Throughput:
     last_day: dt.date | None = None
 
     def __post_init__(self) -> None:
-        v = np.asarray(self.values, dtype=float)
+        v = np.asarray(self.values)
         if v.size == 0 or np.any(v < 0) or np.any(v != np.round(v)):
             raise ValueError("throughput: a non-empty sample of whole, non-negative item counts")
         if self.weights is not None and (len(self.weights) != v.size or
@@ -95,7 +95,10 @@ class Throughput:
     def from_counts(cls, counts: Sequence[int] | np.ndarray, period: Period = WEEK,
                     source: str = "given sample") -> Throughput:
         """A sample typed in: items finished in each past period."""
-        values = np.asarray(counts, dtype=np.int64)
+        values = np.asarray(counts)
+        if values.size == 0 or np.any(values != np.round(values)) or np.any(values < 0):
+            raise ValueError("throughput: a non-empty sample of whole, non-negative item counts")
+        values = values.astype(np.int64)
         return cls(values, None, period, f"{source}: {len(values)} {period.unit}s, "
                                          f"mean {values.mean():.2f}")
 
@@ -483,7 +486,8 @@ def when_exact(tpmf: np.ndarray, need_pmf: np.ndarray, max_periods: int
     # P(done by k) = sum over needs n of P(need n) · P(total_k >= n)
     done = need_pmf[0] + (1 - np.cumsum(np.array(rows), axis=1)) @ tail
     by_k = np.minimum(np.maximum.accumulate(done), 1.0)
-    return np.diff(by_k, prepend=0.0), float(max(1 - by_k[-1], 0.0))
+    pmf = np.diff(by_k, prepend=0.0)
+    return pmf[:max(np.flatnonzero(pmf).max(initial=0), 0) + 1], float(max(1 - by_k[-1], 0.0))
 
 
 def when_monte_carlo(draw: Callable[[tuple[int, int]], np.ndarray], need: np.ndarray,
