@@ -66,7 +66,8 @@ def test_stages_pass_items_along_in_order() -> None:
                               "effort_days": {"build": 2, "review": 1}}})
     log = simulate_once(s)
     starts = [(float(r.time), r.item, r.stage) for r in log.records if r.event == "start"]
-    assert starts == [(0.0, 1, "build"), (2.0, 1, "review"), (2.0, 2, "build"),
+    # At day 2 the builder goes straight on to item 2 (no wait), then the reviewer wakes up.
+    assert starts == [(0.0, 1, "build"), (2.0, 2, "build"), (2.0, 1, "review"),
                       (4.0, 2, "review")]
     assert metrics.epic_finish_days(log) == {"e": 5.0}
 

@@ -27,6 +27,7 @@ from workbench.records import Record, RunLog, TeamCapacity
 from workbench.scenario import Arrival, Epic, Rework, Scenario
 
 DONE = -1
+_new = tuple.__new__  # Record(...) via tuple.__new__: 2.5x cheaper on the hot path, same record
 Effort = Distribution | dict[str, Distribution]
 
 
@@ -168,7 +169,8 @@ class TeamFlow:
 
     def _admit(self, item: Item) -> None:
         self.wip += 1
-        self.run.log(Record(self.run.env.now, "arrive", item.id, item.epic, self.name))
+        self.run.log(_new(Record, (self.run.env.now, "arrive", item.id, item.epic, self.name, "",
+                                   -1, 0.0)))
         self.move(item, self.next_stage(item, -1))
 
     def next_stage(self, item: Item, after: int) -> int:
@@ -193,8 +195,8 @@ class TeamFlow:
         self.count[to] += 1
         item.stage = to
         item.remaining = item.efforts[to] or 0.0
-        self.run.log(Record(self.run.env.now, "queue", item.id, item.epic, self.name,
-                            self.stages[to]))
+        self.run.log(_new(Record, (self.run.env.now, "queue", item.id, item.epic, self.name,
+                                   self.stages[to], -1, 0.0)))
         self.queues[to].put(item)
         if frm != DONE:
             self._leave(frm)
@@ -240,7 +242,7 @@ class Run:
 
     def item_done(self, team: TeamFlow, item: Item) -> None:
         now = self.env.now
-        self.log(Record(now, "done", item.id, item.epic, team.name))
+        self.log(_new(Record, (now, "done", item.id, item.epic, team.name, "", -1, 0.0)))
         if item.epic in self.epic_left:
             self.epic_left[item.epic] -= 1
             self.check_epic(item.epic)
@@ -277,16 +279,19 @@ def worker(run: Run, team: TeamFlow, person: Person, stage: int) -> Generator[An
         yield env.timeout(person.first_day)
     leaves = person.last_day < run.horizon
     while True:
-        get = queue.get()
-        if leaves and not get.triggered:
-            yield get | env.timeout(max(person.last_day - env.now, 0))
-            if not get.triggered:
-                queue.cancel(get)
-                return
-        item = yield get
+        item = queue.take()  # busy periods: no event needed when work is waiting
+        if item is None:
+            get = queue.get()
+            if leaves and not get.triggered:
+                yield get | env.timeout(max(person.last_day - env.now, 0))
+                if not get.triggered:
+                    queue.cancel(get)
+                    return
+            item = yield get
         start, effort = env.now, item.remaining
         end = person.finish_time(start, effort)
-        log(Record(start, "start", item.id, item.epic, name, stage_name, person.index, effort))
+        log(_new(Record, (start, "start", item.id, item.epic, name, stage_name, person.index,
+                          effort)))
         if end > person.last_day or end == INF:
             if not leaves:
                 return  # beyond the horizon: the run stops before this item is done
@@ -297,7 +302,8 @@ def worker(run: Run, team: TeamFlow, person: Person, stage: int) -> Generator[An
             queue.put(item, front=True)
             return
         yield env.timeout(end - start)
-        log(Record(end, "finish", item.id, item.epic, name, stage_name, person.index, effort))
+        log(_new(Record, (end, "finish", item.id, item.epic, name, stage_name, person.index,
+                          effort)))
         run.finished_stage(team, item)
 
 
