@@ -136,7 +136,7 @@ def model_sections() -> tuple[tuple[type[BaseModel], str], ...]:
     """Every model of a scenario file with where it sits (``teams.<team>.hires[]``), in the
     order a reader meets them."""
     found: list[tuple[type[BaseModel], str]] = [(Scenario, "")]
-    seen = {Scenario}
+    seen: set[type[BaseModel]] = {Scenario}
 
     def visit(model: type[BaseModel], where: str) -> None:
         for key, field in _fields(model):

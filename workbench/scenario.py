@@ -5,6 +5,7 @@ loaded once, validated and frozen. Everything downstream reads these models, nev
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import os
@@ -67,6 +68,28 @@ class Holidays(Frozen):
     country: str | None = Field(None, description="ISO country code, e.g. US, DE, GB.")
     subdivision: str | None = Field(None, description="State or province code, e.g. CA.")
     dates: tuple[dt.date, ...] = Field((), description="Extra non-working dates (company days).")
+
+    @model_validator(mode="after")
+    def _known_codes(self) -> Holidays:
+        # Checked here so a typo is a validation error, not a crash in the middle of a forecast.
+        if self.country is None:
+            return self
+        import holidays  # imported late: it takes a noticeable moment and most files need it once
+
+        supported: dict[str, list[str]] = holidays.list_supported_countries()
+        if self.country not in supported:
+            raise ValueError(_code_problem("country", self.country, list(supported)))
+        if self.subdivision is not None and self.subdivision not in supported[self.country]:
+            raise ValueError(_code_problem("subdivision", self.subdivision,
+                                           supported[self.country]))
+        return self
+
+
+def _code_problem(what: str, code: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(code, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    more = ", ..." if len(known) > 12 else ""
+    return f"unknown {what} code {code!r} ({hint}allowed: {', '.join(known[:12])}{more})"
 
 
 class Calendar(Frozen):
@@ -528,6 +551,10 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "not valid YAML"
+        if exc.problem and exc.context and exc.context_mark and mark \
+                and exc.context_mark.line != mark.line:
+            # YAML notices a mistake late (an unclosed bracket at the next key): point back too.
+            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         return f"line {mark.line + 1}: {problem}" if mark else problem
     return f"not valid YAML ({exc})"
 

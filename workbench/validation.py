@@ -314,6 +314,9 @@ def _problems_of(err: Any, loc: Loc, ann: Any, owner: type[BaseModel] | None,
 def _message(err: Any, ann: Any, owner: type[BaseModel] | None, field: FieldInfo | None) -> str:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     allowed = describe_field(field) if field is not None else describe_type(ann)
+    model = bare_type(ann)
+    if inspect.isclass(model) and issubclass(model, BaseModel) and model is not Distribution:
+        allowed = f"a mapping of {', '.join(field_names(model))}"
     if kind == "extra_forbidden":
         return _unknown_key(str(err["loc"][-1]), owner)
     if kind == "missing":
