@@ -19,6 +19,7 @@ of futures: the more confident figure is the smaller one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -473,21 +474,46 @@ def when_exact(tpmf: np.ndarray, need_pmf: np.ndarray, max_periods: int
     top = need_pmf.size - 1
     if top == 0:
         return np.ones(1), 0.0
-    tail = need_pmf[1:]
-    below = np.zeros(top)
-    below[0] = 1.0  # distribution of the running total while it is still under `top`
-    rows = [below]
-    while len(rows) <= max_periods:
-        for _ in range(min(8, max_periods + 1 - len(rows))):  # check for the end every 8 steps
-            below = np.convolve(below, tpmf)[:top]
-            rows.append(below)
-        if below.sum() < 1e-13:  # even the largest need is met in all but 1e-13 of futures
-            break
+    rows = _running_totals(tpmf, top, max_periods)
     # P(done by k) = sum over needs n of P(need n) · P(total_k >= n)
-    done = need_pmf[0] + (1 - np.cumsum(np.array(rows), axis=1)) @ tail
+    done = need_pmf[0] + (1 - np.cumsum(rows, axis=1)) @ need_pmf[1:]
     by_k = np.minimum(np.maximum.accumulate(done), 1.0)
     pmf = np.diff(by_k, prepend=0.0)
-    return pmf[:max(np.flatnonzero(pmf).max(initial=0), 0) + 1], float(max(1 - by_k[-1], 0.0))
+    return pmf[:np.flatnonzero(pmf).max(initial=0) + 1], float(max(1 - by_k[-1], 0.0))
+
+
+DENSE_TOP = 400  # up to this many items, doubling with dense matrix products beats np.convolve
+
+
+def _running_totals(tpmf: np.ndarray, top: int, max_periods: int) -> np.ndarray:
+    """Row k: the distribution of the total finished in k periods, over totals 0..top-1 (the
+    mass at `top` or more is done and dropped), for k = 0, 1, ... until all is done."""
+    first = np.zeros(top)
+    first[0] = 1.0
+    if top > DENSE_TOP:
+        rows = [first]
+        while len(rows) <= max_periods and rows[-1].sum() >= 1e-13:
+            rows.append(np.convolve(rows[-1], tpmf)[:top])
+        return np.array(rows)
+    # doubling: the totals after k + j periods are the totals after j periods convolved with
+    # those after k, so rows 1..k times one matrix give rows k+1..2k (few NumPy calls)
+    known = np.zeros((64, top))
+    known[0, :min(top, tpmf.size)] = tpmf[:top]
+    have, column = 1, np.zeros(top + 1)  # column[top] stays 0: nothing above the diagonal
+    while have < max_periods and known[have - 1].sum() >= 1e-13:
+        if 2 * have > known.shape[0]:
+            known = np.vstack([known, np.zeros_like(known)])
+        column[:top] = known[have - 1]
+        np.matmul(known[:have], column[_lags(top)].T, out=known[have:2 * have])
+        have *= 2
+    return np.vstack([first, known[:min(have, max_periods)]])
+
+
+@functools.lru_cache(maxsize=16)
+def _lags(n: int) -> np.ndarray:
+    """Index of column[i - j] in a lower-triangular Toeplitz matrix (n: a zero above it)."""
+    lag = np.subtract.outer(np.arange(n), np.arange(n))
+    return np.where(lag >= 0, lag, n)
 
 
 def when_monte_carlo(draw: Callable[[tuple[int, int]], np.ndarray], need: np.ndarray,
