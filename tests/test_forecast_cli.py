@@ -81,7 +81,7 @@ def test_backtest_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     (("forecast", CHI2FIT, "--items", "5", "--workdays", "mon,fri,funday"),
      "workbench forecast: --workdays: 'mon,fri,funday' (allowed: mon,tue,wed,thu,fri,sat,sun)"),
     (("forecast", CHI2FIT, "--items", "5", "--focus", "1.5"),
-     "workbench forecast: focus: a share of the team's throughput, in (0, 1] (got 1.5)"),
+     "workbench forecast: --focus: a share of the team's throughput, in (0, 1] (got 1.5)"),
     (("backtest", "missing.csv", "--items", "5"),
      "workbench backtest: missing.csv: file not found"),
 ])

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
+from workbench import __version__
 from workbench.backtest import Method, backtest
 from workbench.history import (
     ROLES,
@@ -23,6 +26,7 @@ from workbench.history import (
     History,
     HistoryError,
     Period,
+    Stability,
     WorkCalendar,
     load_history,
     stability,
@@ -155,15 +159,13 @@ def run_forecast(args: argparse.Namespace) -> int:
     """`workbench forecast`: print a forecast table (or JSON); 2 if the input needs fixing."""
     try:
         history = _load(args)
-        result = _forecast(args, history)
+        forecast, sample = _forecast(args, history)
     except (HistoryError, ValueError) as exc:
         return _fail("forecast", exc)
-    sample = result[1]
-    check = stability(sample).describe() if len(sample) >= 4 else "too few periods to check"
-    forecast = result[0]
+    check = stability(sample) if len(sample) >= 4 else None
     if args.format == "json":
-        _print_json({"history": _history_dict(history), "forecast": forecast.to_dict(),
-                     "stability": check})
+        _print_json({"workbench": __version__, "history": _history_dict(history),
+                     "forecast": forecast.to_dict(), "stability": _stability_dict(check)})
     else:
         print(_forecast_text(history, forecast, check))
     return 0
@@ -184,8 +186,10 @@ def run_backtest(args: argparse.Namespace) -> int:
     except (HistoryError, ValueError) as exc:
         return _fail("backtest", exc)
     if args.format == "json":
-        _print_json({"history": _history_dict(history), "backtest": result.to_dict()})
+        _print_json({"workbench": __version__, "history": _history_dict(history),
+                     "backtest": result.to_dict()})
     else:
+        print(f"workbench {__version__}; {_fingerprint(history)}")
         print(history.report())
         print(result.describe())
         better = [m for m, ok in result.helps().items() if ok]
@@ -207,6 +211,8 @@ def _forecast(args: argparse.Namespace, history: History) -> tuple[Forecast, Seq
         by = _date(args.by, "--by")
         return forecast_how_many(by, sample, **common), sample.values.tolist()
     remaining = args.items if args.items is not None else tuple(args.items_range)
+    if any(lo != int(lo) or hi != int(hi) for _, lo, hi in args.risk):
+        raise ValueError("--risk: P LO HI with whole numbers of items, e.g. --risk 0.3 5 10")
     risks = [Risk(p, int(lo), int(hi), name=f"{i + 1}") for i, (p, lo, hi) in
              enumerate(args.risk)]
     split = tuple(args.split) if args.split else None
@@ -255,22 +261,49 @@ def _levels(text: str) -> tuple[float, ...]:
     return levels
 
 
+# the library names its arguments; the command line user knows them as options
+OPTIONS = {"remaining": "--items", "focus": "--focus", "split": "--split", "trials": "--trials",
+           "levels": "--levels", "window_days": "--window-days", "risk": "--risk",
+           "half_life_days": "--half-life-days", "by": "--by"}
+
+
 def _fail(command: str, exc: Exception) -> int:
-    print(f"workbench {command}: {exc}".splitlines()[0], file=sys.stderr)
+    text = str(exc)
+    name, _, rest = text.partition(":")
+    if name in OPTIONS and rest:
+        text = OPTIONS[name] + ":" + rest
+    print(f"workbench {command}: {text}".splitlines()[0], file=sys.stderr)
     return 2
 
 
 # ------------------------------------------------------------------------------------ output
 
 
-def _forecast_text(history: History, f: Forecast, check: str) -> str:
+def _fingerprint(history: History) -> str:
+    """Which file, exactly: a TPM can tell two exports of the same name apart."""
+    digest = hashlib.sha256(Path(history.source).read_bytes()).hexdigest()[:12]
+    return f"history sha256 {digest}"
+
+
+def _stability_dict(check: Stability | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    return {"stable": check.stable, "random_halves_difference": round(check.random_difference, 4),
+            "first_vs_second_half_difference": round(check.time_difference, 4),
+            "threshold": check.threshold, "samples": check.samples, "text": check.describe()}
+
+
+def _forecast_text(history: History, f: Forecast, check: Stability | None) -> str:
     run = ("exact (convolution, no sampling noise)" if f.mode == "exact"
            else f"Monte Carlo, {f.trials:,} trials, seed {f.seed}")
     question = (f"When will the work be done? Scope: {f.scope}" if f.question == "when"
                 else f"How many items by {f.by}? ({f.scope})")
-    lines = [question, f"Method: {run}", history.report(), f"Throughput: {f.throughput}",
+    lines = [question, f"Method: {run}; workbench {__version__}; {_fingerprint(history)}",
+             history.report(), f"Throughput: {f.throughput}",
              f"Sampling: {f.period.describe()}; dates on {f.calendar}",
-             f"Start: {f.start or 'not given'}", f"Check: {check}", ""]
+             f"Start: {f.start or 'not given'}",
+             f"Check: {check.describe() if check else 'too few periods to check stability'}",
+             ""]
     table = f.table()
     lines.append(table.to_string(index=False))
     unit = f"{f.period.unit}s" if f.question == "when" else "items"
