@@ -85,7 +85,7 @@ class History:
 
     @property
     def excluded(self) -> int:
-        """Rows left out of the finished items (in-progress rows included)."""
+        """Rows left out entirely (in-progress items are kept, in `open_items`)."""
         return sum(p.count for p in self.problems if p.excluded)
 
     def report(self) -> str:
@@ -113,7 +113,7 @@ def history_from_frame(raw: pd.DataFrame, source: str = "<frame>",
                        mapping: Mapping[str, str | Sequence[str]] | None = None,
                        date_format: str | None = None) -> History:
     """Same as `load_history`, for a frame already in memory (all values read as text)."""
-    raw = raw.astype(str).fillna("").apply(lambda c: c.str.strip())
+    raw = raw.fillna("").astype(str).apply(lambda c: c.str.strip())
     columns, states = _resolve_columns(raw, source, mapping or {})
     date_cols = [c for c in (columns.get("start"), columns["finish"], *states) if c]
     formats = {c: date_format or _detect_format(raw[c], source, c) for c in date_cols}

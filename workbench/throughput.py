@@ -374,7 +374,10 @@ class _Scope:
     @classmethod
     def of(cls, remaining: int | tuple[int, int], split: tuple[float, float] | None,
            risks: Sequence[Risk], focus: float) -> _Scope:
-        low, high = (remaining, remaining) if isinstance(remaining, int) else remaining
+        if isinstance(remaining, int | np.integer):
+            low = high = int(remaining)
+        else:
+            low, high = (int(x) for x in remaining)
         if not 0 <= low <= high:
             raise ValueError(f"remaining: whole items, 0 <= low <= high (got {low}, {high})")
         if split is not None and not 0 < split[0] <= split[1]:
