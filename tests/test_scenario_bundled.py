@@ -152,8 +152,14 @@ def test_docs_are_in_sync_with_the_models():
     assert committed == docs.render(), "docs/scenarios.md is stale: run python -m workbench.docs"
 
 
-def test_docs_check_command(capsys):
+def test_docs_check_command(monkeypatch, tmp_path, capsys):
     assert docs.main(["--check"]) == 0
+    stale = tmp_path / "scenarios.md"
+    stale.write_text(docs.render().replace("Person", "Persn"), encoding="utf-8")
+    monkeypatch.setattr(docs, "DOC_PATH", stale)
+    assert docs.main(["--check"]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert docs.main([]) == 0 and docs.main(["--check"]) == 0  # rewriting fixes it
 
 
 def test_docs_examples_are_valid(write_file):

@@ -293,6 +293,7 @@ def test_sha256_is_of_the_resolved_scenario(write_file):
     assert len(s.sha256) == 64 and s.sha256 == scenario_sha256(s)
     assert load_scenario(same).sha256 == s.sha256  # same resolved content, same hash
     assert load_scenario(base, ["teams.platform.focus=0.8"]).sha256 != s.sha256
+    assert s.model_copy(update={"name": "other"}).sha256 != s.sha256
     # Order of stages changes the simulation, so it changes the hash.
     swapped = BASE.replace("{build: {people: 4}, review: {people: 2}}",
                            "{review: {people: 2}, build: {people: 4}}")

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 from collections.abc import Hashable, Iterable, Mapping
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeGuard
 
@@ -366,10 +365,11 @@ class Scenario(Frozen):
         cross_check(self)
         return self
 
-    @cached_property
+    @property
     def sha256(self) -> str:
         """Content hash of the fully resolved scenario, printed in reports to tie a forecast to
         exactly the inputs that made it."""
+        # Not cached: `model_copy(update=...)` would carry a cached hash over to the changed copy.
         return scenario_sha256(self)
 
     def day_of(self, when: dt.date) -> int:
