@@ -52,6 +52,8 @@ def test_run_table_and_csv() -> None:
     (["run", "scenarios/missing.yaml"], "scenarios/missing.yaml: "),
     (["run", "scenarios/program.yaml", "--set", "teams.platform.members=-1"],
      "teams.platform.members"),
+    (["run", "scenarios/program.yaml", "--set", "teams.platfrm.members=8"],
+     "teams.platfrm.members: no teams entry 'platfrm' (did you mean 'platform'?"),
 ])
 def test_run_bad_input_is_one_line_exit_2(args: list[str], expected: str) -> None:
     done = workbench(*args)

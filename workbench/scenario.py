@@ -642,9 +642,28 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any, shown: str) -> tupl
             node[part] = _merged(old, value)
         else:
             if isinstance(node, dict) and node.get(part) is None:
+                _must_exist(node, part, tuple(done), shown, dotted)
                 node[part] = {}
             node = node[part]
     return tuple(done)
+
+
+# Sections whose keys are names the user chose: a path through one of them must name an
+# existing entry, or a typo (`teams.platfrm.members=8`) would quietly add a new team.
+_NAMED = {("teams",), ("epics",), ("risks",), ("milestones",), ("teams", "*", "stages")}
+
+
+def _must_exist(node: dict[str, Any], part: str, path: tuple[Any, ...], shown: str,
+                dotted: str) -> None:
+    parent = path[:-1]
+    if not any(len(p) == len(parent) and all(a in ("*", b) for a, b in zip(p, parent, strict=True))
+               for p in _NAMED):
+        return
+    known = [str(k) for k in node]
+    close = difflib.get_close_matches(str(part), known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ScenarioError([f"{shown}: {dotted}: no {format_loc(parent)} entry {part!r} "
+                         f"({hint}known: {', '.join(known) or 'none'})"])
 
 
 def _path_part(node: Any, key: str, shown: str, dotted: str, done: tuple[Any, ...]) -> Any:
