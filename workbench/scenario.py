@@ -505,7 +505,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 def _resolve(path: Path, shown: str, overrides: Overrides) -> tuple[dict[str, Any], Origins]:
     data, origins = _read_chain(path, shown, (), path.parent)
     for dotted, value in _override_pairs(overrides, shown):
-        origins[_set_path(data, dotted, value, shown)] = shown
+        origins[_set_path(data, dotted, value, shown, strict=True)] = shown
     return data, origins
 
 
@@ -629,8 +629,10 @@ def _override_pairs(overrides: Overrides, shown: str) -> list[tuple[str, Any]]:
     return pairs
 
 
-def _set_path(data: dict[str, Any], dotted: str, value: Any, shown: str) -> tuple[Any, ...]:
-    """Set ``a.b.0.c`` in nested data (creating mappings on the way); returns the path set."""
+def _set_path(data: dict[str, Any], dotted: str, value: Any, shown: str, strict: bool = False
+              ) -> tuple[Any, ...]:
+    """Set ``a.b.0.c`` in nested data (creating mappings on the way); returns the path set.
+    ``strict``: a path through a named section must name an entry that exists."""
     node: Any = data
     done: list[Any] = []
     keys = dotted.split(".")
@@ -642,7 +644,8 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any, shown: str) -> tupl
             node[part] = _merged(old, value)
         else:
             if isinstance(node, dict) and node.get(part) is None:
-                _must_exist(node, part, tuple(done), shown, dotted)
+                if strict:
+                    _must_exist(node, part, tuple(done), shown, dotted)
                 node[part] = {}
             node = node[part]
     return tuple(done)
