@@ -37,7 +37,7 @@ def static_bundle(spec: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]
     png = vlc.svg_to_png(svg, scale=PNG_SCALE)  # rasterise the SVG: one Vega run, not two
     width, height = _png_size(png)
     bundle = {"image/svg+xml": svg, "image/png": base64.b64encode(png).decode("ascii"),
-              "text/plain": f"<chart: {_title_text(spec)}>"}
+              "text/plain": f"Chart: {_title_text(spec)}"}
     return bundle, {"image/png": {"width": width // PNG_SCALE, "height": height // PNG_SCALE}}
 
 
@@ -205,19 +205,19 @@ def risk_impact(impact: pd.DataFrame, milestone: str | None = None) -> AnyChart:
 
 # --- sweep charts --------------------------------------------------------------------------------
 
-def sweep_heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "p85_days",
-                  label: str = "label") -> AnyChart:
-    """A metric (P85 days by default) over two swept fields: darker is later. From
-    `sweep.heatmap_table`; with fewer than two swept fields, says so."""
+def sweep_heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "p85_days") -> AnyChart:
+    """A metric (P85 days by default) over two swept fields ``x`` and ``y``: darker is later.
+    From `sweep.heatmap_table`; with fewer than two swept fields, says so."""
     if cells.empty or not x or not y:
         return message("A heatmap needs a grid over two fields.", "Heatmap")
-    base = alt.Chart(cells).encode(x=alt.X(f"{x}:O", title=x), y=alt.Y(f"{y}:O", title=y))
-    rect = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title=value,
-                                                   scale=alt.Scale(scheme="orangered")))
-    text = base.mark_text(fontSize=11).encode(text=f"{label}:N")
+    base = alt.Chart(cells).encode(x=alt.X("x:O", title=x), y=alt.Y("y:O", title=y))
+    scheme = "greens" if value == "chance_of_target" else "orangered"
+    rect = base.mark_rect().encode(color=alt.Color("value:Q", title=value,
+                                                   scale=alt.Scale(scheme=scheme)))
+    text = base.mark_text(fontSize=12).encode(text="label:N")
     return alt.layer(rect, text).properties(
-        width=min(WIDTH, 90 * cells[x].nunique()), height=min(400, 40 * cells[y].nunique()),
-        title=alt.Title("Sweep heatmap", subtitle=f"{value} over {x} and {y}"))
+        width=min(WIDTH, 110 * cells["x"].nunique()), height=min(400, 44 * cells["y"].nunique()),
+        title=alt.Title("Sweep heatmap", subtitle=f"{value} by {x} and {y}"))
 
 
 def sweep_tornado(swings: pd.DataFrame) -> AnyChart:
@@ -229,8 +229,8 @@ def sweep_tornado(swings: pd.DataFrame) -> AnyChart:
     base = alt.Chart(swings).encode(y=alt.Y("change:N", sort=order, title=None))
     bars = base.mark_bar(color="#7a9cc6").encode(
         x=alt.X("low_days:Q", title="P85 shift (days) vs reference"), x2="high_days:Q")
-    ticks = base.mark_tick(color="#333", thickness=2).encode(x="low_days:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333").encode(x="x:Q")
-    return alt.layer(bars, ticks, zero).properties(
+    return alt.layer(bars, zero).properties(
         width=WIDTH - 160, height=max(60, 28 * len(order)),
-        title=alt.Title("What moves the date most", subtitle="range of P85 each change spans"))
+        title=alt.Title("What moves the date most",
+                        subtitle="days earlier (-) or later (+) at P85 than the reference"))

@@ -82,12 +82,13 @@ def prepare(scenario_path: str | os.PathLike[str], overrides: Mapping[str, Any] 
             replications: int = 500, seed: int = 0, risk_impact_on: bool = True,
             workers: int = 1) -> ReportData:
     """Load the scenario, simulate it, weigh each risk, and replay one typical run (the one
-    whose headline milestone lands closest to its P50)."""
+    whose headline milestone lands closest to its P50). ``workers=0``: one process per core
+    (the same numbers whatever the count)."""
     scenario = load_scenario(locate(scenario_path), dict(overrides or {}))
     clock = time.perf_counter()
-    forecast = simulate(scenario, replications, seed, workers=workers, progress=False)
-    impact = risk_impact(scenario, replications, seed, baseline=forecast, workers=workers,
-                         enabled=risk_impact_on)
+    forecast = simulate(scenario, replications, seed, workers=workers or None, progress=False)
+    impact = risk_impact(scenario, replications, seed, baseline=forecast,
+                         workers=workers or None, enabled=risk_impact_on)
     seconds = time.perf_counter() - clock
     headline = tables.headline_milestone(forecast)
     rep = forecast.representative_rep(f"milestone:{headline}", 50) if headline else 0
@@ -221,6 +222,8 @@ def execute_notebook(notebook: str | os.PathLike[str], output: str | os.PathLike
     try:
         pm.execute_notebook(str(notebook), str(partial), parameters=dict(parameters),
                             kernel_name="python3", progress_bar=False, log_output=False,
+                            # one save at the end, not one per cell (MBs of chart images)
+                            request_save_on_cell_execute=False,
                             extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except BaseException:
         if partial.exists():
@@ -263,19 +266,21 @@ def export_html(notebook: str | os.PathLike[str], html_path: str | os.PathLike[s
 
 def run_report(scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
                replications: int = 500, seed: int = 0,
-               overrides: Mapping[str, Any] | None = None,
+               overrides: Mapping[str, Any] | None = None, workers: int = 1,
                notebook: str | os.PathLike[str] = REPORT_NOTEBOOK) -> ReportFiles:
     """`workbench report`: execute the report notebook for a scenario, then export it.
 
     Writes ``OUT/<stem>.ipynb``, ``OUT/<stem>.html`` and ``OUT/<stem>/`` (summary + tables),
-    ``<stem>`` being the scenario file's name without extension.
+    ``<stem>`` being the scenario file's name without extension. ``workers=0``: one
+    simulation process per core.
     """
     scenario = Path(scenario_path).resolve()
     out = Path(out_dir).resolve()
     stem = scenario.stem
     executed = execute_notebook(notebook, out / f"{stem}.ipynb", {
         "scenario_path": str(scenario), "overrides": dict(overrides or {}),
-        "replications": replications, "seed": seed, "out_dir": str(out / stem)})
+        "replications": replications, "seed": seed, "out_dir": str(out / stem),
+        "workers": workers})
     name = read_summary(out / stem)["scenario"]["name"]
     html = export_html(executed, out / f"{stem}.html", title=f"{name}: forecast report")
     return ReportFiles(executed, html, out / stem)

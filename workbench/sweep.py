@@ -540,7 +540,8 @@ def ranking(results: pd.DataFrame, milestone: str = "", metric: str = "p85_days"
 
 
 class HeatmapData(NamedTuple):
-    """Cells for `charts.sweep_heatmap`: (cells, x field, y field, value column)."""
+    """Cells for `charts.sweep_heatmap`: columns ``x``, ``y``, ``value``, ``label``, and the
+    names of the swept fields and metric they stand for."""
 
     cells: pd.DataFrame
     x: str
@@ -554,13 +555,14 @@ def heatmap_table(results: pd.DataFrame, milestone: str = "", metric: str = "p85
     rows, _ = focus(results, milestone)
     varied = [f for f in swept_fields(results) if f != "scenario" and rows[f].nunique() > 1]
     if len(varied) < 2:
-        return HeatmapData(pd.DataFrame(), "", "", metric)
+        return HeatmapData(pd.DataFrame(columns=["x", "y", "value", "label"]), "", "", metric)
     x, y = varied[:2]
+    # Plain column names: Vega-Lite would read the dots of `teams.platform.members` as nesting.
     cells = rows.groupby([x, y], as_index=False).agg(value=(metric, "mean"), p85=("p85", "max"))
-    cells = cells.rename(columns={"value": metric})
-    cells["label"] = cells[metric].map(tables.percent) if metric == "chance_of_target" \
+    cells = cells.rename(columns={x: "x", y: "y"})
+    cells["label"] = cells["value"].map(tables.percent) if metric == "chance_of_target" \
         else cells["p85"].map(tables.short_date)
-    return HeatmapData(cells, x, y, metric)
+    return HeatmapData(cells[["x", "y", "value", "label"]], x, y, metric)
 
 
 def tornado_table(results: pd.DataFrame, milestone: str = "") -> pd.DataFrame:

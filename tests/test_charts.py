@@ -1,0 +1,176 @@
+"""Tables, charts, narrative and risk impact, without Jupyter: the numbers a report shows are
+checked against the forecast they come from, and every chart renders to SVG and PNG."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.helpers import scenario as make_scenario
+from workbench import charts, narrative, tables
+from workbench.forecast import Forecast
+from workbench.montecarlo import replay, simulate
+from workbench.scenario import Scenario
+from workbench.whatif import risk_impact, without_risk
+
+SMALL = {
+    "name": "Small program",
+    "teams": {"app": {"members": 3, "cost_per_person_day": 100,
+                      "stages": {"build": {"people": 2}, "review": {"people": 1}}},
+              "web": {"members": 2, "cost_per_person_day": 100}},
+    "epics": {"login": {"team": "app", "items": 6, "effort_days": {"triangular": [1, 2, 4]}},
+              "pay": {"team": "app", "items": 6, "effort_days": {"triangular": [1, 2, 4]},
+                      "depends_on": ["login"]},
+              "site": {"team": "web", "items": 5, "effort_days": {"triangular": [1, 2, 3]}}},
+    "risks": {"vendor-late": {"probability": 1.0,
+                              "delay": {"epic": "pay", "days": {"fixed": 30}}},
+              "never": {"probability": 0.0, "delay": {"epic": "site", "days": {"fixed": 5}}}},
+    "milestones": {"beta": {"epics": ["login", "site"], "target": "2027-02-05"},
+                   "launch": {"epics": ["login", "pay", "site"], "target": "2027-03-31"}},
+}
+REPS = 40
+
+
+@pytest.fixture(scope="module")
+def small() -> Scenario:
+    return make_scenario(**SMALL)
+
+
+@pytest.fixture(scope="module")
+def forecast(small: Scenario) -> Forecast:
+    return simulate(small, reps=REPS, seed=3)
+
+
+def test_milestone_table_matches_forecast_json(forecast: Forecast) -> None:
+    table = tables.milestone_table(forecast)
+    for row, m in zip(table.itertuples(), forecast.to_dict()["milestones"], strict=True):
+        assert row.milestone == m["name"]
+        assert row.p85 == pd.Timestamp(m["p85"]) and row.p85_days == m["p85_days"]
+        assert row.chance_of_target == m["chance_of_target"]
+        assert row.most_often_last == m["most_often_last"]["epic"]
+    display = tables.milestone_display(forecast)
+    assert display.loc["launch", "P85"] == tables.short_date(table.loc[1, "p85"])
+    assert display.loc["launch", "Chance of target"].endswith("%")
+
+
+def test_finish_histogram_counts_every_finished_run(forecast: Forecast) -> None:
+    hist = tables.finish_histogram(forecast)
+    for name in ("beta", "launch"):
+        rows = hist[hist["milestone"] == name]
+        finished = int(np.sum(~np.isnan(forecast.column(f"milestone:{name}"))))
+        assert rows["runs"].sum() == finished
+        assert math.isclose(rows["share"].sum(), finished / REPS)
+        # each run's finish date falls inside its week
+        days = forecast.column(f"milestone:{name}")
+        first = forecast.scenario.start + dt.timedelta(days=int(math.ceil(np.nanmin(days))) - 1)
+        assert rows["week_start"].min() <= pd.Timestamp(first) < rows["week_end"].min()
+
+
+def test_burnup_fan_is_ordered_and_reaches_scope(forecast: Forecast) -> None:
+    burn = tables.burnup_table(forecast)
+    assert (burn["done_p85"] <= burn["done_p50"]).all()
+    assert (burn["done_p50"] <= burn["done_optimistic"]).all()
+    assert burn["done_p50"].is_monotonic_increasing
+    assert burn["done_p50"].iloc[-1] == burn["scope"].iloc[-1] == 17  # 6 + 6 + 5 items
+
+
+def test_epic_timeline_and_dependency_links(forecast: Forecast) -> None:
+    timeline = tables.epic_timeline(forecast).set_index("epic")
+    assert (timeline["bar_start"] <= timeline["bar_end"]).all()
+    assert timeline.loc["pay", "depends_on"] == "login"
+    links = tables.dependency_links(forecast)
+    assert links[["from_epic", "to_epic"]].values.tolist() == [["login", "pay"]]
+    assert links.loc[0, "from_date"] == timeline.loc["login", "bar_end"]
+
+
+def test_cost_histogram_holds_every_run(forecast: Forecast) -> None:
+    hist = tables.cost_histogram(forecast)
+    assert hist["runs"].sum() == REPS
+    assert hist["p50"].iloc[0] == forecast.cost()["p50"]
+
+
+def test_utilisation_and_flow_of_one_run(small: Scenario) -> None:
+    log = replay(small, 3, 0)
+    util = tables.team_utilisation(log, small.start)
+    assert util["utilisation"].between(0, 1).all()
+    worked = sum(r.effort_days for r in log.records if r.event == "start")
+    stopped = sum(r.effort_days for r in log.records if r.event == "stop")
+    assert math.isclose(util["busy_days"].sum(), worked - stopped, rel_tol=1e-9)
+    cfd = tables.cumulative_flow(log, small.start)
+    totals = cfd.groupby("day")["items"].sum()
+    assert (totals == 17).all()  # every item is in exactly one state every day
+    last = cfd[cfd["day"] == cfd["day"].max()].set_index("state")["items"]
+    assert last["done"] == 17
+
+
+def test_risk_impact_measures_a_certain_delay(small: Scenario, forecast: Forecast) -> None:
+    impact = risk_impact(small, REPS, 3, baseline=forecast).set_index(["risk", "milestone"])
+    # `never` cannot fire: switching it off changes nothing at all (same streams)
+    assert impact.loc[("never", "launch"), "shift_days"] == 0
+    # `vendor-late` always delays pay by 30 calendar days: launch moves, beta does not
+    assert impact.loc[("vendor-late", "beta"), "shift_days"] == 0
+    # ~30 days: more when the delayed start lands on a weekend or behind other work
+    assert 28 <= impact.loc[("vendor-late", "launch"), "shift_days"] <= 40
+    assert "vendor-late" not in without_risk(small, "vendor-late").risks
+    assert risk_impact(small, REPS, 3, enabled=False).empty
+
+
+def test_summary_sentences_quote_the_numbers(forecast: Forecast) -> None:
+    impact = risk_impact(forecast.scenario, REPS, 3, baseline=forecast)
+    lines = narrative.summary_sentences(forecast, impact)
+    launch = next(m for m in forecast.milestones() if m["name"] == "launch")
+    assert lines[0] == (
+        f"launch: P85 delivery {tables.long_date(launch['p85'])}; "
+        f"{tables.percent(launch['chance_of_target'])} chance to meet the 31 March target; "
+        f"most frequent last epic: {launch['most_often_last']['epic']} "
+        f"({tables.percent(launch['most_often_last']['share'])} of runs).")
+    assert any(line.startswith("Biggest risk: vendor-late moves the launch P85") for line in lines)
+    assert tables.long_date("2027-06-03") == "3 June 2027"
+
+
+def test_html_escapes_scenario_text() -> None:
+    block = narrative.Html(["<script>alert(1)</script>"], heading="a & b")
+    html = block._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "a &amp; b" in html
+
+
+@pytest.mark.parametrize("build", [
+    lambda f, log: charts.completion_dates(tables.finish_histogram(f)),
+    lambda f, log: charts.burnup(tables.burnup_table(f)),
+    lambda f, log: charts.epic_timeline(tables.epic_timeline(f), tables.dependency_links(f)),
+    lambda f, log: charts.team_utilisation(tables.team_utilisation(log, f.scenario.start)),
+    lambda f, log: charts.cumulative_flow(tables.cumulative_flow(log, f.scenario.start)),
+    lambda f, log: charts.cost_distribution(tables.cost_histogram(f)),
+    lambda f, log: charts.risk_impact(risk_impact(f.scenario, 10, 3), "launch"),
+], ids=["completion", "burnup", "timeline", "utilisation", "cfd", "cost", "risk"])
+def test_every_chart_renders_to_svg_and_png(forecast: Forecast, build) -> None:  # noqa: ANN001
+    chart = build(forecast, replay(forecast.scenario, 3, 0))
+    bundle, meta = charts.static_bundle(chart.to_dict())
+    assert bundle["image/svg+xml"].lstrip().startswith("<svg")
+    assert "<text" in bundle["image/svg+xml"]  # axes and titles drawn, not an empty canvas
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG")
+    assert meta["image/png"]["width"] * charts.PNG_SCALE == int.from_bytes(png[16:20], "big")
+    assert "http" not in bundle["image/svg+xml"].replace("http://www.w3.org", "")
+
+
+def test_static_renderer_is_used_when_enabled(forecast: Forecast) -> None:
+    charts.use_static_charts()
+    chart = charts.burnup(tables.burnup_table(forecast))
+    bundle = chart._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert {"image/svg+xml", "image/png", "text/plain"} <= set(data)
+    assert not any("javascript" in k or "vegalite" in k or k == "text/html" for k in data)
+
+
+def test_empty_inputs_give_a_message_not_an_error() -> None:
+    empty = pd.DataFrame(columns=["risk", "milestone", "shift_days"])
+    spec = charts.risk_impact(empty).to_dict()
+    assert spec["mark"]["type"] == "text"
+    assert charts.sweep_heatmap(pd.DataFrame(), "", "").to_dict()["mark"]["type"] == "text"
