@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from workbench import __version__, forecast_cli, report_cli
+from workbench import __version__, forecast_cli, lab, report_cli
 from workbench.scenario import ScenarioError, load_scenario, scenario_json_schema
 
 Command = Callable[[argparse.Namespace], int]
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_schema(sub)
     _add_run(sub)
     forecast_cli.register(sub)  # `forecast` and `backtest`: forecasts straight from history
+    lab.register(sub)  # `lab`: JupyterLab on the notebooks (the what-if explorer)
     report_cli.register(sub)  # `report` and `sweep`: HTML reports and papermill sweeps
     return parser
 

@@ -479,7 +479,10 @@ class Explorer:
         quick = self.runner.submit(scenario, 0, quick_n)
         # Submitted now, so the workers keep simulating while this process draws the estimate.
         rest = self.runner.submit(scenario, quick_n, reps, CHUNK_REPS)
-        base_rest = self.runner.submit(self.base, self.baseline.reps, reps, CHUNK_REPS)
+        # The base scenario itself (no change, more runs) extends the baseline by itself.
+        same = scenario.sha256 == self.base.sha256
+        base_rest = [] if same else self.runner.submit(self.base, self.baseline.reps, reps,
+                                                       CHUNK_REPS)
         self._pending = [*rest, *base_rest]
         parts = [f.result() for f in quick]
         first = assemble(scenario, self.seed, parts)
@@ -521,8 +524,10 @@ class Explorer:
         if base_more:
             self.baseline = self.runner.remember(
                 assemble(self.base, self.seed, [*as_parts(self.baseline), *base_more]))
-        self._show(self.runner.remember(assemble(scenario, self.seed, [*parts, *more])),
-                   final=True)
+        whatif = self.runner.remember(assemble(scenario, self.seed, [*parts, *more]))
+        if scenario.sha256 == self.base.sha256 and whatif.reps > self.baseline.reps:
+            self.baseline = whatif
+        self._show(whatif, final=True)
         elapsed = time.perf_counter() - started
         self.refine_latencies.append(elapsed)
         # Keep the quick estimate's size in step with how fast the machine is right now.
@@ -555,15 +560,19 @@ class Explorer:
         target.write_text(text, encoding="utf-8")
         return target
 
-    def reset(self) -> None:
-        """Every control back to the base scenario (one re-run, not one per control)."""
+    def apply(self, values: Mapping[str, Any]) -> None:
+        """Set several controls at once (control key -> widget value), with one re-run."""
         self._muted = True
         try:
-            for control in self.controls.values():
-                control.reset()
+            for key, new in values.items():
+                self.controls[key].widget.value = new
         finally:
             self._muted = False
         self._guarded(self.update)
+
+    def reset(self) -> None:
+        """Every control back to the base scenario (one re-run, not one per control)."""
+        self.apply({key: c.initial for key, c in self.controls.items()})
 
     def close(self) -> None:
         """Stop background work and the worker processes."""
