@@ -127,6 +127,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 # --- run ------------------------------------------------------------------------------------------
 
 def _add_run(sub: Any) -> None:
+    from workbench import cluster  # light: Dask itself is imported only when a cluster is used
+
     p = _command(sub, "run", _cmd_run,
                  "Simulate a scenario many times and print the forecast: P50/P85/P95 dates, "
                  "chance of each target, cost, utilisation, flow.")
@@ -141,6 +143,7 @@ def _add_run(sub: Any) -> None:
                    help="override a field, e.g. teams.platform.members=8 (repeatable)")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table",
                    help="table for people, json for programs (stable shape), csv for sheets")
+    cluster.add_option(p)  # the same numbers as on local processes, whatever the cluster
 
 
 def _positive_int(text: str) -> int:
@@ -151,12 +154,22 @@ def _positive_int(text: str) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from workbench import summary_text  # only `run` needs it
+    from workbench import cluster, summary_text  # only `run` needs them
     from workbench.montecarlo import default_workers, simulate
 
     scenario = load_scenario(args.scenario, args.overrides)
-    workers = args.workers or (default_workers() if args.reps >= 400 else 1)
-    forecast = simulate(scenario, reps=args.reps, seed=args.seed, workers=workers)
+    try:
+        with cluster.session(args.scheduler) as on:  # workers get the scenario, not its file
+            if on is None:
+                workers = args.workers or (default_workers() if args.reps >= 400 else 1)
+                forecast = simulate(scenario, reps=args.reps, seed=args.seed, workers=workers)
+            else:
+                forecast = simulate(scenario, reps=args.reps, seed=args.seed,
+                                    workers=on.workers, executor=on.executor,
+                                    chunk_size=on.chunk_size(args.reps))
+    except cluster.ClusterError as exc:
+        print(f"workbench run: {exc}", file=sys.stderr)
+        return 2
     if args.format == "json":
         print(json.dumps(forecast.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "csv":
