@@ -44,6 +44,9 @@ def register(subparsers: Any) -> None:
     sw.add_argument("--workers", type=_positive_int, default=None, metavar="W",
                     help="points run at once (default: one per core)")
     sw.add_argument("--force", action="store_true", help="re-run points already finished")
+    from workbench import cluster  # light: Dask is imported only when a cluster is used
+
+    cluster.add_option(sw)  # points become tasks on the cluster; results are written as they come
     sw.set_defaults(run=cmd_sweep)
 
 
@@ -82,7 +85,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """`workbench sweep SWEEP`: progress on stderr, where the results are on stdout."""
-    from workbench import sweep
+    from workbench import cluster, sweep
 
     try:
         plan = sweep.load_sweep(args.sweep)
@@ -90,9 +93,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return _usage(exc.problems)
     out = Path(args.out or Path("out") / Path(args.sweep).stem)
     print(f"sweep {plan.name}: {len(plan.points)} points -> {out}", file=sys.stderr)
+    # On a cluster, workers' notebooks read the scenarios and write into OUT at the same paths.
+    inputs = [str(plan.notebook), *(p.scenario for p in plan.points)]
     try:
-        outcome = sweep.run_sweep(plan, out, workers=args.workers, force=args.force,
-                                  progress=_print_progress)
+        with cluster.session(args.scheduler, files=inputs, folders=[out]) as on:
+            outcome = sweep.run_sweep(plan, out, workers=args.workers, force=args.force,
+                                      executor=on.executor if on else None,
+                                      progress=_print_progress)
+    except cluster.ClusterError as exc:
+        return _usage([f"workbench sweep: {exc}"])
     except KeyboardInterrupt:
         print("sweep interrupted: finished points are kept; run again to resume",
               file=sys.stderr)
