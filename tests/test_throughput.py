@@ -38,7 +38,8 @@ def test_chi2fit_exact_percentiles_mean_and_sd() -> None:
                         levels=CHI2FIT_LEVELS)
     assert f.values == (19, 21, 24, 26)  # not the notebook's normal approximation 20/22/24/27
     assert (round(f.mean, 2), round(f.sd, 2)) == (19.23, 2.18)
-    assert f.mode == "exact" and f.trials is None and f.not_done < 1e-12
+    assert f.mode == "exact" and f.trials is None and f.not_done == 0.0
+    assert 1 - f.pmf.sum() < t.LEFT  # what is not shown is below notice
 
 
 def test_chi2fit_monte_carlo_agrees_within_sampling_error() -> None:
@@ -79,6 +80,24 @@ def test_exact_when_by_hand() -> None:
     f = t.forecast_when(2, tp, exact=True, levels=(50, 75, 90))
     assert f.pmf.tolist() == [0.0, 0.5, 0.5]  # a 2 first: done in one week
     assert f.values == (1, 2, 2)
+
+
+def test_exact_engine_matches_a_plain_full_convolution() -> None:
+    rng = np.random.default_rng(3)
+    tpmf = rng.random(7)
+    tpmf[0] = 1.5  # many empty periods
+    tpmf /= tpmf.sum()
+    need = np.zeros(41)
+    need[30:] = rng.random(11)
+    need /= need.sum()
+    pmf, not_done = t.when_exact(tpmf, need, 500)
+    total, done = np.array([1.0]), [0.0]
+    for _ in range(pmf.size - 1):  # no truncation, no skipping ahead
+        total = np.convolve(total, tpmf)
+        reach = np.cumsum(total[::-1])[::-1]  # reach[n] = P(total >= n)
+        done.append(float(sum(need[n] * reach[n] for n in range(30, 41) if n < reach.size)))
+    assert np.abs(pmf - np.diff(done, prepend=0.0)).max() < 1e-12
+    assert not_done == 0.0 and 1 - pmf.sum() < t.LEFT
 
 
 def test_exact_how_many_by_hand_reads_the_other_way() -> None:

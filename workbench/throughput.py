@@ -41,6 +41,7 @@ from workbench.history import (
 LEVELS: tuple[float, ...] = (50, 70, 85, 95)
 CHUNK = 1 << 20  # draws held at once: bounds memory whatever the trials or horizon
 TOL = 1e-9       # float slack when comparing probabilities and scaled counts
+LEFT = 1e-10     # exact mode stops when less than this chance of not being done is left
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Throughput:
         if self.weights is not None and (len(self.weights) != v.size or
                                          np.any(np.asarray(self.weights) < 0)):
             raise ValueError("throughput: one non-negative weight per value")
-        if not np.any(self.pmf()[1:] > 0):
+        if not np.any(self._pmf[1:] > 0):
             raise ValueError(f"throughput: {self.source} never finishes anything (all periods "
                              f"zero); choose a longer window or another period")
 
@@ -126,15 +127,19 @@ class Throughput:
 
     def pmf(self) -> np.ndarray:
         """Probability of finishing 0, 1, 2 ... items in one period."""
+        return self._pmf.copy()
+
+    @functools.cached_property
+    def _pmf(self) -> np.ndarray:
         v = np.asarray(self.values, dtype=np.int64)
         w = None if self.weights is None else np.asarray(self.weights, dtype=float)
         p = np.bincount(v, weights=w).astype(float)
         return p / p.sum()
 
-    @property
+    @functools.cached_property
     def mean(self) -> float:
         """Average items per period."""
-        p = self.pmf()
+        p = self._pmf
         return float(p @ np.arange(p.size))
 
 
@@ -276,12 +281,11 @@ def forecast_when(remaining: int | tuple[int, int], throughput: Throughput, *,
     this work. Returns periods and dates per confidence level.
     """
     scope = _Scope.of(remaining, split, risks, focus)
-    tpmf = throughput.pmf()
     limit = max_periods or _default_horizon(scope.top, throughput.mean, throughput.period)
     _check_run(trials, levels, exact)
-    ss = np.random.SeedSequence(seed)
-    if exact:
-        periods_pmf, not_done = when_exact(tpmf, scope.pmf(), limit)
+    ss = None if exact else np.random.SeedSequence(seed)
+    if ss is None:
+        periods_pmf, not_done = when_exact(throughput._pmf, scope.pmf(), limit)
     else:
         rngs = [np.random.default_rng(s) for s in ss.spawn(4)]
         need = scope.draw(rngs[:3], trials)
@@ -295,7 +299,7 @@ def forecast_when(remaining: int | tuple[int, int], throughput: Throughput, *,
     return Forecast("when", "exact" if exact else "monte carlo", throughput.period,
                     tuple(levels), values, dates, periods_pmf, not_done, begin, None, None,
                     scope.describe(), throughput.source, _cal_label(throughput.period, cal),
-                    None if exact else trials, None if exact else _seed_of(ss))
+                    None if ss is None else trials, None if ss is None else _seed_of(ss))
 
 
 def forecast_how_many(by: dt.date | None, throughput: Throughput, *,
@@ -399,7 +403,10 @@ class _Scope:
     def draw(self, streams: Sequence[np.random.Generator], trials: int) -> np.ndarray:
         """Items to finish in each of `trials` futures (in full-throughput items); one random
         stream each for the count, the split rate and the risks."""
-        items = streams[0].integers(self.low, self.high + 1, trials)
+        if self.low == self.high:
+            items = np.full(trials, self.low, dtype=np.int64)  # a count, not a range
+        else:
+            items = streams[0].integers(self.low, self.high + 1, trials)
         if self.split:
             rate = streams[1].uniform(self.split[0], self.split[1], trials)
             items = np.ceil(items * rate - TOL).astype(np.int64)
@@ -477,46 +484,52 @@ def when_exact(tpmf: np.ndarray, need_pmf: np.ndarray, max_periods: int
     top = need_pmf.size - 1
     if top == 0:
         return np.ones(1), 0.0
-    rows = _running_totals(tpmf, top, max_periods)
-    # P(done by k) = sum over needs n of P(need n) · P(total_k >= n)
-    done = need_pmf[0] + (1 - np.cumsum(rows, axis=1)) @ need_pmf[1:]
-    by_k = np.minimum(np.maximum.accumulate(done), 1.0)
-    pmf = np.diff(by_k, prepend=0.0)
-    return pmf[:np.flatnonzero(pmf).max(initial=0) + 1], float(max(1 - by_k[-1], 0.0))
+    # before period `skip` not even the best periods reach the smallest need: jump there
+    smallest = int(np.flatnonzero(need_pmf[1:])[0]) + 1
+    skip = min(max_periods, (smallest - 1) // max(tpmf.size - 1, 1))
+    rows = _running_totals(tpmf, top, max_periods, skip)
+    # P(done by k) = sum over needs n of P(need n) · P(total_k >= n); no BLAS call here: its
+    # threads stall on a busy machine, and these arrays are small
+    if need_pmf[top] == 1.0:  # a fixed count: done once the total reaches it
+        done = 1 - rows.sum(axis=1)
+    else:
+        done = need_pmf[0] + ((1 - np.cumsum(rows, axis=1)) * need_pmf[1:]).sum(axis=1)
+    by_k = np.minimum(np.maximum.accumulate(np.r_[np.full(skip, need_pmf[0]), done]), 1.0)
+    pmf = by_k.copy()
+    pmf[1:] -= by_k[:-1]
+    last = int(np.flatnonzero(pmf)[-1]) if pmf.any() else 0
+    # what is left after the horizon is "not done"; under LEFT before it is below notice
+    at_horizon = by_k.size > max_periods
+    return pmf[:last + 1], float(max(1 - by_k[-1], 0.0)) if at_horizon else 0.0
 
 
-DENSE_TOP = 400  # up to this many items, doubling with dense matrix products beats np.convolve
+def _running_totals(tpmf: np.ndarray, top: int, max_periods: int, skip: int = 0) -> np.ndarray:
+    """Row k: the distribution of the total finished in `skip` + k periods, over totals
+    0..top-1 (the mass at `top` or more is done and dropped), until all is done."""
+    below = np.zeros(top)
+    below[0] = 1.0
+    if skip:
+        below = _power(tpmf[:top], skip, top)
+    rows = [below]
+    flipped = tpmf[::-1].copy()  # np.correlate with the kernel reversed: a convolution, faster
+    while skip + len(rows) <= max_periods and below.sum() >= LEFT:
+        for _ in range(min(4, max_periods + 1 - skip - len(rows))):  # check the end now and then
+            below = np.correlate(below, flipped, "full")[:top]
+            rows.append(below)
+    return np.array(rows)
 
 
-def _running_totals(tpmf: np.ndarray, top: int, max_periods: int) -> np.ndarray:
-    """Row k: the distribution of the total finished in k periods, over totals 0..top-1 (the
-    mass at `top` or more is done and dropped), for k = 0, 1, ... until all is done."""
-    first = np.zeros(top)
-    first[0] = 1.0
-    if top > DENSE_TOP:
-        rows = [first]
-        while len(rows) <= max_periods and rows[-1].sum() >= 1e-13:
-            rows.append(np.convolve(rows[-1], tpmf)[:top])
-        return np.array(rows)
-    # doubling: the totals after k + j periods are the totals after j periods convolved with
-    # those after k, so rows 1..k times one matrix give rows k+1..2k (few NumPy calls)
-    known = np.zeros((64, top))
-    known[0, :min(top, tpmf.size)] = tpmf[:top]
-    have, column = 1, np.zeros(top + 1)  # column[top] stays 0: nothing above the diagonal
-    while have < max_periods and known[have - 1].sum() >= 1e-13:
-        if 2 * have > known.shape[0]:
-            known = np.vstack([known, np.zeros_like(known)])
-        column[:top] = known[have - 1]
-        np.matmul(known[:have], column[_lags(top)].T, out=known[have:2 * have])
-        have *= 2
-    return np.vstack([first, known[:min(have, max_periods)]])
-
-
-@functools.lru_cache(maxsize=16)
-def _lags(n: int) -> np.ndarray:
-    """Index of column[i - j] in a lower-triangular Toeplitz matrix (n: a zero above it)."""
-    lag = np.subtract.outer(np.arange(n), np.arange(n))
-    return np.where(lag >= 0, lag, n)
+def _power(pmf: np.ndarray, k: int, top: int) -> np.ndarray:
+    """The k-fold convolution of `pmf`, truncated to totals below `top`, by squaring."""
+    out, base = np.zeros(top), pmf
+    out[0] = 1.0
+    while k:
+        if k & 1:
+            out = np.convolve(out, base)[:top]
+        k >>= 1
+        if k:
+            base = np.convolve(base, base)[:top]
+    return out
 
 
 def when_monte_carlo(draw: Callable[[tuple[int, int]], np.ndarray], need: np.ndarray,
@@ -606,11 +619,8 @@ def sampler(throughput: Throughput, rng: np.random.Generator
 def when_levels(pmf: np.ndarray, levels: Sequence[float]) -> tuple[int | None, ...]:
     """For each level q: the first period by which at least q% of futures are done."""
     cdf = np.cumsum(pmf)
-    out: list[int | None] = []
-    for q in levels:
-        k = int(np.searchsorted(cdf, q / 100 - TOL, side="left"))
-        out.append(k if k < cdf.size else None)
-    return tuple(out)
+    at = np.searchsorted(cdf, np.asarray(levels, dtype=float) / 100 - TOL, side="left")
+    return tuple(int(k) if k < cdf.size else None for k in at)
 
 
 def how_many_levels(pmf: np.ndarray, levels: Sequence[float]) -> tuple[int | None, ...]:
