@@ -16,28 +16,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench import __version__
-from workbench.backtest import Method, backtest
-from workbench.history import (
-    ROLES,
-    WEEKDAY_NAMES,
-    History,
-    HistoryError,
-    Period,
-    Stability,
-    WorkCalendar,
-    load_history,
-    stability,
-)
-from workbench.throughput import (
-    Forecast,
-    Risk,
-    forecast_how_many,
-    forecast_when,
-    throughput_from_history,
-)
+
+if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s at start-up
+    from workbench.history import History, Period, Stability, WorkCalendar
+    from workbench.throughput import Forecast
+
+# Mirrors of `workbench.history.ROLES` / `WEEKDAY_NAMES` (a test keeps them equal): building
+# the parser of every `workbench` command must not import pandas.
+ROLES: tuple[str, ...] = ("key", "type", "status", "start", "finish", "points", "project")
+WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def register(subparsers: Any) -> None:
@@ -157,6 +147,8 @@ def _add_mapping(p: argparse.ArgumentParser) -> None:
 
 def run_forecast(args: argparse.Namespace) -> int:
     """`workbench forecast`: print a forecast table (or JSON); 2 if the input needs fixing."""
+    from workbench.history import HistoryError, stability
+
     try:
         history = _load(args)
         forecast, sample = _forecast(args, history)
@@ -173,6 +165,9 @@ def run_forecast(args: argparse.Namespace) -> int:
 
 def run_backtest(args: argparse.Namespace) -> int:
     """`workbench backtest`: print coverage per method (or JSON); 2 if the input needs fixing."""
+    from workbench.backtest import Method, backtest
+    from workbench.history import HistoryError
+
     try:
         history = _load(args)
         methods = (Method("all history"),
@@ -199,6 +194,8 @@ def run_backtest(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace, history: History) -> tuple[Forecast, Sequence[int]]:
+    from workbench.throughput import Risk, forecast_how_many, forecast_when, throughput_from_history
+
     period, calendar = _period(args), _calendar(args)
     sample = throughput_from_history(history, period, window_days=args.window_days,
                                      as_of=_date(args.as_of, "--as-of"),
@@ -221,6 +218,8 @@ def _forecast(args: argparse.Namespace, history: History) -> tuple[Forecast, Seq
 
 
 def _load(args: argparse.Namespace) -> History:
+    from workbench.history import load_history
+
     mapping: dict[str, Any] = {r: getattr(args, f"{r}_column") for r in ROLES
                                if getattr(args, f"{r}_column", None)}
     if args.states:
@@ -229,12 +228,16 @@ def _load(args: argparse.Namespace) -> History:
 
 
 def _period(args: argparse.Namespace) -> Period:
+    from workbench.history import Period
+
     if args.sprint_weeks < 1:
         raise ValueError(f"--sprint-weeks: at least 1 (got {args.sprint_weeks})")
     return Period(args.period, args.sprint_weeks)
 
 
 def _calendar(args: argparse.Namespace) -> WorkCalendar:
+    from workbench.history import WorkCalendar
+
     names = [d.strip().lower()[:3] for d in args.workdays.split(",") if d.strip()]
     bad = [d for d in names if d not in WEEKDAY_NAMES]
     if bad or not names:
