@@ -17,11 +17,13 @@ import asyncio
 import datetime as dt
 import html
 import math
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,30 @@ def scenario_file(name: str | Path) -> Path:
         return bundled
     known = ", ".join(sorted(p.name for p in PROJECT_SCENARIOS.glob("*.yaml")))
     raise ScenarioError([f"{name}: file not found (bundled scenarios: {known})"])
+
+
+def offline_charts(cache_dir: Path | None = None) -> None:
+    """Serve the charts' JavaScript from vl-convert, not a CDN (the explorer works offline).
+
+    Bundling it costs 3-8 s on this machine at every kernel start, so the bundle is kept on
+    disk per Altair/vl-convert version and set the way `enable_offline` sets it."""
+    if alt.JupyterChart._is_offline:
+        return
+    folder = cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    cached = folder / "tpm-workbench" / \
+        f"jupyterchart-{alt.__version__}-vlc{metadata.version('vl-convert-python')}.js"
+    if cached.is_file():
+        alt.JupyterChart._esm = cached.read_text(encoding="utf-8")
+        alt.JupyterChart._is_offline = True
+        return
+    alt.JupyterChart.enable_offline()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(alt.JupyterChart._esm, encoding="utf-8")
+        os.replace(partial, cached)  # atomic: a second kernel never reads half a file
+    except OSError:
+        pass  # a read-only home only costs the next start the bundling time
 
 
 # --- controls: which knobs a scenario offers, and which fields each one writes ----------------
@@ -297,9 +323,15 @@ def delta_lines(baseline: Forecast, whatif: Forecast) -> list[str]:
     """One line per milestone: how far P85 moved in working days and how the chance of
     making the target changed, e.g. "ga: P85 moves 9 working days earlier (31 Aug -> 18 Aug
     2027); chance of target 41% -> 68%"."""
-    count = workday_counter(baseline.scenario)
-    new_rows = {m["name"]: m for m in whatif.milestones()}
-    return [_delta(old, new_rows[old["name"]], count) for old in baseline.milestones()
+    return milestone_deltas(baseline.scenario, baseline.milestones(), whatif.milestones())
+
+
+def milestone_deltas(scenario: Scenario, baseline: Sequence[Mapping[str, Any]],
+                     whatif: Sequence[Mapping[str, Any]]) -> list[str]:
+    """`delta_lines` from `Forecast.milestones()` rows (computed once per forecast)."""
+    count = workday_counter(scenario)
+    new_rows = {m["name"]: m for m in whatif}
+    return [_delta(old, new_rows[old["name"]], count) for old in baseline
             if old["name"] in new_rows]
 
 
@@ -357,29 +389,45 @@ def chart_templates(baseline: Forecast) -> dict[str, dict[str, Any]]:
     return {name: chart.to_dict() for name, chart in charts.items()}
 
 
-def chart_frames(baseline: Forecast, whatif: Forecast) -> dict[str, pd.DataFrame]:
+@dataclass(frozen=True)
+class Picture:
+    """What the explorer shows of one forecast: its milestone rows and the charts' tables
+    (computed once per forecast: the baseline's are reused on every change)."""
+
+    milestones: list[dict[str, Any]]
+    hist: pd.DataFrame
+    burnup: pd.DataFrame
+    timeline: pd.DataFrame
+
+
+def picture(forecast: Forecast) -> Picture:
+    return Picture(forecast.milestones(), tables.finish_histogram(forecast),
+                   tables.burnup_table(forecast), tables.epic_timeline(forecast))
+
+
+def chart_frames(baseline: Picture, whatif: Picture) -> dict[str, pd.DataFrame]:
     """The tidy tables the charts draw, what-if stacked over baseline."""
-    return {
-        "hist": xc.with_run(tables.finish_histogram(whatif), tables.finish_histogram(baseline)),
-        "burnup": xc.with_run(tables.burnup_table(whatif), tables.burnup_table(baseline)),
-        "timeline": xc.with_run(tables.epic_timeline(whatif), tables.epic_timeline(baseline)),
-        **milestone_marks(baseline, whatif)}
+    return {"hist": xc.with_run(whatif.hist, baseline.hist),
+            "burnup": xc.with_run(whatif.burnup, baseline.burnup),
+            "timeline": xc.with_run(whatif.timeline, baseline.timeline),
+            **milestone_marks(baseline.milestones, whatif.milestones)}
 
 
-def chart_specs(templates: Mapping[str, Mapping[str, Any]], baseline: Forecast,
-                whatif: Forecast) -> dict[str, dict[str, Any]]:
+def chart_specs(templates: Mapping[str, Mapping[str, Any]], baseline: Picture,
+                whatif: Picture) -> dict[str, dict[str, Any]]:
     """Ready-to-draw Vega-Lite specs: the templates with this comparison's data."""
     frames = chart_frames(baseline, whatif)
     return {name: xc.live_spec(templates[name], {d: frames[d] for d in CHART_DATA[name]})
             for name in templates}
 
 
-def milestone_marks(baseline: Forecast, whatif: Forecast) -> dict[str, pd.DataFrame]:
+def milestone_marks(baseline: Sequence[Mapping[str, Any]],
+                    whatif: Sequence[Mapping[str, Any]]) -> dict[str, pd.DataFrame]:
     """Per milestone: the title line (chance of target and P85, what-if vs baseline), and the
     dates drawn as rules (target, both P85s)."""
-    old = {m["name"]: m for m in baseline.milestones()}
+    old = {m["name"]: m for m in baseline}
     titles, dates = [], []
-    for m in whatif.milestones():
+    for m in whatif:
         b = old.get(m["name"], {})
         text = (f"{m['name']}: chance of target {tables.percent(m['chance_of_target'])} "
                 f"(baseline {tables.percent(b.get('chance_of_target'))}) · P85 "
@@ -417,11 +465,12 @@ class Explorer:
         self.refine_latencies: list[float] = []  # ... and to the chart at full replications
         self.last_error: str | None = None
         self._gen, self._muted = 0, False
+        self._pictures: dict[int, Picture] = {}  # the baseline's, by number of runs
         self._pending: list[Future[ChunkResult]] = []
         self._task: asyncio.Task[None] | None = None
         self.runner = Runner(seed, workers or default_workers())
         if offline:
-            alt.JupyterChart.enable_offline()  # vega JS from vl-convert: no CDN
+            offline_charts()
         self.controls = build_controls(self.base)
         self.reps_widget = W.Dropdown(options=sorted({*REPS_CHOICES, reps}), value=reps,
                                       description="runs", layout=W.Layout(width="200px"))
@@ -491,6 +540,12 @@ class Explorer:
         self.latencies.append(time.perf_counter() - started)
         if quick_n < reps:
             self._refine(self._gen, scenario, parts, rest, base_rest, started)
+
+    async def settled(self) -> None:
+        """Wait until the forecast on screen is the refined one (for scripts and benchmarks
+        running in a kernel: ``await explorer.settled()``)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
 
     def _quick_reps(self) -> int:
         if self.quick_reps:
@@ -594,8 +649,9 @@ class Explorer:
             for name in self.templates}
         self.save_name = W.Text(value=f"{self.path.stem}_whatif.yaml", description="file",
                                 layout=W.Layout(width="260px"))
-        save, reset = W.Button(description="Save as scenario", icon="save"), \
-            W.Button(description="Reset to baseline", icon="undo")
+        wide = W.Layout(width="190px")
+        save = W.Button(description="Save as scenario", icon="save", layout=wide)
+        reset = W.Button(description="Reset to baseline", icon="undo", layout=wide)
         save.add_class("wb-save")
         reset.add_class("wb-reset")
         save.on_click(lambda _: self._guarded(self._save_clicked))
@@ -621,14 +677,25 @@ class Explorer:
 
     def _show(self, whatif: Forecast, final: bool) -> None:
         self.whatif = whatif
-        base = head(self.baseline, max(self.reps, whatif.reps))
-        for name, spec in chart_specs(self.templates, base, whatif).items():
+        now = picture(whatif)
+        ghost = self._baseline_picture(max(self.reps, whatif.reps))
+        for name, spec in chart_specs(self.templates, ghost, now).items():
             self.charts[name].spec = spec  # data only: the structure was validated once
-        lines = delta_lines(head(self.baseline, whatif.reps), whatif)
+        # The delta compares like with like: the baseline's first runs, as many as on screen.
+        lines = milestone_deltas(self.base, self._baseline_picture(whatif.reps).milestones,
+                                 now.milestones)
         self.delta.value = "<br>".join(html.escape(line) for line in lines)
         self.status.value = self._status_text(whatif, final)
         self.error.value = ""
         self.last_error = None
+
+    def _baseline_picture(self, reps: int) -> Picture:
+        reps = min(reps, self.baseline.reps)
+        if reps not in self._pictures:
+            if len(self._pictures) > 8:
+                self._pictures.clear()
+            self._pictures[reps] = picture(head(self.baseline, reps))
+        return self._pictures[reps]
 
     def _status_text(self, whatif: Forecast, final: bool) -> str:
         n = len(self.changes())

@@ -1,0 +1,97 @@
+"""What-if explorer responsiveness (issue 4), printed as measured figures, not asserted.
+
+Median time from a control change to the updated chart, for the bundled program at the
+explorer's default replications, measured inside a real Jupyter kernel (the widgets' comm
+messages included; target <= 0.5 s on this 2-core machine). The first chart after a change is
+a quick estimate (as many runs as fit in `explorer.QUICK_SECONDS`); the time to the refined
+chart is printed too. The browser figure (key press -> redrawn chart in JupyterLab) comes from
+the last run of tests/test_browser.py, if any.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from jupyter_client.manager import start_new_kernel
+
+ROOT = Path(__file__).resolve().parent.parent
+BROWSER = ROOT / "test-artifacts" / "explorer-browser-latency.json"
+
+SETUP = """
+from workbench.explorer import Explorer
+explorer = Explorer("program.yaml")
+"""
+# Every move makes a setting not seen before (the explorer caches forecasts per setting).
+MOVES = [("teams.platform.members", 8), ("teams.platform.members", 9),
+         ("teams.platform.wip_limit", 3), ("teams.identity.focus", 0.85),
+         ("epics.payouts.items", 10), ("risks.bank-partner-late.probability", False),
+         ("teams.mobile.members", 7), ("teams.platform.members", 10),
+         ("epics.sso.items", 11), ("teams.data.focus", 0.7), ("teams.platform.wip_limit", 4),
+         ("teams.identity.members", 5)]
+RUN = f"""
+import json
+for key, value in {MOVES!r}:
+    explorer.controls[key].widget.value = value
+    await explorer.settled()
+assert explorer.last_error is None, explorer.last_error
+print(json.dumps({{"quick": explorer.latencies, "refined": explorer.refine_latencies,
+                  "reps": explorer.reps, "quick_reps": explorer._quick_reps(),
+                  "workers": explorer.runner.workers}}))
+"""
+
+
+def run_in_kernel(code: str, timeout: float = 600) -> str:
+    """Execute ``code`` in a fresh python3 kernel and return what it printed."""
+    km, kc = start_new_kernel(kernel_name="python3")
+    out: list[str] = []
+
+    def keep(msg: dict) -> None:
+        content = msg["content"]
+        if msg["msg_type"] == "stream":
+            out.append(content["text"])
+        elif msg["msg_type"] == "error":
+            raise RuntimeError("\n".join(content["traceback"]))
+
+    try:
+        for cell in code:
+            reply = kc.execute_interactive(cell, output_hook=keep, timeout=timeout)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"kernel cell failed: {reply['content']}")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return "".join(out)
+
+
+def main() -> int:
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    printed = run_in_kernel([SETUP, RUN])
+    figures = json.loads(printed.strip().splitlines()[-1])
+    quick, refined = figures["quick"], figures["refined"]
+    median = statistics.median(quick)
+    print(f"explorer, program.yaml, {figures['reps']} runs (default), {figures['workers']} "
+          f"workers, {len(quick)} changes, in a Jupyter kernel "
+          f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after):")
+    print(f"  change -> first chart (quick estimate, {figures['quick_reps']} runs): median "
+          f"{median:.3f} s, max {max(quick):.3f} s  [target <= 0.5 s: "
+          f"{'met' if median <= 0.5 else 'NOT met'}]")
+    print(f"  change -> refined chart ({figures['reps']} runs): median "
+          f"{statistics.median(refined):.3f} s")
+    if BROWSER.is_file():
+        seen = json.loads(BROWSER.read_text())
+        print(f"  in the browser (last tests/test_browser.py run): change -> chart median "
+              f"{seen['median_s']:.3f} s ({', '.join(f'{x:.2f}' for x in seen['each_s'])})")
+    else:
+        print("  in the browser: no figure yet (run tests/test_browser.py)")
+    print(f"  ({time.perf_counter() - started:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
