@@ -155,18 +155,18 @@ def _import_distributed(source: str) -> Any:
 
 
 def _local_client(distributed: Any, stack: ExitStack) -> Any:
-    """A cluster of this machine's cores; the dashboard only if bokeh is installed (Dask
-    needs it) and on a free port, so two runs never clash."""
+    """A cluster of this machine's cores, reachable from this machine only. Its web server
+    takes a free port (even without a dashboard the scheduler serves one, and on the usual
+    :8787 two runs would clash); the dashboard link is shown only if bokeh is installed."""
     from importlib.util import find_spec
 
     from workbench.montecarlo import default_workers
 
-    dashboard = ":0" if find_spec("bokeh") else None
     local = stack.enter_context(distributed.LocalCluster(
         n_workers=default_workers(), threads_per_worker=1, processes=True,
-        dashboard_address=dashboard, host="127.0.0.1"))
+        dashboard_address=":0", host="127.0.0.1"))
     client = stack.enter_context(distributed.Client(local, set_as_default=False))
-    if dashboard:
+    if find_spec("bokeh"):
         print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
     return client
 
