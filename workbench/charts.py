@@ -210,10 +210,11 @@ def sweep_heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "p85_days") 
     From `sweep.heatmap_table`; with fewer than two swept fields, says so."""
     if cells.empty or not x or not y:
         return message("A heatmap needs a grid over two fields.", "Heatmap")
-    base = alt.Chart(cells).encode(x=alt.X("x:O", title=x), y=alt.Y("y:O", title=y))
-    scheme = "greens" if value == "chance_of_target" else "orangered"
-    rect = base.mark_rect().encode(color=alt.Color("value:Q", title=value,
-                                                   scale=alt.Scale(scheme=scheme)))
+    base = alt.Chart(cells).encode(x=alt.X("x:O", title=x, axis=alt.Axis(labelAngle=0)),
+                                   y=alt.Y("y:O", title=y))
+    scale = alt.Scale(scheme="greens") if value == "chance_of_target" \
+        else alt.Scale(scheme="orangered")  # more chance is good; more days is bad
+    rect = base.mark_rect().encode(color=alt.Color("value:Q", title=value, scale=scale))
     text = base.mark_text(fontSize=12).encode(text="label:N")
     return alt.layer(rect, text).properties(
         width=min(WIDTH, 110 * cells["x"].nunique()), height=min(400, 44 * cells["y"].nunique()),
@@ -226,11 +227,12 @@ def sweep_tornado(swings: pd.DataFrame) -> AnyChart:
     if swings.empty:
         return message("Nothing swept to compare.", "What moves the date most")
     order = swings.sort_values("swing_days", ascending=False)["change"].tolist()
+    reference = swings["reference"].iloc[0] if "reference" in swings else "the reference"
     base = alt.Chart(swings).encode(y=alt.Y("change:N", sort=order, title=None))
     bars = base.mark_bar(color="#7a9cc6").encode(
-        x=alt.X("low_days:Q", title="P85 shift (days) vs reference"), x2="high_days:Q")
+        x=alt.X("low_days:Q", title=f"P85 shift (days) vs {reference}"), x2="high_days:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333").encode(x="x:Q")
     return alt.layer(bars, zero).properties(
         width=WIDTH - 160, height=max(60, 28 * len(order)),
         title=alt.Title("What moves the date most",
-                        subtitle="days earlier (-) or later (+) at P85 than the reference"))
+                        subtitle=f"days earlier (-) or later (+) at P85 than {reference}"))

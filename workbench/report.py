@@ -217,14 +217,14 @@ def execute_notebook(notebook: str | os.PathLike[str], output: str | os.PathLike
 
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
-    # papermill saves after every cell: run under a hidden name, rename when complete
+    # papermill writes the notebook at the end (and on error): under a hidden name until done
     partial = target.with_name(f".{target.stem}.partial.ipynb")
     try:
         pm.execute_notebook(str(notebook), str(partial), parameters=dict(parameters),
                             kernel_name="python3", progress_bar=False, log_output=False,
                             # one save at the end, not one per cell (MBs of chart images)
                             request_save_on_cell_execute=False,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except BaseException:
         if partial.exists():
             os.replace(partial, failed_notebook_path(target))

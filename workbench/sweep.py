@@ -138,9 +138,11 @@ class Sweep:
 
 
 def load_sweep(path: str | os.PathLike[str],
-               notebook: str | os.PathLike[str] = report.REPORT_NOTEBOOK) -> Sweep:
+               notebook: str | os.PathLike[str] | None = None) -> Sweep:
     """Read and check a sweep file: its shape, the notebook parameters, and every point's
-    scenario (fields that exist, values allowed). Raises `SweepError` listing every problem."""
+    scenario (fields that exist, values allowed). Raises `SweepError` listing every problem.
+    ``notebook``: what each point runs (default: the scenario report notebook)."""
+    notebook = notebook or report.REPORT_NOTEBOOK
     shown = str(path)
     spec = _read_spec(Path(path), shown)
     folder = Path(path).resolve().parent
@@ -212,15 +214,15 @@ def _point_problems(spec: SweepFile, points: list[Point], shown: str, folder: Pa
                             f"({_nearest(known, dotted)})")
     if problems:
         return problems
+    found: dict[str, list[str]] = {}  # problem -> the points that have it
     for point in points:
         try:
             load_scenario(point.scenario, point.overrides)
         except ScenarioError as exc:
             for line in exc.problems:
-                msg = f"{shown}: {_blame(spec, point, line)} [point {point.name}]"
-                if msg not in problems:
-                    problems.append(msg)
-    return problems
+                found.setdefault(_blame(spec, point, line), []).append(point.name)
+    return [f"{shown}: {msg} [{'point' if len(names) == 1 else 'points'} {'; '.join(names)}]"
+            for msg, names in found.items()]
 
 
 def _swept_paths(spec: SweepFile) -> list[tuple[str, str]]:
@@ -570,7 +572,8 @@ def tornado_table(results: pd.DataFrame, milestone: str = "") -> pd.DataFrame:
     around the sweep's mean. Points: each point against the first (the reference)."""
     rows, _ = focus(results, milestone)
     if rows.empty:
-        return pd.DataFrame(columns=["change", "low_days", "high_days", "swing_days"])
+        return pd.DataFrame(columns=["change", "low_days", "high_days", "swing_days",
+                                     "reference"])
     if (results["kind"] == "points").any():
         ref = rows["p85_days"].iloc[0]
         shift = rows["p85_days"] - ref
@@ -585,6 +588,8 @@ def tornado_table(results: pd.DataFrame, milestone: str = "") -> pd.DataFrame:
                           "low_days": by.min(), "high_days": by.max()})
         out = pd.DataFrame(parts)
     out["swing_days"] = out["high_days"] - out["low_days"]
+    out["reference"] = f"'{rows['point'].iloc[0]}'" if (results["kind"] == "points").any() \
+        else "the sweep's average"
     return out.sort_values("swing_days", ascending=False).reset_index(drop=True)
 
 
