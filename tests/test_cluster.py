@@ -127,8 +127,9 @@ def dask_cluster(folder: Path, n_workers: int = 2) -> Iterator[DaskCluster]:
                                  "--host", "127.0.0.1", "--name", f"w{i}",
                                  "--local-directory", str(folder / f"w{i}")],
                                 folder, f"worker{i}.log"))
-        with cluster.connect(address, timeout=60) as c:
-            c.client.wait_for_workers(n_workers, timeout=60)
+        if n_workers:
+            with cluster.connect(address, timeout=60) as c:
+                c.client.wait_for_workers(n_workers, timeout=60)
         yield DaskCluster(address, procs[0], procs[1:])
     finally:
         for proc in reversed(procs):  # workers first: no reconnection attempts to log
@@ -315,6 +316,41 @@ def test_silent_listener_times_out_naming_the_address() -> None:
                 cluster.connect(address, timeout=1.5):
             pass
         assert time.monotonic() - start < 1.5 + 1 + 3
+
+
+def test_scheduler_without_workers_is_an_error_not_a_wait(tmp_path: Path) -> None:
+    with dask_cluster(tmp_path, n_workers=0) as running:
+        start = time.monotonic()
+        with pytest.raises(cluster.ClusterError, match=f"^{running.address}: the scheduler has "
+                           f"no workers after 1 s \\(start some with `dask worker "), \
+                cluster.connect(running.address, timeout=1):
+            pass
+        assert time.monotonic() - start < 1 + 5
+
+
+class FakeClient:
+    """Answers `client.run` as workers with these workbench versions would."""
+
+    def __init__(self, versions: dict[str, Any]) -> None:
+        self.versions = versions
+
+    def run(self, *_: Any, **__: Any) -> dict[str, Any]:
+        return self.versions
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("0.0.1", "src: worker tcp://w:1 has tpm-workbench 0.0.1, this machine {ours} (install "
+              "the same version everywhere)"),
+    (ModuleNotFoundError("workbench"), "src: worker tcp://w:1 does not have tpm-workbench "
+                                       "installed (install tpm-workbench=={ours} on every "
+                                       "worker)"),
+])
+def test_workers_with_another_version_are_refused(answer: Any, expected: str) -> None:
+    ours = cluster._our_version()
+    cluster._check_versions(FakeClient({"tcp://w:0": ours}), "src")
+    with pytest.raises(cluster.ClusterError) as caught:
+        cluster._check_versions(FakeClient({"tcp://w:0": ours, "tcp://w:1": answer}), "src")
+    assert str(caught.value) == expected.format(ours=ours)
 
 
 @pytest.mark.parametrize(("address", "expected"), [
