@@ -142,6 +142,97 @@ def _add_mapping(p: argparse.ArgumentParser) -> None:
                    help="date format, e.g. '%%d/%%b/%%y %%H:%%M' (default: detected)")
 
 
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """The options of `workbench report --history HISTORY.csv` (added to `workbench report`,
+    whose --out and --seed they share)."""
+    g = p.add_argument_group("a report from history instead of a scenario: "
+                             "workbench report --history HISTORY.csv (--items N | --by DATE)")
+    g.add_argument("--history", metavar="HISTORY.csv",
+                   help="completed-work CSV export: forecast from it, with backtests and flow "
+                        "charts (writes OUT/<file>.html, .ipynb and OUT/<file>/)")
+    g.add_argument("--items", type=int, metavar="N", help="when will N items be done?")
+    g.add_argument("--by", metavar="DATE", help="how many items by DATE (YYYY-MM-DD)?")
+    g.add_argument("--window-days", type=int, default=90, metavar="D",
+                   help="throughput sample: the last D days of data (90; 0: all history)")
+    g.add_argument("--half-life-days", type=float, default=0.0, metavar="H",
+                   help="weight recent periods more: a period H days older counts half")
+    g.add_argument("--as-of", metavar="DATE",
+                   help="pretend the data ends on this date (default: the last finish)")
+    g.add_argument("--period", choices=("day", "workday", "week"), default="week",
+                   help="throughput counted per calendar day, working day or week (week)")
+    g.add_argument("--sprint-weeks", type=int, default=1,
+                   help="weeks per period with --period week (1; 2 for two-week sprints)")
+    g.add_argument("--country", help="public holidays of this country (ISO code, e.g. US)")
+    g.add_argument("--trials", type=int, default=10_000, help="Monte Carlo futures (10000)")
+    g.add_argument("--origins", type=int, default=100,
+                   help="past dates the backtest forecasts from (100; 0: no backtest)")
+    _add_mapping(p)
+
+
+def history_report_wanted(args: argparse.Namespace) -> bool:
+    """Does this `workbench report` command line ask for a report from history?"""
+    return (args.history is not None or args.scenario is None or args.items is not None
+            or args.by is not None)
+
+
+def run_history_report(args: argparse.Namespace) -> int:
+    """`workbench report --history HISTORY.csv`: print where the HTML is; 2 if the input needs
+    fixing (checked before the notebook runs), 1 if the notebook failed."""
+    from workbench import history_report, report
+    from workbench.history import HistoryError
+
+    try:
+        params = _report_parameters(args)
+        history_report.check_inputs(params)
+    except (HistoryError, ValueError) as exc:
+        return _fail("report", exc)
+    try:
+        files = history_report.run_history_report(args.history, args.out, params)
+    except Exception as exc:  # noqa: BLE001 - a failed notebook: say where it is, not a traceback
+        failed = report.failed_notebook_path(Path(args.out) / f"{Path(args.history).stem}.ipynb")
+        print(f"workbench report: failed: {_exc_line(exc)} (executed notebook: {failed})",
+              file=sys.stderr)
+        return 1
+    print(f"Report: {files.html}")
+    print(f"Notebook: {files.notebook}  Tables: {files.outputs}")
+    return 0
+
+
+def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The history report notebook's parameters from the command line."""
+    if args.history is None:
+        raise ValueError("give a SCENARIO file, or --history HISTORY.csv with --items N or "
+                         "--by DATE" if args.scenario is None else
+                         "--items and --by need --history HISTORY.csv (a scenario report "
+                         "forecasts its own epics)")
+    if args.scenario is not None:
+        raise ValueError(f"give a SCENARIO or --history, not both (got {args.scenario} and "
+                         f"--history {args.history})")
+    if args.overrides:
+        raise ValueError("--set changes scenario fields; it does not apply to --history")
+    if (args.items is None) == (args.by is None):
+        raise ValueError("--history: give --items N (when?) or --by DATE (how many?)")
+    mapping: dict[str, Any] = {r: getattr(args, f"{r}_column") for r in ROLES
+                               if getattr(args, f"{r}_column", None)}
+    if args.states:
+        mapping["states"] = [s.strip() for s in args.states.split(",") if s.strip()]
+    _date(args.by, "--by")
+    _date(args.as_of, "--as-of")
+    return {"history_path": args.history, "mapping": mapping,
+            "date_format": args.date_format or "",
+            "items": args.items or 0, "by_date": args.by or "",
+            "window_days": args.window_days, "half_life_days": float(args.half_life_days),
+            "as_of": args.as_of or "", "period": args.period, "sprint_weeks": args.sprint_weeks,
+            "country": args.country or "", "trials": args.trials, "seed": args.seed,
+            "origins": args.origins}
+
+
+def _exc_line(exc: BaseException) -> str:
+    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    text = f"{name}: {value}" if name else f"{type(exc).__name__}: {exc}"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 # ---------------------------------------------------------------------------------- commands
 
 
@@ -156,8 +247,8 @@ def run_forecast(args: argparse.Namespace) -> int:
         return _fail("forecast", exc)
     check = stability(sample) if len(sample) >= 4 else None
     if args.format == "json":
-        _print_json({"workbench": __version__, "history": _history_dict(history),
-                     "forecast": forecast.to_dict(), "stability": _stability_dict(check)})
+        _print_json({"workbench": __version__, "history": history_dict(history),
+                     "forecast": forecast.to_dict(), "stability": stability_dict(check)})
     else:
         print(_forecast_text(history, forecast, check))
     return 0
@@ -181,7 +272,7 @@ def run_backtest(args: argparse.Namespace) -> int:
     except (HistoryError, ValueError) as exc:
         return _fail("backtest", exc)
     if args.format == "json":
-        _print_json({"workbench": __version__, "history": _history_dict(history),
+        _print_json({"workbench": __version__, "history": history_dict(history),
                      "backtest": result.to_dict()})
     else:
         print(f"workbench {__version__}; {_fingerprint(history)}")
@@ -267,7 +358,8 @@ def _levels(text: str) -> tuple[float, ...]:
 # the library names its arguments; the command line user knows them as options
 OPTIONS = {"remaining": "--items", "focus": "--focus", "split": "--split", "trials": "--trials",
            "levels": "--levels", "window_days": "--window-days", "risk": "--risk",
-           "half_life_days": "--half-life-days", "by": "--by"}
+           "half_life_days": "--half-life-days", "by": "--by", "by_date": "--by",
+           "as_of": "--as-of", "items": "--items"}
 
 
 def _fail(command: str, exc: Exception) -> int:
@@ -288,7 +380,8 @@ def _fingerprint(history: History) -> str:
     return f"history sha256 {digest}"
 
 
-def _stability_dict(check: Stability | None) -> dict[str, Any] | None:
+def stability_dict(check: Stability | None) -> dict[str, Any] | None:
+    """The stability check as plain data (None: too few periods to check)."""
     if check is None:
         return None
     return {"stable": check.stable, "random_halves_difference": round(check.random_difference, 4),
@@ -318,7 +411,8 @@ def _forecast_text(history: History, f: Forecast, check: Stability | None) -> st
     return "\n".join(lines)
 
 
-def _history_dict(history: History) -> dict[str, Any]:
+def history_dict(history: History) -> dict[str, Any]:
+    """What was read and left out, as plain data (also in the history report's summary)."""
     return {"source": history.source, "rows_read": history.rows_read,
             "finished_items": len(history.items), "in_progress": len(history.open_items),
             "left_out": history.excluded, "columns": dict(history.columns),
