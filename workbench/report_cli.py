@@ -22,7 +22,8 @@ def register(subparsers: Any) -> None:
             "HTML with code hidden that works offline. Writes OUT/<scenario>.ipynb, "
             "OUT/<scenario>.html and OUT/<scenario>/ (summary.json, Parquet and CSV tables).")
     rep = subparsers.add_parser("report", help=text.split(":")[0] + ".", description=text)
-    rep.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
+    rep.add_argument("scenario", metavar="SCENARIO", nargs="?",
+                     help="scenario file (YAML); or --history HISTORY.csv, see below")
     rep.add_argument("--out", default="out", metavar="DIR", help="output folder (default out)")
     rep.add_argument("--reps", type=_positive_int, default=500, metavar="N",
                      help="replications (default 500)")
@@ -32,6 +33,9 @@ def register(subparsers: Any) -> None:
     rep.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="FIELD.PATH=VALUE",
                      help="override a field, e.g. teams.platform.members=8 (repeatable)")
+    from workbench import forecast_cli  # light: pandas is imported only when a report runs
+
+    forecast_cli.add_report_options(rep)  # --history HISTORY.csv: a report from history
     rep.set_defaults(run=cmd_report)
 
     text = ("Run the report for every point of a sweep file (a base scenario plus a grid of "
@@ -62,8 +66,11 @@ def _positive_int(text: str) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """`workbench report SCENARIO`: print where the HTML is."""
-    from workbench import report
+    from workbench import forecast_cli, report
     from workbench.scenario import ScenarioError, load_scenario
+
+    if forecast_cli.history_report_wanted(args):  # `--history HISTORY.csv`, or a mistake
+        return forecast_cli.run_history_report(args)
 
     try:
         load_scenario(args.scenario, args.overrides)  # fail fast, in the user's words
