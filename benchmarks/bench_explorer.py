@@ -39,9 +39,11 @@ for key, value in {MOVES!r}:
     explorer.controls[key].widget.value = value
     await explorer.settled()
 assert explorer.last_error is None, explorer.last_error
+explorer.close()
 print(json.dumps({{"quick": explorer.latencies, "refined": explorer.refine_latencies,
-                  "reps": explorer.reps, "quick_reps": explorer._quick_reps(),
-                  "workers": explorer.runner.workers}}))
+                  "split": explorer.split, "reps": explorer.reps,
+                  "quick_reps": explorer._quick_reps(), "workers": explorer.runner.workers,
+                  "rep_ms": 1000 * explorer.rep_seconds}}))
 """
 
 
@@ -81,6 +83,10 @@ def main() -> int:
     print(f"  change -> first chart (quick estimate, {figures['quick_reps']} runs): median "
           f"{median:.3f} s, max {max(quick):.3f} s  [target <= 0.5 s: "
           f"{'met' if median <= 0.5 else 'NOT met'}]")
+    sim, draw = (statistics.median(x) for x in zip(*figures["split"], strict=True))
+    print(f"    of which simulating {sim:.3f} s, drawing (tables, specs, comm) {draw:.3f} s; "
+          f"one replication costs {figures['rep_ms']:.0f} ms per worker now "
+          f"(~18 ms on an idle machine)")
     print(f"  change -> refined chart ({figures['reps']} runs): median "
           f"{statistics.median(refined):.3f} s")
     if BROWSER.is_file():

@@ -39,7 +39,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 LOOPBACK = {"127.0.0.1"}
-MOVES = ("ArrowRight", "ArrowRight", "ArrowLeft")  # platform people 7 -> 8 -> 9 -> 8
+# platform people 7 -> 8 -> 9 -> 10: settings not seen before (the explorer caches forecasts, so
+# going back would time a cache hit, not a simulation)
+MOVES = ("ArrowRight", "ArrowRight", "ArrowRight")
 
 pytestmark = pytest.mark.browser
 

@@ -49,7 +49,7 @@ from workbench.scenario import (
 from workbench.validation import format_loc, validation_problems
 
 DEFAULT_REPS = 200  # enough for a stable P85 (+-2 working days on the bundled program)
-QUICK_SECONDS = 0.3  # the first estimate after a change: as many runs as fit in this time
+QUICK_SECONDS = 0.25  # the first estimate: as many runs as fit, leaving time to draw them
 MIN_QUICK_REPS = 8
 REPS_CHOICES = (50, 100, 200, 500, 1000)
 CHUNK_REPS = 10  # refinement batches: small, so a newer change cancels stale work quickly
@@ -463,6 +463,7 @@ class Explorer:
         self.runs = 0  # updates done (one per change), for tests and for the status line
         self.latencies: list[float] = []  # seconds from a change to its first updated chart
         self.refine_latencies: list[float] = []  # ... and to the chart at full replications
+        self.split: list[tuple[float, float]] = []  # first chart: (simulating, drawing) seconds
         self.last_error: str | None = None
         self._gen, self._muted = 0, False
         self._pictures: dict[int, Picture] = {}  # the baseline's, by number of runs
@@ -525,20 +526,21 @@ class Explorer:
             self.latencies.append(time.perf_counter() - started)
             return
         quick_n = min(self._quick_reps(), reps)
-        quick = self.runner.submit(scenario, 0, quick_n)
-        # Submitted now, so the workers keep simulating while this process draws the estimate.
-        rest = self.runner.submit(scenario, quick_n, reps, CHUNK_REPS)
-        # The base scenario itself (no change, more runs) extends the baseline by itself.
-        same = scenario.sha256 == self.base.sha256
-        base_rest = [] if same else self.runner.submit(self.base, self.baseline.reps, reps,
-                                                       CHUNK_REPS)
-        self._pending = [*rest, *base_rest]
-        parts = [f.result() for f in quick]
+        parts = [f.result() for f in self.runner.submit(scenario, 0, quick_n)]
+        simulated = time.perf_counter()
         first = assemble(scenario, self.seed, parts)
+        # Drawn before the refinement starts: on 2 cores the workers would slow the drawing.
         self._show(self.runner.remember(first) if quick_n == reps else first,
                    final=quick_n == reps)
         self.latencies.append(time.perf_counter() - started)
+        self.split.append((simulated - started, time.perf_counter() - simulated))
         if quick_n < reps:
+            rest = self.runner.submit(scenario, quick_n, reps, CHUNK_REPS)
+            # The base scenario itself (no change, more runs) extends the baseline by itself.
+            same = scenario.sha256 == self.base.sha256
+            base_rest = [] if same else self.runner.submit(self.base, self.baseline.reps, reps,
+                                                           CHUNK_REPS)
+            self._pending = [*rest, *base_rest]
             self._refine(self._gen, scenario, parts, rest, base_rest, started)
 
     async def settled(self) -> None:
