@@ -230,6 +230,7 @@ def execute_notebook(notebook: str | os.PathLike[str], output: str | os.PathLike
             os.replace(partial, failed_notebook_path(target))
         raise
     os.replace(partial, target)
+    failed_notebook_path(target).unlink(missing_ok=True)  # from an earlier failed run
     return target
 
 

@@ -24,7 +24,8 @@ import pandas as pd
 from workbench.forecast import Forecast
 from workbench.records import RunLog
 
-MAX_CHART_ROWS = 4000  # below Altair's 5000-row limit, with room to spare
+MAX_CHART_ROWS = 1500  # well below Altair's 5000-row limit; more adds nothing a reader sees
+MAX_LINE_POINTS = 160  # points per line on a time axis (about three years of weeks)
 
 
 # --- milestones and epics ------------------------------------------------------------------------
@@ -133,7 +134,11 @@ def burnup_table(forecast: Forecast) -> pd.DataFrame:
     still_moving = t.index[t["done_p85"].diff().fillna(1) != 0]
     last = max(int(still_moving.max()) if len(still_moving) else 0,
                int(finished.max()) if finished.size else 0)
-    return t.iloc[: last + 3].reset_index(drop=True)
+    t = t.iloc[: last + 3].reset_index(drop=True)
+    if len(t) <= MAX_LINE_POINTS:
+        return t
+    stride = math.ceil(len(t) / MAX_LINE_POINTS)  # years of weekly points: keep every n-th
+    return t.iloc[[*range(0, len(t) - 1, stride), len(t) - 1]].reset_index(drop=True)
 
 
 # --- the epic timeline ---------------------------------------------------------------------------
@@ -166,10 +171,14 @@ def dependency_links(forecast: Forecast) -> pd.DataFrame:
 
 # --- one representative run ----------------------------------------------------------------------
 
-def team_utilisation(log: RunLog, start: dt.date, step_days: int = 7) -> pd.DataFrame:
-    """Share of each team's planned-work capacity spent on items, per week of one run. Work is
-    spread over each service's span in proportion to the stage's daily capacity."""
+def team_utilisation(log: RunLog, start: dt.date, step_days: int | None = None
+                     ) -> pd.DataFrame:
+    """Share of each team's planned-work capacity spent on items, per week of one run (per
+    several weeks on long runs). Work is spread over each service's span in proportion to the
+    stage's daily capacity."""
     busy = _busy_per_day(log)
+    weeks = math.ceil(max(log.end_time, 7) / 7)
+    step_days = step_days or 7 * max(1, math.ceil(weeks / MAX_LINE_POINTS))
     rows = []
     for team, cap in log.capacity.items():
         available = np.sum(list(cap.available.values()), axis=0)
@@ -299,7 +308,8 @@ def tidy(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     for c in columns:  # None dates must stay dates (NaT), or Parquet and Vega-Lite see objects
         if c in ("target", "p50", "p85", "p95", "week_start", "week_end", "day", "from_date",
                  "to_date"):
-            frame[c] = pd.to_datetime(frame[c])
+            # one resolution whatever the input, so tables read back from Parquet compare equal
+            frame[c] = pd.to_datetime(frame[c]).astype("datetime64[us]")
     return frame
 
 
