@@ -52,7 +52,7 @@ DEFAULT_REPS = 200  # enough for a stable P85 (+-2 working days on the bundled p
 QUICK_SECONDS = 0.25  # the first estimate: as many runs as fit, leaving time to draw them
 MIN_QUICK_REPS = 8
 REPS_CHOICES = (50, 100, 200, 500, 1000)
-CHUNK_REPS = 10  # refinement batches: small, so a newer change cancels stale work quickly
+CHUNK_REPS = 4  # refinement batches: small, so stale work ends soon after a newer change
 PROJECT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
@@ -351,7 +351,7 @@ def _delta(old: Mapping[str, Any], new: Mapping[str, Any],
            count: Callable[[dt.date, dt.date], int]) -> str:
     parts = [f"{old['name']}: {_p85_move(old.get('p85'), new.get('p85'), count)}"]
     if new.get("target") != old.get("target"):
-        parts.append(f"target {_short(old.get('target'))} → {_short(new.get('target'))}")
+        parts.append(f"target {_target(old.get('target'))} → {_target(new.get('target'))}")
     if new.get("chance_of_target") is not None or old.get("chance_of_target") is not None:
         parts.append(f"chance of target {tables.percent(old.get('chance_of_target'))} → "
                      f"{tables.percent(new.get('chance_of_target'))}")
@@ -368,6 +368,10 @@ def _p85_move(old: str | None, new: str | None, count: Callable[[dt.date, dt.dat
     way = "later" if days > 0 else "earlier"
     unit = "working day" if abs(days) == 1 else "working days"
     return f"P85 moves {abs(days)} {unit} {way} ({_short(old)} → {_short(new)})"
+
+
+def _target(iso: str | None) -> str:
+    return "none" if iso is None else tables.short_date(iso)
 
 
 def _short(iso: str | None) -> str:
@@ -686,7 +690,8 @@ class Explorer:
         # The delta compares like with like: the baseline's first runs, as many as on screen.
         lines = milestone_deltas(self.base, self._baseline_picture(whatif.reps).milestones,
                                  now.milestones)
-        self.delta.value = "<br>".join(html.escape(line) for line in lines)
+        self.delta.value = "<br>".join(html.escape(line) for line in lines) or \
+            "No milestones in this scenario: the burn-up shows the work done."
         self.status.value = self._status_text(whatif, final)
         self.error.value = ""
         self.last_error = None
