@@ -91,6 +91,9 @@ def test_broken_point_is_isolated_and_resume_skips_finished(
                                                        "grid: {teams.web.members: [2, 1, 3]}"),
                                notebook=notebook)
     assert sweep._split_finished(changed, out, force=False)[0] == []  # other inputs: not reused
+    base.write_text(SCENARIO.replace("cost_per_person_day: 100", "cost_per_person_day: 120", 1))
+    edited = sweep.load_sweep(path, notebook=notebook)
+    assert sweep._split_finished(edited, out, force=False)[0] == []  # scenario edited: run again
 
 
 def test_cli_names_failures_and_exits_1(base: Path, capsys: pytest.CaptureFixture[str],

@@ -25,6 +25,7 @@ from workbench import tables
 from workbench._speedups import skip_slow_iri_checker
 from workbench.forecast import Forecast
 from workbench.montecarlo import replay, simulate
+from workbench.narrative import milestone_sentence
 from workbench.records import RunLog
 from workbench.scenario import Scenario, load_scenario
 from workbench.whatif import risk_impact
@@ -133,8 +134,6 @@ def consistency_problems(data: ReportData, out_dir: str | os.PathLike[str]) -> l
     within the target; the files on disk hold exactly the numbers shown; the summary's headline
     sentence quotes the table's P85.
     """
-    from workbench.narrative import milestone_sentence
-
     problems = []
     f = data.forecast
     for m in f.milestones():

@@ -19,6 +19,7 @@ without it never counts as done. Failed points keep their notebook and error; th
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -107,6 +108,7 @@ class Point:
     scenario: str  # absolute path
     overrides: dict[str, Any]
     values: dict[str, Any]  # what this point varies, as result columns
+    sha256: str = ""  # of the resolved scenario: an edited file means the point runs again
 
     @property
     def id(self) -> str:
@@ -131,9 +133,10 @@ class Sweep:
                 "overrides": point.overrides, "out_dir": str(out_dir / point.id)}
 
     def key(self, point: Point) -> str:
-        """What a point's results depend on: a finished point is reused only if it matches."""
-        text = json.dumps([point.scenario, point.overrides, self.parameters, str(self.notebook)],
-                          sort_keys=True, default=str)
+        """What a point's results depend on (resolved scenario, parameters, the notebook's
+        content): a finished point is reused only if this matches."""
+        notebook = hashlib.sha256(self.notebook.read_bytes()).hexdigest()
+        text = json.dumps([point.sha256, self.parameters, notebook], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -150,7 +153,8 @@ def load_sweep(path: str | os.PathLike[str],
     problems = report.parameter_problems(notebook, spec.parameters, shown)
     problems += [f"{shown}: parameters.{k}: set by the sweep for each point (allowed: "
                  f"use base, grid or points instead)" for k in spec.parameters if k in PER_POINT]
-    problems += _point_problems(spec, points, shown, folder)
+    found, points = _point_problems(spec, points, shown, folder)
+    problems += found
     if problems:
         raise SweepError(problems)
     name = spec.name or Path(path).stem
@@ -200,12 +204,13 @@ def _expand(spec: SweepFile, folder: Path) -> list[Point]:
             for i, p in enumerate(spec.points or [])]
 
 
-def _point_problems(spec: SweepFile, points: list[Point], shown: str, folder: Path) -> list[str]:
-    """Every point's scenario loaded as the notebook will load it; problems said once each,
-    against the sweep field that causes them."""
+def _point_problems(spec: SweepFile, points: list[Point], shown: str, folder: Path
+                    ) -> tuple[list[str], list[Point]]:
+    """Every point's scenario loaded as the notebook will load it: problems said once each,
+    against the sweep field that causes them, and the points with their scenario's hash."""
     base = (folder / spec.base).resolve()
     if not base.is_file():
-        return [f"{shown}: base: file {spec.base!r} not found (looked for {base})"]
+        return [f"{shown}: base: file {spec.base!r} not found (looked for {base})"], points
     problems: list[str] = []
     known = _known_paths(base)
     for where, dotted in _swept_paths(spec):
@@ -213,16 +218,19 @@ def _point_problems(spec: SweepFile, points: list[Point], shown: str, folder: Pa
             problems.append(f"{shown}: {where}: no field {dotted!r} in {spec.base} "
                             f"({_nearest(known, dotted)})")
     if problems:
-        return problems
+        return problems, points
     found: dict[str, list[str]] = {}  # problem -> the points that have it
+    hashed = []
     for point in points:
         try:
-            load_scenario(point.scenario, point.overrides)
+            sha = load_scenario(point.scenario, point.overrides).sha256
+            hashed.append(dataclasses.replace(point, sha256=sha))
         except ScenarioError as exc:
             for line in exc.problems:
                 found.setdefault(_blame(spec, point, line), []).append(point.name)
-    return [f"{shown}: {msg} [{'point' if len(names) == 1 else 'points'} {'; '.join(names)}]"
-            for msg, names in found.items()]
+    lines = [f"{shown}: {msg} [{'point' if len(names) == 1 else 'points'} {'; '.join(names)}]"
+             for msg, names in found.items()]
+    return lines, hashed
 
 
 def _swept_paths(spec: SweepFile) -> list[tuple[str, str]]:
