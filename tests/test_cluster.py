@@ -229,7 +229,7 @@ def test_workers_must_see_the_sweep_files(shared_cluster: DaskCluster, tmp_path:
 # --- a worker dies -------------------------------------------------------------------------------
 
 def test_worker_killed_mid_sweep_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    plan = small_sweep(tmp_path / "sweep", [2, 3, 4], pause=1.0)
+    plan = small_sweep(tmp_path / "sweep", [2, 3, 4], pause=0.5)
     finished: dict[str, Any] = {}
     with dask_cluster(tmp_path / "dask") as running, \
             cluster.connect(running.address) as on:
