@@ -64,14 +64,21 @@ def throughput_table(counts: pd.Series, period: Period, max_bars: int = MAX_BARS
 
 def cycle_time_points(history: History, max_points: int = MAX_POINTS) -> pd.DataFrame:
     """One point per distinct (finish day, cycle time) with the number of items there: the
-    cycle-time scatter without thousands of overlapping dots. Past `max_points`, finish days
-    are grouped by week."""
+    cycle-time scatter without thousands of overlapping dots. Finish days are grouped into bins
+    of about two pixels of the chart's width (no finer than the eye can see: a week for six
+    years of data), wider still if more than `max_points` points remain."""
     items = _with_cycle_time(history)
+    if items.empty:
+        return pd.DataFrame(columns=["finish", "cycle_time_days", "items"])
     day = items["finish"].dt.normalize()
-    frame = _count_points(day, items["cycle_time_days"])
-    if len(frame) > max_points:
-        frame = _count_points(day.dt.to_period("W").dt.start_time, items["cycle_time_days"])
-    return frame
+    first = day.min()
+    bin_days = max(1, math.ceil(((day.max() - first).days + 1) / (WIDTH / 2)))
+    while True:
+        binned = first + pd.to_timedelta((day - first).dt.days // bin_days * bin_days, unit="D")
+        frame = _count_points(binned, items["cycle_time_days"])
+        if len(frame) <= max_points:
+            return frame
+        bin_days *= 2
 
 
 def _count_points(day: pd.Series, ct: pd.Series) -> pd.DataFrame:
