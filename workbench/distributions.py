@@ -171,7 +171,8 @@ def _samples_from_file(arg: Mapping[str, Any], base_dir: str | None) -> tuple[fl
     """Cycle times (days) from a completed-work export, for calibrating effort from history."""
     unknown = set(arg) - {"file", "column", "window_days"}
     if unknown or "file" not in arg:
-        raise ValueError("empirical from history takes {file: path, column?: name, window_days?: n}")
+        raise ValueError(
+            "empirical from history takes {file: path, column?: name, window_days?: n}")
     path = Path(str(arg["file"]))
     if not path.is_absolute() and base_dir:
         path = Path(base_dir) / path
