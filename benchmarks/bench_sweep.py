@@ -83,6 +83,28 @@ def simulation_seconds(out: Path) -> float:
     return float(frame.drop_duplicates("point_id")["simulation_seconds"].sum())
 
 
+def breakdown(out: Path) -> dict[str, float]:
+    """Where a point's time goes (mean over points): kernel start and papermill, the first cell
+    beyond simulating (imports, loading), simulation, the chart cells, everything else."""
+    names = ("kernel+papermill", "imports", "simulation", "charts", "rest")
+    parts: dict[str, list[float]] = {k: [] for k in names}
+    for point in sorted(p for p in out.iterdir() if p.is_dir()):
+        record = json.loads((point / "point.json").read_text())
+        sim = json.loads((point / "summary.json").read_text())["report"]["simulation_seconds"]
+        cells = [c for c in nbformat.read(point / "report.ipynb", as_version=4).cells
+                 if c.cell_type == "code"]
+        took = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in cells]
+        first = next(t for c, t in zip(cells, took, strict=True) if "prepare(" in c.source)
+        charts = sum(t for c, t in zip(cells, took, strict=True) if "charts." in c.source
+                     and "prepare(" not in c.source)
+        parts["kernel+papermill"].append(record["seconds"] - sum(took))
+        parts["imports"].append(first - sim)
+        parts["simulation"].append(sim)
+        parts["charts"].append(charts)
+        parts["rest"].append(sum(took) - first - charts)
+    return {k: sum(v) / len(v) for k, v in parts.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=100, help="replications per point")
@@ -92,11 +114,15 @@ def main() -> int:
         folder = Path(tmp)
         plan = sweep.load_sweep(write_sweep(folder, args.reps))
         points = len(plan.points)
-        serial, _ = timed_sweep(plan, folder / "serial", workers=1)
-        parallel, _ = timed_sweep(plan, folder / "parallel", workers=2)
         nb = empty_notebook(folder)
+        # The machine is shared and its load drifts: time the empty notebook just before and
+        # just after the one-by-one sweep it is compared with, and take the mean.
         api, cli = empty_api(nb, folder), empty_cli(nb, folder)
+        serial, _ = timed_sweep(plan, folder / "serial", workers=1)
+        api, cli = (api + empty_api(nb, folder)) / 2, (cli + empty_cli(nb, folder)) / 2
+        parallel, _ = timed_sweep(plan, folder / "parallel", workers=2)
         overhead = (serial - simulation_seconds(folder / "serial")) / points
+        parts = breakdown(folder / "serial")
     results = {
         "parallel_2_vs_1": (parallel / serial, 0.65),
         "point_overhead_vs_empty_notebook_api": (overhead / api, 1.5),
@@ -105,6 +131,7 @@ def main() -> int:
     print(f"{points} points x {args.reps} replications: one by one {serial:.1f}s, "
           f"2 workers {parallel:.1f}s; per point beyond simulation {overhead:.2f}s; "
           f"empty notebook {api:.2f}s (API), {cli:.2f}s (papermill command)")
+    print("one point, mean seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()))
     for name, (ratio, target) in results.items():
         verdict = "ok" if ratio <= target else "OVER"
         print(f"{name}: {ratio:.2f}x (target <= {target}) {verdict}")

@@ -4,8 +4,8 @@ Altair chart, plus a static renderer so every chart is a picture that shows ever
 Why static: Altair's default renderer loads Vega from a CDN (blank offline), its `mimetype`
 renderer drops the chart in Altair 6, and untrusted JupyterLab refuses SVG. `use_static_charts()`
 renders each chart with vl-convert to SVG (crisp, picked by the HTML export) and PNG (picked by
-untrusted JupyterLab and static viewers): no JavaScript, no network. See
-docs in ../shared/design/notebook-tooling.md, section 1.
+untrusted JupyterLab and static viewers): no JavaScript, no network (the renderer matrix is in
+the team's notebook tooling notes, section 1).
 """
 
 from __future__ import annotations

@@ -539,8 +539,8 @@ def ranking(results: pd.DataFrame, milestone: str = "", metric: str = "p85_days"
     best_first = metric != "chance_of_target"
     rows = rows.sort_values(metric, ascending=best_first, na_position="last")
     shown = pd.DataFrame({"Point": rows["point"]})
-    for f in swept_fields(results):
-        shown[f] = rows[f]
+    for f in swept_fields(results):  # blank: the point leaves that field as its scenario has it
+        shown[f] = rows[f].astype(object).where(rows[f].notna(), "")
     shown["P50"] = rows["p50"].map(tables.short_date)
     shown["P85"] = rows["p85"].map(tables.short_date)
     shown["Chance of target"] = rows["chance_of_target"].map(tables.percent)
