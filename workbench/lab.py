@@ -56,11 +56,13 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start JupyterLab and wait for it (Ctrl-C stops it)."""
+    """Start JupyterLab in place of this process (Ctrl-C stops it)."""
     token = args.token or new_token()
     print(f"workbench lab: http://127.0.0.1:{args.port}/lab/tree/explore.ipynb?token={token}",
           flush=True)
     cmd = lab_command(args.dir, args.port, token, not args.no_browser)
+    if os.name == "posix":  # become JupyterLab: signals reach it, and no orphan is left behind
+        os.execv(cmd[0], cmd)
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:
