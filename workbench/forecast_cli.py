@@ -160,11 +160,13 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
                    help="pretend the data ends on this date (default: the last finish)")
     g.add_argument("--period", choices=("day", "workday", "week"), default="week",
                    help="throughput counted per calendar day, working day or week (week)")
-    g.add_argument("--sprint-weeks", type=int, default=1,
+    g.add_argument("--sprint-weeks", type=int, default=1, metavar="W",
                    help="weeks per period with --period week (1; 2 for two-week sprints)")
-    g.add_argument("--country", help="public holidays of this country (ISO code, e.g. US)")
-    g.add_argument("--trials", type=int, default=10_000, help="Monte Carlo futures (10000)")
-    g.add_argument("--origins", type=int, default=100,
+    g.add_argument("--country", metavar="CODE",
+                   help="public holidays of this country (ISO code, e.g. US)")
+    g.add_argument("--trials", type=int, default=10_000, metavar="N",
+                   help="Monte Carlo futures (10000)")
+    g.add_argument("--origins", type=int, default=100, metavar="N",
                    help="past dates the backtest forecasts from (100; 0: no backtest)")
     _add_mapping(p)
 
