@@ -33,7 +33,7 @@ from workbench.history import (
 from workbench.throughput import Forecast, period_end_dates
 
 MAX_BARS = 400      # bars in a run chart or distribution: more are binned, they'd be hairlines
-MAX_POINTS = 3000   # points in a scatter (Altair refuses more than 5000 rows per chart)
+MAX_POINTS = 2000   # dots in a scatter: more only overlap at 640 px (and Altair stops at 5000)
 CFD_DAILY_DAYS = 366  # a longer cumulative flow is drawn from week ends (exact: it's cumulative)
 LEVEL_COLOURS = {"P50": "#2e75b6", "P70": "#6fa8dc", "P85": P85_COLOUR, "P95": TARGET_COLOUR}
 BAR_COLOUR = "#8fb3d9"
