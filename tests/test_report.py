@@ -87,6 +87,7 @@ def test_html_shows_charts_as_images(made: dict) -> None:
 def test_html_has_no_outside_references(made: dict) -> None:
     html = made["html"]
     assert OUTSIDE.findall(html) == []
+    assert "http://" not in html and "https://" not in html  # not even in a comment
     assert "<script src" not in html.lower()
     assert "cdn." not in html.lower() and "jsdelivr" not in html.lower()
 

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -261,7 +262,16 @@ def export_html(notebook: str | os.PathLike[str], html_path: str | os.PathLike[s
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
     exporter = HTMLExporter(config=config, template_name=TEMPLATE_NAME)
     body, _ = exporter.from_notebook_node(nb)
-    return tables.atomic_write_text(html_path, body)
+    return tables.atomic_write_text(html_path, _without_css_comments(body))
+
+
+def _without_css_comments(page: str) -> str:
+    """Drop comments from the page's stylesheets: JupyterLab's CSS credits its sources with
+    web addresses, and a report should not mention outside hosts at all (it is smaller, too)."""
+    def clean(match: re.Match[str]) -> str:
+        return re.sub(r"/\*.*?\*/", "", match.group(0), flags=re.S)
+
+    return re.sub(r"<style[^>]*>.*?</style>", clean, page, flags=re.S | re.I)
 
 
 def run_report(scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
