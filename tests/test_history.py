@@ -272,3 +272,10 @@ def test_cycle_time_samples_for_scenario_calibration(tmp_path: Path) -> None:
 
     d = Distribution.model_validate({"empirical": {"file": str(JIRA)}})
     assert len(d.params) == 2461
+
+
+def test_ageing_wip_of_a_finish_only_export_is_empty_not_an_error() -> None:
+    from workbench import history as hist
+
+    h = hist.load_history(DATA / "chi2fit_team_resolved.csv")
+    assert hist.ageing_wip(h).empty

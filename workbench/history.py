@@ -547,8 +547,9 @@ def ageing_wip(history: History, as_of: dt.date | None = None) -> pd.DataFrame:
     days, their current state if known, and `older_than_pct`: the share of items finished
     before `as_of` whose whole cycle time was shorter than this item's age so far."""
     both = pd.concat([history.items, history.open_items], ignore_index=True)
-    day = pd.Timestamp(as_of) if as_of else pd.Timestamp(
-        np.nanmax([both["start"].max(), both["finish"].max()])).normalize()
+    # The last date seen, whichever column has it (a finish-only export has no starts at all).
+    latest = pd.concat([both["start"], both["finish"]]).max()
+    day = pd.Timestamp(as_of) if as_of else pd.Timestamp(latest).normalize()
     cutoff = day + pd.Timedelta(days=1)  # `as_of` means the end of that day
     wip = both[(both["start"] < cutoff) & ~(both["finish"] < cutoff)].copy()
     wip["age_days"] = (cutoff - wip["start"]) / pd.Timedelta(days=1)
