@@ -19,10 +19,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The bundled program: its forecast in the terminal, its leadership report, and a small sweep.
 demo: setup
 	$(BIN)/workbench run scenarios/program.yaml --reps 500 --seed 1
+	$(BIN)/workbench report scenarios/program.yaml --out $(OUT) --reps 500 --seed 1
+	$(BIN)/workbench sweep sweeps/program-team-size.yaml --out $(OUT)/program-team-size
 	@echo
-	@echo "Scenario files: scenarios/   More: README.md"
+	@echo "Open the report:       $(OUT)/program.html"
+	@echo "Open the sweep:        $(OUT)/program-team-size/summary.html"
+	@echo "Scenario files: scenarios/   How-tos: README.md"
 
 lint: setup
 	$(BIN)/ruff check workbench tests benchmarks
