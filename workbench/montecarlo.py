@@ -12,6 +12,7 @@ import math
 import multiprocessing as mp
 import os
 import sys
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import NamedTuple
@@ -85,31 +86,49 @@ def simulate(scenario: Scenario, reps: int = 500, seed: int = 0, workers: int | 
     workers = workers or default_workers()
     parts = chunks(reps, 1 if executor is None and workers == 1 else workers, chunk_size)
     show = (reps >= 200 and sys.stderr.isatty()) if progress is None else progress
+    table = _Table(reps)
     with tqdm(total=reps, disable=not show, unit="run", file=sys.stderr, leave=False) as bar:
         if executor is None and workers == 1:
-            results = []
             for a, b in parts:
-                results.append(run_chunk(scenario, seed, a, b))
+                table.put(a, run_chunk(scenario, seed, a, b))
                 bar.update(b - a)
         elif executor is not None:
-            results = _gather(executor, scenario, seed, parts, bar)
+            _gather(executor, scenario, seed, parts, bar, table)
         else:
             with process_pool(workers) as pool:
-                results = _gather(pool, scenario, seed, parts, bar)
-    columns = next((r.columns for r in results if r.columns), [])
-    values = np.vstack([r.values for r in results])
-    burn = np.vstack([r.burnup for r in results])
-    return Forecast(scenario, seed, reps, columns, values, burn)
+                _gather(pool, scenario, seed, parts, bar, table)
+    return Forecast(scenario, seed, reps, table.columns, table.values, table.burnup)
+
+
+class _Table:
+    """Rows of all replications, filled batch by batch into arrays sized once: peak memory is
+    one copy of the results (plus a batch), not the batches and their concatenation."""
+
+    def __init__(self, reps: int) -> None:
+        self.reps = reps
+        self.columns: list[str] = []
+        self.values = np.empty((reps, 0))
+        self.burnup = np.empty((reps, 0), dtype=np.int32)
+
+    def put(self, first: int, part: ChunkResult) -> None:
+        if not self.columns:
+            self.columns = part.columns
+            self.values = np.empty((self.reps, len(part.columns)))
+            self.burnup = np.empty((self.reps, part.burnup.shape[1]), dtype=np.int32)
+        stop = first + len(part.values)
+        self.values[first:stop] = part.values
+        self.burnup[first:stop] = part.burnup
 
 
 def _gather(executor: Executor, scenario: Scenario, seed: int, parts: Sequence[Chunk],
-            bar: tqdm) -> list[ChunkResult]:
-    futures: list[Future] = [executor.submit(run_chunk, scenario, seed, a, b) for a, b in parts]
-    results = []
-    for (a, b), future in zip(parts, futures, strict=True):
-        results.append(future.result())  # in submission order: same rows whatever finished first
+            bar: tqdm, table: _Table) -> None:
+    futures: deque[Future] = deque(executor.submit(run_chunk, scenario, seed, a, b)
+                                   for a, b in parts)
+    for a, b in parts:
+        # In submission order, each batch's rows at its replications' place; popped so that a
+        # batch's result is freed as soon as it is copied.
+        table.put(a, futures.popleft().result())
         bar.update(b - a)
-    return results
 
 
 def replay(scenario: Scenario, seed: int, rep: int) -> RunLog:
