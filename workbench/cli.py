@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench import __version__, forecast_cli, lab, report_cli
+from workbench.cli_options import add_simulation_options
 from workbench.scenario import ScenarioError, load_scenario, scenario_json_schema
 
 Command = Callable[[argparse.Namespace], int]
@@ -133,24 +134,10 @@ def _add_run(sub: Any) -> None:
                  "Simulate a scenario many times and print the forecast: P50/P85/P95 dates, "
                  "chance of each target, cost, utilisation, flow.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
-    p.add_argument("--reps", type=_positive_int, default=1000, metavar="N",
-                   help="replications (default 1000)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    p.add_argument("--workers", type=_positive_int, default=None, metavar="W",
-                   help="worker processes (default: one per core for long runs)")
-    p.add_argument("--set", dest="overrides", action="append", default=[],
-                   metavar="FIELD.PATH=VALUE",
-                   help="override a field, e.g. teams.platform.members=8 (repeatable)")
+    add_simulation_options(p, default_reps=1000)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table",
                    help="table for people, json for programs (stable shape), csv for sheets")
     cluster.add_option(p)  # the same numbers as on local processes, whatever the cluster
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

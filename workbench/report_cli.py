@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from workbench.cli_options import add_simulation_options, positive_int
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -25,14 +27,7 @@ def register(subparsers: Any) -> None:
     rep.add_argument("scenario", metavar="SCENARIO", nargs="?",
                      help="scenario file (YAML); or --history HISTORY.csv, see below")
     rep.add_argument("--out", default="out", metavar="DIR", help="output folder (default out)")
-    rep.add_argument("--reps", type=_positive_int, default=500, metavar="N",
-                     help="replications (default 500)")
-    rep.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    rep.add_argument("--workers", type=_positive_int, default=None, metavar="W",
-                     help="worker processes for the simulation (default: one per core)")
-    rep.add_argument("--set", dest="overrides", action="append", default=[],
-                     metavar="FIELD.PATH=VALUE",
-                     help="override a field, e.g. teams.platform.members=8 (repeatable)")
+    add_simulation_options(rep, default_reps=500)
     from workbench import forecast_cli  # light: pandas is imported only when a report runs
 
     forecast_cli.add_report_options(rep)  # --history HISTORY.csv: a report from history
@@ -45,23 +40,13 @@ def register(subparsers: Any) -> None:
     sw.add_argument("sweep", metavar="SWEEP", help="sweep file (YAML)")
     sw.add_argument("--out", default=None, metavar="DIR",
                     help="output folder (default out/<sweep file name>)")
-    sw.add_argument("--workers", type=_positive_int, default=None, metavar="W",
+    sw.add_argument("--workers", type=positive_int, default=None, metavar="W",
                     help="points run at once (default: one per core)")
     sw.add_argument("--force", action="store_true", help="re-run points already finished")
     from workbench import cluster  # light: Dask is imported only when a cluster is used
 
     cluster.add_option(sw)  # points become tasks on the cluster; results are written as they come
     sw.set_defaults(run=cmd_sweep)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
 
 
 def cmd_report(args: argparse.Namespace) -> int:
