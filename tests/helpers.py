@@ -27,3 +27,23 @@ def queue(rate_per_day: float, mean_effort_days: float, members: int,
         horizon_days=horizon_days, warmup_days=200, calendar=SEVEN_DAYS, teams={"desk": team},
         arrivals=[{"team": "desk", "rate_per_day": rate_per_day,
                    "effort_days": {"exponential": {"mean": mean_effort_days}}}])
+
+
+# A small two-team program used by the sweep and cluster tests.
+SMALL_PROGRAM_YAML = """
+name: Small program
+start: 2027-01-04
+horizon_days: 365
+teams:
+  app: {members: 3, cost_per_person_day: 100}
+  web: {members: 2, cost_per_person_day: 100}
+epics:
+  login: {team: app, items: 6, effort_days: {triangular: [1, 2, 4]}}
+  pay: {team: app, items: 6, effort_days: {triangular: [1, 2, 4]}, depends_on: [login]}
+  site: {team: web, items: 5, effort_days: {triangular: [1, 2, 3]}}
+risks:
+  vendor-late: {probability: 0.5, delay: {epic: pay, days: {fixed: 20}}}
+milestones:
+  beta: {epics: [login, site], target: 2027-02-05}
+  launch: {epics: [login, pay, site], target: 2027-03-31}
+"""

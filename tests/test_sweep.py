@@ -12,25 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.helpers import SMALL_PROGRAM_YAML
 from workbench import cli, sweep, tables
 
-SCENARIO = """
-name: Small program
-start: 2027-01-04
-horizon_days: 365
-teams:
-  app: {members: 3, cost_per_person_day: 100}
-  web: {members: 2, cost_per_person_day: 100}
-epics:
-  login: {team: app, items: 6, effort_days: {triangular: [1, 2, 4]}}
-  pay: {team: app, items: 6, effort_days: {triangular: [1, 2, 4]}, depends_on: [login]}
-  site: {team: web, items: 5, effort_days: {triangular: [1, 2, 3]}}
-risks:
-  vendor-late: {probability: 0.5, delay: {epic: pay, days: {fixed: 20}}}
-milestones:
-  beta: {epics: [login, site], target: 2027-02-05}
-  launch: {epics: [login, pay, site], target: 2027-03-31}
-"""
+SCENARIO = SMALL_PROGRAM_YAML
 REPS, SEED = 20, 5
 
 
