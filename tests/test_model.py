@@ -226,3 +226,16 @@ def test_littles_law_check_can_fail() -> None:
     broken = RunLog(sorted(good + [Record(3.0, "done", 2)]), 4.0, 10, 0.0)  # a duplicate
     L, lam, W = metrics.littles_law(broken)
     assert not math.isclose(L, lam * W)
+
+
+def test_someone_away_does_not_hold_work_others_could_do() -> None:
+    """Ann is away the first week: Bob does both one-day items (done day 2), rather than one
+    item waiting for Ann's return."""
+    s = scenario(calendar=SEVEN_DAYS,
+                 teams={"t": {"members": [{"name": "ann"}, {"name": "bob"}],
+                              "time_off": [{"start": "2027-01-04", "end": "2027-01-10",
+                                            "person": "ann"}]}},
+                 epics={"e": {"team": "t", "items": 2, "effort_days": 1}})
+    log = simulate_once(s)
+    assert {r.worker for r in log.records if r.event == "start"} == {1}
+    assert metrics.epic_finish_days(log) == {"e": 2.0}

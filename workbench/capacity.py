@@ -34,6 +34,7 @@ class Person:
     cap: np.ndarray = field(repr=False)  # capacity per calendar day
     cum: list[float] = field(default_factory=list, repr=False)
     daily: list[float] = field(default_factory=list, repr=False)  # `cap` as Python floats
+    next_work: list[int] = field(default_factory=list, repr=False)  # first day >= d with capacity
     rate: float | None = None  # constant capacity every day (fast path), else None
     hire: int | None = None  # which entry of the team's `hires` brought this person
 
@@ -45,6 +46,7 @@ class Person:
         self.cap[end:] = 0.0
         self.cum = np.concatenate(([0.0], np.cumsum(self.cap))).tolist()
         self.daily = self.cap.tolist()  # plain floats: faster to index, and exact in the log
+        self.next_work = _next_work_day(self.cap)
         full = self.first_day <= 0 and end >= horizon
         first = float(self.cap[0]) if horizon else 0.0
         self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
@@ -78,6 +80,12 @@ class Person:
     def available_until(self) -> float:
         """Total capacity this person has left in the run."""
         return self.cum[-1] if self.rate is None else INF
+
+
+def _next_work_day(cap: np.ndarray) -> list[int]:
+    """For each day, the first day from it on with capacity (len(cap): none left)."""
+    days = np.where(cap > 0, np.arange(len(cap)), len(cap))
+    return np.minimum.accumulate(days[::-1])[::-1].tolist()
 
 
 @lru_cache(maxsize=32)

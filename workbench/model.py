@@ -281,6 +281,12 @@ def worker(run: Run, team: TeamFlow, person: Person, stage: int) -> Generator[An
         yield env.timeout(person.first_day)
     leaves = person.last_day < run.horizon
     while True:
+        if person.rate is None:  # off today (weekend, holiday, time off): don't hold work
+            ready = person.next_work[min(int(env.now), len(person.next_work) - 1)]
+            if ready >= min(person.last_day, run.horizon):
+                return
+            if ready > env.now:
+                yield env.timeout(ready - env.now)
         item = queue.take()  # busy periods: no event needed when work is waiting
         if item is None:
             get = queue.get()
