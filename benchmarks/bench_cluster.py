@@ -15,9 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from _common import best_of, print_ratios  # benchmarks/ is on sys.path when run as a script
 
 from workbench import cluster
 from workbench.montecarlo import simulate
@@ -64,15 +66,6 @@ def _address(file: Path, timeout: float = 60) -> str:
     raise RuntimeError("the scheduler did not start")
 
 
-def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def on_cluster(scenario: Scenario, address: str) -> None:
     """What `workbench run --scheduler ADDRESS` does."""
     with cluster.connect(address) as on:
@@ -93,10 +86,7 @@ def dask_vs_pool() -> float:
 def main() -> None:
     results = {"replications/s, 2-worker Dask cluster vs local process pool":
                (dask_vs_pool(), ">= 0.8")}
-    for name, (ratio, target) in results.items():
-        print(f"{name}: {ratio:.2f}x (target {target})")
-    if "--json" in sys.argv:
-        print(json.dumps({k: v[0] for k, v in results.items()}))
+    print_ratios(results)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import simpy
+from _common import best_of, print_ratios  # benchmarks/ is on sys.path when run as a script
 
 from workbench.model import simulate_once
 from workbench.montecarlo import simulate
@@ -58,15 +57,6 @@ def bare_simpy(items: int, rate: float = 3.0, seed: int = 1) -> int:
     env.process(source())
     env.run(until=items / rate)
     return served[0]
-
-
-def best_of(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def services(log) -> int:  # type: ignore[no-untyped-def]
@@ -129,10 +119,7 @@ def main() -> None:
     }
     if "--quick" not in sys.argv:
         results["peak RSS, 10,000 vs 1,000 replications"] = (memory_ratio(), "<= 1.2")
-    for name, (ratio, target) in results.items():
-        print(f"{name}: {ratio:.2f}x (target {target})")
-    if "--json" in sys.argv:
-        print(json.dumps({k: v[0] for k, v in results.items()}))
+    print_ratios(results)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ slows both alike.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from _common import best_of  # benchmarks/ is on sys.path when run as a script
 
 from workbench.backtest import Method, backtest
 from workbench.history import Period, load_history
@@ -29,15 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 JIRA = ROOT / "data" / "history" / "rueedlinger_agile_project_jira.csv"
 CHI2FIT = [3, 3, 4, 4, 7, 5, 1, 11, 5, 6, 3, 6, 6, 5, 4, 10, 4, 5, 8, 2, 4, 12, 5]
 TRIALS = 100_000
-
-
-def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def ratio(ours: Callable[[], object], base: Callable[[], object], repeat: int = 7) -> float:
