@@ -77,10 +77,6 @@ class Person:
         d = min(int(t), len(self.daily) - 1)
         return self.cum[d] + self.daily[d] * (t - d)
 
-    def available_until(self) -> float:
-        """Total capacity this person has left in the run."""
-        return self.cum[-1] if self.rate is None else INF
-
 
 def _next_work_day(cap: np.ndarray) -> list[int]:
     """For each day, the first day from it on with capacity (len(cap): none left)."""

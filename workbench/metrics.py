@@ -275,13 +275,8 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
             row[f"flow:{key}:{field}"] = getattr(f, field) if f else NAN
     row["end_day"] = log.end_time
     row["scope_items"] = float(sum(1 for r in log.records if r.event in ("arrive", "reject"))
-                               + backlog_left(log))
+                               + log.unreleased)
     return row
-
-
-def backlog_left(log: RunLog) -> int:
-    """Items never started by the end of the run (still in backlogs or gated epics)."""
-    return log.unreleased
 
 
 def burnup(log: RunLog, step_days: int = 7) -> np.ndarray:

@@ -237,8 +237,7 @@ class Run:
     def stream(self, source: str) -> np.random.Generator:
         return stream(self.seed, self.rep, source)
 
-    def new_item(self, epic: str, lane: tuple[int, int], team: TeamFlow,
-                 efforts: list[float | None]) -> Item:
+    def new_item(self, epic: str, lane: tuple[int, int], efforts: list[float | None]) -> Item:
         self.next_id += 1
         return Item(self.next_id, epic, lane, efforts)
 
@@ -328,7 +327,7 @@ def epic_gate(run: Run, name: str, epic: Epic, lane: tuple[int, int], delay_days
     run.epic_ready.add(name)
     team = run.flows[epic.team]
     for efforts in _epic_efforts(run, name, epic):
-        team.backlog.put(run.new_item(name, lane, team, efforts))
+        team.backlog.put(run.new_item(name, lane, efforts))
     run.check_epic(name)
     team.release()
 
@@ -342,7 +341,7 @@ def arrivals(run: Run, arrival: Arrival, lane: tuple[int, int]) -> Generator[Any
     draw = _stage_draws(arrival.effort_days, stages, run.stream(f"effort:{arrival.name}"))
     while True:
         yield env.timeout(gap())
-        team.arrive(run.new_item(arrival.name, lane, team, [d() if d else None for d in draw]))
+        team.arrive(run.new_item(arrival.name, lane, [d() if d else None for d in draw]))
 
 
 def add_items(run: Run, epic: str, count: int, at_day: float) -> Generator[Any, Any, None]:
@@ -355,7 +354,7 @@ def add_items(run: Run, epic: str, count: int, at_day: float) -> Generator[Any, 
     run.epic_left[epic] += count
     dist, rng = run.efforts[epic]
     for _ in range(count):
-        item = run.new_item(epic, run.lanes[epic], team, _sample_efforts(dist, team.stages, rng))
+        item = run.new_item(epic, run.lanes[epic], _sample_efforts(dist, team.stages, rng))
         if epic in run.epic_ready:
             team.backlog.put(item)
         else:
