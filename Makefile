@@ -55,7 +55,7 @@ bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
 docs: setup
-	$(BIN)/python -m workbench.docs
+	$(BIN)/python -m workbench.app.docs
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

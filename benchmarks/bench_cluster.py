@@ -21,9 +21,10 @@ from pathlib import Path
 
 from _common import best_of, print_ratios  # benchmarks/ is on sys.path when run as a script
 
-from workbench import cluster
-from workbench.montecarlo import simulate
-from workbench.scenario import Scenario, load_scenario
+from workbench.app import cluster
+from workbench.scenario.loader import load_scenario
+from workbench.scenario.models import Scenario
+from workbench.sim.montecarlo import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

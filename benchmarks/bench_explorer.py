@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BROWSER = ROOT / "test-artifacts" / "explorer-browser-latency.json"
 
 SETUP = """
-from workbench.explorer import Explorer
+from workbench.app.explorer import Explorer
 explorer = Explorer("program.yaml")
 """
 # Every move makes a setting not seen before (the explorer caches forecasts per setting).

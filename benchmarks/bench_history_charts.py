@@ -69,7 +69,7 @@ class PeakRss:
 
 def prepare(path: str) -> object:
     """The report's numbers (forecast, backtest): computed before any chart, not timed."""
-    from workbench import history_report
+    from workbench.reports import history_report
 
     return history_report.prepare(path, items=100, as_of=AS_OF, trials=2000, seed=1,
                                   origins=100)
@@ -88,7 +88,8 @@ def _trim() -> None:
 def render_all(report: object) -> int:
     """Every chart of the report: tables aggregated from the history, the Altair chart, and
     its SVG and PNG; returns the bytes produced (so nothing is optimised away)."""
-    from workbench import charts, history_report
+    from workbench.present import charts
+    from workbench.reports import history_report
 
     size = 0
     for chart in history_report.all_charts(report).values():  # type: ignore[arg-type]
@@ -100,8 +101,8 @@ def render_all(report: object) -> int:
 def measure(path: str) -> dict[str, float]:
     """In this (fresh) process: load the file, then render all charts; time and memory. Load
     and render alternate, so a busy machine slows both alike."""
-    from workbench import charts, history_report  # noqa: F401 - imports are not the work
-    from workbench.history import load_history
+    from workbench.history.exports import load_history
+    from workbench.present import charts  # noqa: F401 - imports are not the work
 
     with PeakRss() as load_mem:  # first: nothing of the file is cached yet
         load_history(path)

@@ -17,9 +17,9 @@ import numpy as np
 import simpy
 from _common import best_of, print_ratios  # benchmarks/ is on sys.path when run as a script
 
-from workbench.model import simulate_once
-from workbench.montecarlo import simulate
-from workbench.scenario import Scenario
+from workbench.scenario.models import Scenario
+from workbench.sim.model import simulate_once
+from workbench.sim.montecarlo import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,8 +93,8 @@ def parallel_speedup() -> float:
 
 MEMORY_PROBE = """
 import resource, sys
-from workbench.scenario import load_scenario
-from workbench.montecarlo import simulate
+from workbench.scenario.loader import load_scenario
+from workbench.sim.montecarlo import simulate
 simulate(load_scenario(sys.argv[1]), reps=int(sys.argv[2]), seed=1, workers=1, progress=False)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

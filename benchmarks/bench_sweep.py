@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from workbench import report, sweep
+from workbench.reports import runner, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = {"teams.platform.members": [7, 8, 9, 10], "teams.platform.focus": [0.7, 0.8]}
@@ -61,7 +61,7 @@ def empty_api(nb: Path, folder: Path, runs: int = 3) -> float:
     times = []
     for i in range(runs):
         start = time.perf_counter()
-        report.execute_notebook(nb, folder / f"empty-{i}.ipynb", {})
+        runner.execute_notebook(nb, folder / f"empty-{i}.ipynb", {})
         times.append(time.perf_counter() - start)
     return min(times)
 

@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 from _common import best_of  # benchmarks/ is on sys.path when run as a script
 
-from workbench.backtest import Method, backtest
-from workbench.history import Period, load_history
-from workbench.throughput import Throughput, forecast_when, throughput_from_history
+from workbench.history.backtest import Method, backtest
+from workbench.history.exports import load_history
+from workbench.history.flow import Period
+from workbench.history.throughput import Throughput, forecast_when, throughput_from_history
 
 ROOT = Path(__file__).resolve().parent.parent
 JIRA = ROOT / "data" / "history" / "rueedlinger_agile_project_jira.csv"

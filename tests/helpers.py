@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from workbench.scenario import Scenario
+from workbench.scenario.models import Scenario
 
 SEVEN_DAYS = {"workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
 

@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from workbench.lab import lab_command, new_token
+from workbench.app.lab import lab_command, new_token
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

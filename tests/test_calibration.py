@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.forecast import Forecast
-from workbench.history import cycle_time_samples, load_history
-from workbench.montecarlo import simulate
-from workbench.scenario import load_scenario
-from workbench.throughput import forecast_how_many, throughput_from_history
+from workbench.history.exports import cycle_time_samples, load_history
+from workbench.history.throughput import forecast_how_many, throughput_from_history
+from workbench.scenario.loader import load_scenario
+from workbench.sim.forecast import Forecast
+from workbench.sim.montecarlo import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "calibrated_from_history.yaml"

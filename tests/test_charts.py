@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from tests.helpers import scenario as make_scenario
-from workbench import charts, narrative, tables
-from workbench.forecast import Forecast
-from workbench.montecarlo import replay, simulate
-from workbench.scenario import Scenario
-from workbench.whatif import risk_impact, without_risk
+from workbench.present import charts, sentences, tables
+from workbench.scenario.models import Scenario
+from workbench.sim.forecast import Forecast
+from workbench.sim.montecarlo import replay, simulate
+from workbench.sim.whatif import risk_impact, without_risk
 
 SMALL = {
     "name": "Small program",
@@ -122,7 +122,7 @@ def test_risk_impact_measures_a_certain_delay(small: Scenario, forecast: Forecas
 
 def test_summary_sentences_quote_the_numbers(forecast: Forecast) -> None:
     impact = risk_impact(forecast.scenario, REPS, 3, baseline=forecast)
-    lines = narrative.summary_sentences(forecast, impact)
+    lines = sentences.summary_sentences(forecast, impact)
     launch = next(m for m in forecast.milestones() if m["name"] == "launch")
     assert lines[0] == (
         f"launch: P85 delivery {tables.long_date(launch['p85'])}; "
@@ -134,7 +134,7 @@ def test_summary_sentences_quote_the_numbers(forecast: Forecast) -> None:
 
 
 def test_html_escapes_scenario_text() -> None:
-    block = narrative.Html(["<script>alert(1)</script>"], heading="a & b")
+    block = sentences.Html(["<script>alert(1)</script>"], heading="a & b")
     html = block._repr_html_()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "a &amp; b" in html

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.montecarlo import simulate
-from workbench.scenario import load_scenario
+from workbench.scenario.loader import load_scenario
+from workbench.sim.montecarlo import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

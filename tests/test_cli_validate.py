@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import cli
+from workbench.app import cli
 
 REPO = Path(__file__).resolve().parents[1]
 INVALID = sorted((REPO / "tests" / "invalid").glob("*.yaml"))
@@ -64,7 +64,7 @@ def test_folder_of_bundled_scenarios_is_ok():
 
 
 def _counts(path: Path) -> tuple[int, int, int]:
-    from workbench.scenario import load_scenario
+    from workbench.scenario.loader import load_scenario
 
     s = load_scenario(path)
     return len(s.teams), len(s.epics), len(s.milestones)

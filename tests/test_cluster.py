@@ -26,9 +26,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from tests.helpers import SMALL_PROGRAM_YAML
-from workbench import cli, cluster, sweep
-from workbench.montecarlo import simulate
-from workbench.scenario import load_scenario
+from workbench.app import cli, cluster
+from workbench.reports import sweep
+from workbench.scenario.loader import load_scenario
+from workbench.sim.montecarlo import simulate
 
 pytestmark = pytest.mark.cluster
 
@@ -137,9 +138,9 @@ def light_notebook(path: Path) -> Path:
         'seed: int = 0\nout_dir: str = ""\nrisk_impact: bool = False\npause: float = 0.0')
     params.metadata["tags"] = ["parameters"]
     nb = new_notebook(cells=[params, new_code_cell(
-        "import time\nfrom workbench import report\n"
-        "data = report.prepare(scenario_path, overrides, replications, seed, risk_impact)\n"
-        "time.sleep(pause)\nreport.write_outputs(data, out_dir)")])
+        "import time\nfrom workbench.reports import scenario_report\n"
+        "data = scenario_report.prepare(scenario_path, overrides, replications, seed, "
+        "risk_impact)\ntime.sleep(pause)\nscenario_report.write_outputs(data, out_dir)")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, path)
@@ -351,7 +352,7 @@ def test_bad_addresses(address: str, expected: str) -> None:
 
 def test_without_a_scheduler_dask_is_not_imported() -> None:
     """Dask is an optional extra: a plain run must not need it."""
-    script = ("import sys\nfrom workbench import cli\n"
+    script = ("import sys\nfrom workbench.app import cli\n"
               f"assert cli.main(['run', {str(ROOT / 'scenarios' / 'program.yaml')!r}, "
               "'--reps', '4', '--format', 'json']) == 0\n"
               "print(sorted(m for m in sys.modules if m.split('.')[0] in "

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workbench import cli
-from workbench.explorer import Explorer, nested, scenario_file, workday_counter
-from workbench.lab import lab_command
-from workbench.montecarlo import simulate
-from workbench.scenario import load_scenario
+from workbench.app import cli
+from workbench.app.explorer import Explorer, nested, scenario_file, workday_counter
+from workbench.app.lab import lab_command
+from workbench.scenario.loader import load_scenario
+from workbench.sim.montecarlo import simulate
 
 REPS, QUICK, SEED = 24, 8, 3
 

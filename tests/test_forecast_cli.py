@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import forecast_cli
+from workbench.app import history_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 JIRA = str(ROOT / "data" / "history" / "rueedlinger_agile_project_jira.csv")
@@ -20,7 +20,7 @@ CHI2FIT = str(ROOT / "data" / "history" / "chi2fit_team_resolved.csv")
 def run(*argv: str) -> int:
     """Parse with a parser holding only the history commands, as `workbench` would."""
     parser = argparse.ArgumentParser(prog="workbench")
-    forecast_cli.register(parser.add_subparsers(dest="command", required=True))
+    history_commands.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.run(args))
 
@@ -105,13 +105,13 @@ def test_bad_options_are_one_line_too(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_the_workbench_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cli = pytest.importorskip("workbench.cli")
+    cli = pytest.importorskip("workbench.app.cli")
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     assert cli.main(["backtest", str(bad), "--items", "5"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no finish-date column found" in err
-    done = subprocess.run([sys.executable, "-m", "workbench.cli", "forecast", CHI2FIT,
+    done = subprocess.run([sys.executable, "-m", "workbench.app.cli", "forecast", CHI2FIT,
                            "--items", "50", "--exact", "--format", "json"],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -21,12 +21,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import charts, cli, history, history_report
-from workbench import history_charts as hc
-from workbench.backtest import backtest
-from workbench.history import Period, history_from_frame, load_history
-from workbench.report import notebook_parameters
-from workbench.throughput import Throughput, forecast_how_many, forecast_when
+from workbench.app import cli
+from workbench.history import exports, flow
+from workbench.history.backtest import backtest
+from workbench.history.exports import history_from_frame, load_history
+from workbench.history.flow import Period
+from workbench.history.throughput import Throughput, forecast_how_many, forecast_when
+from workbench.present import charts
+from workbench.present import history_charts as hc
+from workbench.reports import history_report
+from workbench.reports.runner import notebook_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 JIRA = ROOT / "data" / "history" / "rueedlinger_agile_project_jira.csv"
@@ -37,7 +41,7 @@ OUTSIDE = re.compile(r"""(?:\b(?:src|href|action|data)\s*=\s*["']?\s*(?:https?:)
                      r"""|(?:url\(\s*["']?\s*(?:https?:)?//)|@import""", re.I)
 
 
-def small(rows: list[tuple[str, str, str]]) -> history.History:
+def small(rows: list[tuple[str, str, str]]) -> exports.History:
     """A history from (key, start, finish) rows; '' for a missing date."""
     frame = pd.DataFrame(rows, columns=["key", "start", "finish"])
     return history_from_frame(frame, "small.csv")
@@ -71,7 +75,7 @@ def test_cumulative_flow_bands_add_up_to_everything_started() -> None:
 def test_long_cumulative_flow_keeps_week_ends_exactly() -> None:
     h = small([(f"K{i}", "2023-01-01", str(dt.date(2023, 1, 1) + dt.timedelta(days=3 * i)))
                for i in range(200)])
-    daily = history.cumulative_flow(h)
+    daily = flow.cumulative_flow(h)
     table = hc.cumulative_flow_table(h)
     finished = table[table["state"] == "finished"].set_index("day")["items"]
     assert len(finished) == math.ceil(len(daily) / 7) and finished.index[-1] == daily.index[-1]
@@ -223,7 +227,7 @@ def test_a_quiet_sample_is_flagged() -> None:
     ({"items": 5, "mapping": {"start": "Begun"}}, "column 'Begun' not found"),
 ])
 def test_parameter_mistakes_are_named(params: dict, message: str) -> None:
-    with pytest.raises((ValueError, history.HistoryError), match=re.escape(message)):
+    with pytest.raises((ValueError, exports.HistoryError), match=re.escape(message)):
         history_report.check_inputs({"history_path": str(CHI2FIT), **params})
 
 
@@ -335,15 +339,15 @@ def test_report_mistakes_are_one_line_exit_2(tmp_path: Path, capsys) -> None:  #
 # --- start-up -------------------------------------------------------------------------------------
 
 def test_forecast_cli_starts_without_pandas() -> None:
-    code = ("import sys, workbench.forecast_cli as f; "
-            "print(sorted(m for m in ('pandas', 'workbench.history') if m in sys.modules))")
+    code = ("import sys, workbench.app.history_commands as f; "
+            "print(sorted(m for m in ('pandas', 'workbench.history.exports') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
-    from workbench import forecast_cli
+    from workbench.app import history_commands
 
-    assert forecast_cli.ROLES == history.ROLES
-    assert forecast_cli.WEEKDAY_NAMES == history.WEEKDAY_NAMES
+    assert history_commands.ROLES == exports.ROLES
+    assert history_commands.WEEKDAY_NAMES == flow.WEEKDAY_NAMES
 
 
 def test_jira_import_matches_the_readme() -> None:

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from tests.helpers import SEVEN_DAYS, scenario
-from workbench import metrics
-from workbench.forecast import day_to_date
-from workbench.model import simulate_once
-from workbench.montecarlo import simulate
+from workbench.sim import metrics
+from workbench.sim.forecast import day_to_date
+from workbench.sim.model import simulate_once
+from workbench.sim.montecarlo import simulate
 
 ONE_PERSON = {"t": {"members": 1}}
 TWO_ITEMS = {"e": {"team": "t", "items": [{"name": "a", "effort_days": 3},
@@ -216,7 +216,7 @@ def test_same_seed_same_json_whatever_the_workers() -> None:
 
 
 def test_littles_law_check_can_fail() -> None:
-    from workbench.records import Record, RunLog
+    from workbench.sim.records import Record, RunLog
 
     good = [Record(0.0, "arrive", 1), Record(2.0, "done", 1), Record(1.0, "arrive", 2),
             Record(4.0, "done", 2)]

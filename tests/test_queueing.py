@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from tests.helpers import queue
-from workbench.forecast import mean_ci
-from workbench.montecarlo import simulate
+from workbench.sim.forecast import mean_ci
+from workbench.sim.montecarlo import simulate
 
 REPS = 6
 

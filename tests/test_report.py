@@ -13,9 +13,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from workbench import cli, report
-from workbench.montecarlo import simulate
-from workbench.scenario import load_scenario
+from workbench.app import cli
+from workbench.reports import paths, runner
+from workbench.scenario.loader import load_scenario
+from workbench.sim.montecarlo import simulate
 
 EVIL = "<script>alert(1)</script>"
 SCENARIO = f"""
@@ -97,7 +98,7 @@ def test_html_hides_code_and_checks(made: dict) -> None:
     code_cells = re.findall(r'<div class="jp-Cell jp-CodeCell[^"]*"', html)
     assert code_cells and all("jp-mod-noInput" in c for c in code_cells)
     assert 'class="jp-InputPrompt' not in html and 'class="highlight' not in html
-    assert "report.prepare(" not in html and "charts.burnup(" not in html
+    assert "scenario_report.prepare(" not in html and "charts.burnup(" not in html
     assert "consistency_problems" not in html  # the `remove-cell` checks are left out
     assert "RendererRegistry" not in html
 
@@ -157,7 +158,7 @@ def test_report_of_a_missing_file_is_one_line_exit_2(tmp_path: Path, capsys) -> 
 
 
 def test_report_parameters_are_checked_against_the_notebook() -> None:
-    problems = report.parameter_problems(report.REPORT_NOTEBOOK,
+    problems = runner.parameter_problems(paths.REPORT_NOTEBOOK,
                                          {"replicatons": 5, "seed": "one"}, "x.yaml")
     assert problems[0].startswith("x.yaml: parameters.replicatons: unknown parameter of "
                                   "scenario_report.ipynb (allowed: scenario_path, overrides,")

@@ -10,13 +10,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from workbench import docs
-from workbench.scenario import (
-    Scenario,
-    load_scenario,
-    load_scenario_data,
-    scenario_json_schema,
-)
+from workbench.app import docs
+from workbench.scenario.loader import load_scenario, load_scenario_data, scenario_json_schema
+from workbench.scenario.models import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -133,7 +129,7 @@ def test_schema_accepts_resolved_scenarios(validator):
     {"horizon_days": 0},
 ])
 def test_schema_rejects_mistakes(validator, change):
-    from workbench.scenario import merge_scenario_data
+    from workbench.scenario.loader import merge_scenario_data
 
     data = merge_scenario_data(load_scenario_data(SCENARIOS / "program.yaml"), change)
     assert list(validator.iter_errors(_json(data)))
@@ -149,7 +145,8 @@ def test_schema_needs_the_required_fields_unless_the_file_extends_another(valida
 
 def test_docs_are_in_sync_with_the_models():
     committed = (REPO / "docs" / "scenarios.md").read_text(encoding="utf-8")
-    assert committed == docs.render(), "docs/scenarios.md is stale: run python -m workbench.docs"
+    assert committed == docs.render(), \
+        "docs/scenarios.md is stale: run python -m workbench.app.docs"
 
 
 def test_docs_check_command(monkeypatch, tmp_path, capsys):

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from workbench.distributions import Distribution
-from workbench.history import cycle_time_samples
-from workbench.scenario import (
+from workbench.history.exports import cycle_time_samples
+from workbench.scenario.distributions import Distribution
+from workbench.scenario.loader import (
     ScenarioError,
     dump_overrides_yaml,
     load_scenario,
     load_scenario_data,
     merge_scenario_data,
-    scenario_sha256,
 )
-from workbench.validation import find_cycles
+from workbench.scenario.models import scenario_sha256
+from workbench.scenario.rules import find_cycles
 
 BASE = """
     name: Base program

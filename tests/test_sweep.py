@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from tests.helpers import SMALL_PROGRAM_YAML
-from workbench import cli, sweep, tables
+from workbench.app import cli
+from workbench.present import tables
+from workbench.reports import sweep
 
 SCENARIO = SMALL_PROGRAM_YAML
 REPS, SEED = 20, 5

@@ -19,7 +19,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from tests.test_sweep import SCENARIO, sweep_file
-from workbench import cli, sweep
+from workbench.app import cli
+from workbench.reports import sweep
 
 BROKEN = "web_members_1_is_broken"
 
@@ -99,7 +100,7 @@ def test_broken_point_is_isolated_and_resume_skips_finished(
 def test_cli_names_failures_and_exits_1(base: Path, capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     notebook = light_notebook(base.parent / "light.ipynb")
-    monkeypatch.setattr(sweep.report, "REPORT_NOTEBOOK", notebook)
+    monkeypatch.setattr(sweep.paths, "REPORT_NOTEBOOK", notebook)
     path = sweep_file(base.parent, "grid: {teams.web.members: [1, 2]}")
     out = base.parent / "out"
     code = cli.main(["sweep", str(path), "--out", str(out), "--workers", "2"])
@@ -116,7 +117,7 @@ def test_kill_mid_sweep_leaves_no_partial_results(base: Path) -> None:
     path = sweep_file(base.parent, "parameters: {replications: 5, pause: 1.0}\n"
                                    "grid: {teams.app.members: [2, 3, 4]}")
     out = base.parent / "out"
-    script = ("import sys; from workbench import sweep; "
+    script = ("import sys; from workbench.reports import sweep; "
               "plan = sweep.load_sweep(sys.argv[1], notebook=sys.argv[2]); "
               "sweep.run_sweep(plan, sys.argv[3], workers=1)")
     proc = subprocess.Popen([sys.executable, "-c", script, str(path), str(notebook), str(out)],

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import throughput as t
-from workbench.history import Period, WorkCalendar, history_from_frame
+from workbench.history import throughput as t
+from workbench.history.exports import history_from_frame
+from workbench.history.flow import Period, WorkCalendar
 
 # chi2fit example (P. Rijken, Apache-2.0): throughput per 2-week iteration, backlog 100 items
 CHI2FIT = [3, 3, 4, 4, 7, 5, 1, 11, 5, 6, 3, 6, 6, 5, 4, 10, 4, 5, 8, 2, 4, 12, 5]

@@ -1,0 +1,443 @@
+"""`workbench forecast` and `workbench backtest`: forecasts straight from a history export.
+
+    workbench forecast HISTORY.csv --items 40 [--period day|workday|week] [--format json]
+    workbench forecast HISTORY.csv --by 2025-06-30
+    workbench backtest HISTORY.csv --items 30 [--origins 100]
+
+Input that needs fixing gives one line naming the file or option and what is allowed, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from workbench import __version__
+
+if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s at start-up
+    from workbench.history.exports import History
+    from workbench.history.flow import Period, Stability, WorkCalendar
+    from workbench.history.throughput import Forecast
+
+# Mirrors of `workbench.history.ROLES` / `WEEKDAY_NAMES` (a test keeps them equal): building
+# the parser of every `workbench` command must not import pandas.
+ROLES: tuple[str, ...] = ("key", "type", "status", "start", "finish", "points", "project")
+WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def register(subparsers: Any) -> None:
+    """Add the history commands to the `workbench` command line."""
+    _add_forecast(subparsers)
+    _add_backtest(subparsers)
+
+
+# ----------------------------------------------------------------------------------- parsers
+
+
+def _add_forecast(sub: Any) -> None:
+    text = "Forecast from history: when N items will be done, or how many by a date."
+    p = _command(sub, "forecast", text, run_forecast)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--items", type=int, metavar="N", help="items still to do")
+    what.add_argument("--items-range", type=int, nargs=2, metavar=("LO", "HI"),
+                      help="items still to do, as a range (equally likely)")
+    what.add_argument("--by", metavar="DATE", help="how many items by this date (YYYY-MM-DD)")
+    p.add_argument("--split", type=float, nargs=2, metavar=("LO", "HI"),
+                   help="split rate range: items grow to ceil(items x rate), e.g. 1.0 1.5")
+    p.add_argument("--risk", type=float, nargs=3, action="append", default=[],
+                   metavar=("P", "LO", "HI"), help="a risk adding LO-HI items with probability P "
+                   "(repeatable)")
+    p.add_argument("--focus", type=float, default=1.0,
+                   help="share of the team's throughput on this work, 0-1 (default 1)")
+    p.add_argument("--start", metavar="DATE",
+                   help="first day of work (default: the day after the last day of data)")
+    p.add_argument("--trials", type=int, default=10_000, help="Monte Carlo futures (10000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0); same seed, same numbers")
+    p.add_argument("--exact", action="store_true",
+                   help="compute exact probabilities by convolution instead of sampling")
+    p.add_argument("--levels", default="50,70,85,95", help="confidence levels (50,70,85,95)")
+    _add_sampling(p)
+    _add_mapping(p)
+
+
+def _add_backtest(sub: Any) -> None:
+    text = "Replay history: how often would past P50/P85/P95 forecasts have come true?"
+    p = _command(sub, "backtest", text, run_backtest)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--items", type=int, metavar="N", help="forecast when the next N items "
+                      "are done")
+    what.add_argument("--periods", type=int, metavar="K",
+                      help="forecast how many items in the next K periods")
+    p.add_argument("--origins", type=int, default=100, help="past dates to forecast from (100)")
+    p.add_argument("--recent-days", type=int, default=90,
+                   help="the recent-window method: sample only the last D days (90)")
+    p.add_argument("--half-life-days", type=float, default=60,
+                   help="the recency-weighted method: weight halves every H days (60)")
+    p.add_argument("--min-history-days", type=int,
+                   help="history needed before the first origin (default 12 periods, >= 60 days)")
+    p.add_argument("--monte-carlo", action="store_true",
+                   help="sample futures instead of exact probabilities (slower, noisier)")
+    p.add_argument("--trials", type=int, default=10_000, help="futures with --monte-carlo")
+    p.add_argument("--seed", type=int, default=0, help="random seed with --monte-carlo (0)")
+    p.add_argument("--period", choices=("day", "workday", "week"), default="week",
+                   help="throughput counted per calendar day, working day or week (week)")
+    p.add_argument("--sprint-weeks", type=int, default=1, help="weeks per period with "
+                   "--period week (1; 2 for two-week sprints)")
+    _add_calendar(p)
+    _add_output(p)
+    _add_mapping(p)
+
+
+def _command(sub: Any, name: str, text: str, run: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=text, description=text)
+    parser.add_argument("history", metavar="HISTORY.csv", help="completed-work CSV export")
+    parser.set_defaults(run=run)
+
+    def one_line(message: str) -> NoReturn:  # what to fix, without a usage block
+        parser.exit(2, f"workbench {name}: {message}\n")
+
+    parser.error = one_line  # type: ignore[method-assign]
+    return parser
+
+
+def _add_sampling(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", choices=("day", "workday", "week"), default="week",
+                   help="throughput counted per calendar day (zero days included), working day "
+                        "or week (week)")
+    p.add_argument("--sprint-weeks", type=int, default=1,
+                   help="weeks per period with --period week (1; 2 for two-week sprints)")
+    p.add_argument("--window-days", type=int,
+                   help="sample only the last D days of history (default: all of it)")
+    p.add_argument("--half-life-days", type=float,
+                   help="weight recent periods more: a period H days older counts half")
+    p.add_argument("--as-of", metavar="DATE",
+                   help="pretend the data ends on this date (default: the last finish)")
+    _add_calendar(p)
+    _add_output(p)
+
+
+def _add_calendar(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--country", help="public holidays of this country (ISO code, e.g. US)")
+    p.add_argument("--workdays", default="mon,tue,wed,thu,fri",
+                   help="working weekdays (mon,tue,wed,thu,fri)")
+
+
+def _add_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="a readable table (default) or JSON")
+
+
+def _add_mapping(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("columns of the export (defaults fit Jira's CSV export)")
+    for role in ROLES:
+        g.add_argument(f"--{role}-column", metavar="NAME", help=f"the {role} column")
+    g.add_argument("--states", metavar="A,B,C",
+                   help="columns holding the date each item entered each state, in order")
+    g.add_argument("--date-format", metavar="FMT",
+                   help="date format, e.g. '%%d/%%b/%%y %%H:%%M' (default: detected)")
+
+
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """The options of `workbench report --history HISTORY.csv` (added to `workbench report`,
+    whose --out and --seed they share)."""
+    g = p.add_argument_group("a report from history instead of a scenario: "
+                             "workbench report --history HISTORY.csv (--items N | --by DATE)")
+    g.add_argument("--history", metavar="HISTORY.csv",
+                   help="completed-work CSV export: forecast from it, with backtests and flow "
+                        "charts (writes OUT/<file>.html, .ipynb and OUT/<file>/)")
+    g.add_argument("--items", type=int, metavar="N", help="when will N items be done?")
+    g.add_argument("--by", metavar="DATE", help="how many items by DATE (YYYY-MM-DD)?")
+    g.add_argument("--window-days", type=int, default=90, metavar="D",
+                   help="throughput sample: the last D days of data (90; 0: all history)")
+    g.add_argument("--half-life-days", type=float, default=0.0, metavar="H",
+                   help="weight recent periods more: a period H days older counts half")
+    g.add_argument("--as-of", metavar="DATE",
+                   help="pretend the data ends on this date (default: the last finish)")
+    g.add_argument("--period", choices=("day", "workday", "week"), default="week",
+                   help="throughput counted per calendar day, working day or week (week)")
+    g.add_argument("--sprint-weeks", type=int, default=1, metavar="W",
+                   help="weeks per period with --period week (1; 2 for two-week sprints)")
+    g.add_argument("--country", metavar="CODE",
+                   help="public holidays of this country (ISO code, e.g. US)")
+    g.add_argument("--trials", type=int, default=10_000, metavar="N",
+                   help="Monte Carlo futures (10000)")
+    g.add_argument("--origins", type=int, default=100, metavar="N",
+                   help="past dates the backtest forecasts from (100; 0: no backtest)")
+    _add_mapping(p)
+
+
+def history_report_wanted(args: argparse.Namespace) -> bool:
+    """Does this `workbench report` command line ask for a report from history?"""
+    return (args.history is not None or args.scenario is None or args.items is not None
+            or args.by is not None)
+
+
+def run_history_report(args: argparse.Namespace) -> int:
+    """`workbench report --history HISTORY.csv`: print where the HTML is; 2 if the input needs
+    fixing (checked before the notebook runs), 1 if the notebook failed."""
+    from workbench.history.exports import HistoryError
+    from workbench.reports import history_report, runner
+
+    try:
+        params = _report_parameters(args)
+        history_report.check_inputs(params)
+    except (HistoryError, ValueError) as exc:
+        return _fail("report", exc)
+    try:
+        files = history_report.run_history_report(args.history, args.out, params)
+    except Exception as exc:  # noqa: BLE001 - a failed notebook: say where it is, not a traceback
+        failed = runner.failed_notebook_path(Path(args.out) / f"{Path(args.history).stem}.ipynb")
+        print(f"workbench report: failed: {_exc_line(exc)} (executed notebook: {failed})",
+              file=sys.stderr)
+        return 1
+    print(f"Report: {files.html}")
+    print(f"Notebook: {files.notebook}  Tables: {files.outputs}")
+    return 0
+
+
+def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The history report notebook's parameters from the command line."""
+    if args.history is None:
+        raise ValueError("give a SCENARIO file, or --history HISTORY.csv with --items N or "
+                         "--by DATE" if args.scenario is None else
+                         "--items and --by need --history HISTORY.csv (a scenario report "
+                         "forecasts its own epics)")
+    if args.scenario is not None:
+        raise ValueError(f"give a SCENARIO or --history, not both (got {args.scenario} and "
+                         f"--history {args.history})")
+    if args.overrides:
+        raise ValueError("--set changes scenario fields; it does not apply to --history")
+    if (args.items is None) == (args.by is None):
+        raise ValueError("--history: give --items N (when?) or --by DATE (how many?)")
+    mapping: dict[str, Any] = {r: getattr(args, f"{r}_column") for r in ROLES
+                               if getattr(args, f"{r}_column", None)}
+    if args.states:
+        mapping["states"] = [s.strip() for s in args.states.split(",") if s.strip()]
+    _date(args.by, "--by")
+    _date(args.as_of, "--as-of")
+    return {"history_path": args.history, "mapping": mapping,
+            "date_format": args.date_format or "",
+            "items": args.items or 0, "by_date": args.by or "",
+            "window_days": args.window_days, "half_life_days": float(args.half_life_days),
+            "as_of": args.as_of or "", "period": args.period, "sprint_weeks": args.sprint_weeks,
+            "country": args.country or "", "trials": args.trials, "seed": args.seed,
+            "origins": args.origins}
+
+
+def _exc_line(exc: BaseException) -> str:
+    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    text = f"{name}: {value}" if name else f"{type(exc).__name__}: {exc}"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------- commands
+
+
+def run_forecast(args: argparse.Namespace) -> int:
+    """`workbench forecast`: print a forecast table (or JSON); 2 if the input needs fixing."""
+    from workbench.history.exports import HistoryError
+    from workbench.history.flow import stability
+
+    try:
+        history = _load(args)
+        forecast, sample = _forecast(args, history)
+    except (HistoryError, ValueError) as exc:
+        return _fail("forecast", exc)
+    check = stability(sample) if len(sample) >= 4 else None
+    if args.format == "json":
+        _print_json({"workbench": __version__, "history": history_dict(history),
+                     "forecast": forecast.to_dict(), "stability": stability_dict(check)})
+    else:
+        print(_forecast_text(history, forecast, check))
+    return 0
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    """`workbench backtest`: print coverage per method (or JSON); 2 if the input needs fixing."""
+    from workbench.history.backtest import Method, backtest
+    from workbench.history.exports import HistoryError
+
+    try:
+        history = _load(args)
+        methods = (Method("all history"),
+                   Method(f"last {args.recent_days} days", window_days=args.recent_days),
+                   Method(f"recency-weighted (half-life {args.half_life_days:g} days)",
+                          half_life_days=args.half_life_days))
+        result = backtest(history, items=args.items, periods=args.periods,
+                          period=_period(args), origins=args.origins, methods=methods,
+                          min_history_days=args.min_history_days, calendar=_calendar(args),
+                          exact=not args.monte_carlo, trials=args.trials, seed=args.seed)
+    except (HistoryError, ValueError) as exc:
+        return _fail("backtest", exc)
+    if args.format == "json":
+        _print_json({"workbench": __version__, "history": history_dict(history),
+                     "backtest": result.to_dict()})
+    else:
+        print(f"workbench {__version__}; {_fingerprint(history)}")
+        print(history.report())
+        print(result.describe())
+        better = [m for m, ok in result.helps().items() if ok]
+        print("Drift reaction helps: " + (", ".join(better) if better else
+                                          "no (all history is best calibrated)"))
+    return 0
+
+
+def _forecast(args: argparse.Namespace, history: History) -> tuple[Forecast, Sequence[int]]:
+    from workbench.history.throughput import (
+        Risk,
+        forecast_how_many,
+        forecast_when,
+        throughput_from_history,
+    )
+
+    period, calendar = _period(args), _calendar(args)
+    sample = throughput_from_history(history, period, window_days=args.window_days,
+                                     as_of=_date(args.as_of, "--as-of"),
+                                     half_life_days=args.half_life_days, calendar=calendar)
+    levels = _levels(args.levels)
+    common: dict[str, Any] = {"focus": args.focus, "start": _date(args.start, "--start"),
+                              "calendar": calendar, "levels": levels, "trials": args.trials,
+                              "seed": args.seed, "exact": args.exact}
+    if args.by:
+        by = _date(args.by, "--by")
+        return forecast_how_many(by, sample, **common), sample.values.tolist()
+    remaining = args.items if args.items is not None else tuple(args.items_range)
+    if any(lo != int(lo) or hi != int(hi) for _, lo, hi in args.risk):
+        raise ValueError("--risk: P LO HI with whole numbers of items, e.g. --risk 0.3 5 10")
+    risks = [Risk(p, int(lo), int(hi), name=f"{i + 1}") for i, (p, lo, hi) in
+             enumerate(args.risk)]
+    split = tuple(args.split) if args.split else None
+    return (forecast_when(remaining, sample, split=split, risks=risks, **common),
+            sample.values.tolist())
+
+
+def _load(args: argparse.Namespace) -> History:
+    from workbench.history.exports import load_history
+
+    mapping: dict[str, Any] = {r: getattr(args, f"{r}_column") for r in ROLES
+                               if getattr(args, f"{r}_column", None)}
+    if args.states:
+        mapping["states"] = [s.strip() for s in args.states.split(",") if s.strip()]
+    return load_history(args.history, mapping, args.date_format)
+
+
+def _period(args: argparse.Namespace) -> Period:
+    from workbench.history.flow import Period
+
+    if args.sprint_weeks < 1:
+        raise ValueError(f"--sprint-weeks: at least 1 (got {args.sprint_weeks})")
+    return Period(args.period, args.sprint_weeks)
+
+
+def _calendar(args: argparse.Namespace) -> WorkCalendar:
+    from workbench.history.flow import WorkCalendar
+
+    names = [d.strip().lower()[:3] for d in args.workdays.split(",") if d.strip()]
+    bad = [d for d in names if d not in WEEKDAY_NAMES]
+    if bad or not names:
+        raise ValueError(f"--workdays: {args.workdays!r} (allowed: {','.join(WEEKDAY_NAMES)})")
+    return WorkCalendar(tuple(sorted({WEEKDAY_NAMES.index(d) for d in names})), args.country)
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{option}: {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _levels(text: str) -> tuple[float, ...]:
+    try:
+        levels = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise ValueError(f"--levels: {text!r} (use percentages like 50,85,95)") from None
+    if not levels or any(not 0 < q < 100 for q in levels):
+        raise ValueError(f"--levels: {text!r} (each strictly between 0 and 100)")
+    return levels
+
+
+# the library names its arguments; the command line user knows them as options
+OPTIONS = {"remaining": "--items", "focus": "--focus", "split": "--split", "trials": "--trials",
+           "levels": "--levels", "window_days": "--window-days", "risk": "--risk",
+           "half_life_days": "--half-life-days", "by": "--by", "by_date": "--by",
+           "as_of": "--as-of", "items": "--items"}
+
+
+def _fail(command: str, exc: Exception) -> int:
+    text = str(exc)
+    name, _, rest = text.partition(":")
+    if name in OPTIONS and rest:
+        text = OPTIONS[name] + ":" + rest
+    print(f"workbench {command}: {text}".splitlines()[0], file=sys.stderr)
+    return 2
+
+
+# ------------------------------------------------------------------------------------ output
+
+
+def _fingerprint(history: History) -> str:
+    """Which file, exactly: a TPM can tell two exports of the same name apart."""
+    digest = hashlib.sha256(Path(history.source).read_bytes()).hexdigest()[:12]
+    return f"history sha256 {digest}"
+
+
+def stability_dict(check: Stability | None) -> dict[str, Any] | None:
+    """The stability check as plain data (None: too few periods to check)."""
+    if check is None:
+        return None
+    return {"stable": check.stable, "random_halves_difference": round(check.random_difference, 4),
+            "first_vs_second_half_difference": round(check.time_difference, 4),
+            "threshold": check.threshold, "samples": check.samples, "text": check.describe()}
+
+
+def _forecast_text(history: History, f: Forecast, check: Stability | None) -> str:
+    run = ("exact (convolution, no sampling noise)" if f.mode == "exact"
+           else f"Monte Carlo, {f.trials:,} trials, seed {f.seed}")
+    question = (f"When will the work be done? Scope: {f.scope}" if f.question == "when"
+                else f"How many items by {f.by}? ({f.scope})")
+    lines = [question, f"Method: {run}; workbench {__version__}; {_fingerprint(history)}",
+             history.report(), f"Throughput: {f.throughput}",
+             f"Sampling: {f.period.describe()}; dates on {f.calendar}",
+             f"Start: {f.start or 'not given'}",
+             f"Check: {check.describe() if check else 'too few periods to check stability'}",
+             ""]
+    table = f.table()
+    lines.append(table.to_string(index=False))
+    unit = f"{f.period.unit}s" if f.question == "when" else "items"
+    lines.append(f"mean {f.mean:.2f} {unit}, SD {f.sd:.2f}")
+    if f.question == "how_many":
+        lines.append("Read: at P85, at least that many items are done in 85% of futures.")
+    elif f.not_done > 0.0005:
+        lines.append(f"{f.not_done:.1%} of futures did not finish within the horizon.")
+    return "\n".join(lines)
+
+
+def history_dict(history: History) -> dict[str, Any]:
+    """What was read and left out, as plain data (also in the history report's summary)."""
+    return {"source": history.source, "rows_read": history.rows_read,
+            "finished_items": len(history.items), "in_progress": len(history.open_items),
+            "left_out": history.excluded, "columns": dict(history.columns),
+            "date_formats": dict(history.date_formats),
+            "problems": [{"kind": p.kind, "count": p.count, "excluded": p.excluded,
+                          "meaning": p.meaning, "examples": list(p.examples)}
+                         for p in history.problems]}
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    print(json.dumps(data, indent=2, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):  # NumPy scalars
+        return value.item()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")

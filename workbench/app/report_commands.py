@@ -1,0 +1,178 @@
+"""`workbench report` and `workbench sweep`: the leadership report of one scenario, and many
+what-ifs run as reports and compared in one table.
+
+Mistakes the user can fix (a bad sweep file, an unknown parameter, a scenario field that does
+not exist) print one line each, naming the file, the field and what is allowed, and exit 2 --
+never a traceback. A sweep with failed points exits 1 and names them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from workbench.app.options import add_simulation_options, positive_int
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def register(subparsers: Any) -> None:
+    """Add `report` and `sweep` to the `workbench` command line (each sets ``run``)."""
+    text = ("Make the leadership report of a scenario: execute the report notebook and export "
+            "HTML with code hidden that works offline. Writes OUT/<scenario>.ipynb, "
+            "OUT/<scenario>.html and OUT/<scenario>/ (summary.json, Parquet and CSV tables).")
+    rep = subparsers.add_parser("report", help=text.split(":")[0] + ".", description=text)
+    rep.add_argument("scenario", metavar="SCENARIO", nargs="?",
+                     help="scenario file (YAML); or --history HISTORY.csv, see below")
+    rep.add_argument("--out", default="out", metavar="DIR", help="output folder (default out)")
+    add_simulation_options(rep, default_reps=500)
+    from workbench.app import history_commands  # light: pandas is imported only when a report runs
+
+    history_commands.add_report_options(rep)  # --history HISTORY.csv: a report from history
+    rep.set_defaults(run=cmd_report)
+
+    text = ("Run the report for every point of a sweep file (a base scenario plus a grid of "
+            "values or a list of what-ifs), in parallel processes; collect OUT/results.parquet "
+            "and .csv and render OUT/summary.html. Finished points are skipped when run again.")
+    sw = subparsers.add_parser("sweep", help=text.split(";")[0] + ".", description=text)
+    sw.add_argument("sweep", metavar="SWEEP", help="sweep file (YAML)")
+    sw.add_argument("--out", default=None, metavar="DIR",
+                    help="output folder (default out/<sweep file name>)")
+    sw.add_argument("--workers", type=positive_int, default=None, metavar="W",
+                    help="points run at once (default: one per core)")
+    sw.add_argument("--force", action="store_true", help="re-run points already finished")
+    from workbench.app import cluster  # light: Dask is imported only when a cluster is used
+
+    cluster.add_option(sw)  # points become tasks on the cluster; results are written as they come
+    sw.set_defaults(run=cmd_sweep)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """`workbench report SCENARIO`: print where the HTML is."""
+    from workbench.app import history_commands
+    from workbench.reports import runner
+    from workbench.scenario.loader import ScenarioError, load_scenario
+
+    if history_commands.history_report_wanted(args):  # `--history HISTORY.csv`, or a mistake
+        return history_commands.run_history_report(args)
+
+    try:
+        load_scenario(args.scenario, args.overrides)  # fail fast, in the user's words
+    except ScenarioError as exc:
+        return _usage(exc.problems)
+    overrides = _override_mapping(args.overrides)
+    try:
+        files = runner.run_report(args.scenario, args.out, args.reps, args.seed, overrides,
+                                  workers=args.workers or 0)
+    except Exception as exc:  # noqa: BLE001 - a failed notebook: say where it is, not a traceback
+        failed = runner.failed_notebook_path(Path(args.out) / f"{Path(args.scenario).stem}.ipynb")
+        print(f"workbench report: failed: {_one_line(exc)} (executed notebook: {failed})",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Report: {files.html}")
+    print(f"Notebook: {files.notebook}  Tables: {files.outputs}")
+    return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """`workbench sweep SWEEP`: progress on stderr, where the results are on stdout."""
+    from workbench.app import cluster
+    from workbench.reports import sweep
+
+    try:
+        plan = sweep.load_sweep(args.sweep)
+    except sweep.SweepError as exc:
+        return _usage(exc.problems)
+    out = Path(args.out or Path("out") / Path(args.sweep).stem)
+    print(f"sweep {plan.name}: {len(plan.points)} points -> {out}", file=sys.stderr)
+    # On a cluster, workers' notebooks read the scenarios and write into OUT at the same paths.
+    inputs = [str(plan.notebook), *(p.scenario for p in plan.points)]
+    try:
+        with cluster.session(args.scheduler, files=inputs, folders=[out]) as on:
+            outcome = sweep.run_sweep(plan, out, workers=args.workers, force=args.force,
+                                      executor=on.executor if on else None,
+                                      progress=_print_progress)
+    except cluster.ClusterError as exc:
+        return _usage([f"workbench sweep: {exc}"])
+    except KeyboardInterrupt:
+        print("sweep interrupted: finished points are kept; run again to resume",
+              file=sys.stderr)
+        return 130
+    return _sweep_report(outcome)
+
+
+def _sweep_report(outcome: Any) -> int:
+    if outcome.skipped:
+        print(f"{len(outcome.skipped)} points were already finished (skipped; --force re-runs)",
+              file=sys.stderr)
+    print(f"Results: {outcome.out_dir / 'results.parquet'} (and .csv)")
+    if outcome.summary_html:
+        print(f"Summary: {outcome.summary_html}")
+    else:
+        print(f"summary report failed: {outcome.summary_error}", file=sys.stderr)
+    for f in outcome.failures:
+        where = f" (notebook: {outcome.out_dir / f.point_id / f.notebook})" if f.notebook else ""
+        print(f"FAILED {f.point}: {f.error}{where}", file=sys.stderr)
+    if outcome.failures:
+        names = ", ".join(f.point for f in outcome.failures)
+        print(f"{len(outcome.failures)} of {len(outcome.points)} points failed: {names}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK if outcome.summary_html else EXIT_FAILED
+
+
+def _print_progress(p: Any) -> None:
+    mark = {"done": "ok", "failed": "FAILED", "skipped": "skipped"}[p.last.status]
+    took = f" {p.last.seconds:.1f}s" if p.last.status != "skipped" else ""
+    print(f"[{p.done}/{p.total}] {mark} {p.last.point}{took} (failures so far: {p.failed})",
+          file=sys.stderr, flush=True)
+
+
+def _override_mapping(pairs: list[str]) -> dict[str, Any]:
+    """`--set a.b=v` strings as a mapping for the notebook, values read as YAML (like
+    `load_scenario` does), so the report sees exactly what was validated."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for text in pairs:
+        key, _, raw = text.partition("=")
+        out[key.strip()] = _jsonable(yaml.safe_load(raw))
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _usage(problems: list[str]) -> int:
+    for line in problems:
+        print(line, file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _one_line(exc: BaseException) -> str:
+    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    text = f"{name}: {value}" if name else f"{type(exc).__name__}: {exc}"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `report`/`sweep` without the rest of the CLI (tests, `python -m`)."""
+    parser = argparse.ArgumentParser(prog="workbench")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

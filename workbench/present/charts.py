@@ -1,0 +1,238 @@
+"""Charts a TPM shows leadership: pure functions from a tidy table (`workbench.tables`) to an
+Altair chart, plus a static renderer so every chart is a picture that shows everywhere.
+
+Why static: Altair's default renderer loads Vega from a CDN (blank offline), its `mimetype`
+renderer drops the chart in Altair 6, and untrusted JupyterLab refuses SVG. `use_static_charts()`
+renders each chart with vl-convert to SVG (crisp, picked by the HTML export) and PNG (picked by
+untrusted JupyterLab and static viewers): no JavaScript, no network (the renderer matrix is in
+the team's notebook tooling notes, section 1).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from workbench.present._speedups import skip_slow_iri_checker
+
+skip_slow_iri_checker()
+
+import altair as alt  # noqa: E402  - after the import speed-up above
+import pandas as pd  # noqa: E402
+
+AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.VConcatChart | alt.HConcatChart
+WIDTH = 640
+TARGET_COLOUR = "#c0392b"
+P85_COLOUR = "#1f4e79"
+PNG_SCALE = 2  # PNG at twice the size, shown at half: sharp on high-density screens
+
+
+# --- the static renderer -------------------------------------------------------------------------
+
+def static_bundle(spec: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """A Vega-Lite spec as a Jupyter MIME bundle: SVG, PNG and a text fallback (no scripts)."""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version())
+    png = vlc.svg_to_png(svg, scale=PNG_SCALE)  # rasterise the SVG: one Vega run, not two
+    width, height = _png_size(png)
+    bundle = {"image/svg+xml": svg, "image/png": base64.b64encode(png).decode("ascii"),
+              "text/plain": f"Chart: {_title_text(spec)}"}
+    return bundle, {"image/png": {"width": width // PNG_SCALE, "height": height // PNG_SCALE}}
+
+
+def use_static_charts() -> None:
+    """Show every chart in this kernel as SVG+PNG pictures (call once at the top of a notebook;
+    returns None so nothing is printed)."""
+    if "workbench_static" not in alt.renderers.names():
+        alt.renderers.register("workbench_static", lambda spec, **_: static_bundle(spec))
+    alt.renderers.enable("workbench_static")
+
+
+def _vl_version() -> str:
+    major, minor = alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]
+    return f"v{major}_{minor}"
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from a PNG header (IHDR chunk)."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _title_text(spec: dict[str, Any]) -> str:
+    title = spec.get("title", "chart")
+    return str(title.get("text", "chart") if isinstance(title, dict) else title)
+
+
+def message(text: str, title: str = "") -> alt.Chart:
+    """A chart that only says why there is nothing to draw (e.g. no risks in the scenario)."""
+    return alt.Chart(pd.DataFrame({"text": [text]}), title=title).mark_text(
+        fontSize=14, color="#555").encode(text="text:N").properties(width=WIDTH, height=60)
+
+
+# --- scenario report charts ----------------------------------------------------------------------
+
+def completion_dates(hist: pd.DataFrame) -> AnyChart:
+    """When each milestone lands across runs (share of runs per week), target in red, P85
+    dashed. From `tables.finish_histogram`."""
+    if hist.empty:
+        return message("No milestones finished within the horizon.", "Completion dates")
+    x = alt.X("week_start:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month"))
+    bars = alt.Chart().mark_bar(color="#8fb3d9").encode(
+        x=x, x2="week_end:T", y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format="%")),
+        y2=alt.datum(0), tooltip=["week_start:T", alt.Tooltip("share:Q", format=".0%")])
+    target = alt.Chart().mark_rule(color=TARGET_COLOUR, strokeWidth=2).encode(x="target:T")
+    label = alt.Chart().mark_text(align="left", dx=4, dy=-4, color=TARGET_COLOUR, baseline="top",
+                                  y=0).encode(x="target:T", text=alt.value("target"))
+    p85 = alt.Chart().mark_rule(color=P85_COLOUR, strokeDash=[5, 3]).encode(x="p85:T")
+    return alt.layer(bars, target, label, p85, data=hist).properties(
+        width=WIDTH, height=110).facet(row=alt.Row("milestone:N", title=None)).properties(
+        title=alt.Title("When each milestone lands",
+                        subtitle="share of runs finishing each week; red: target; dashed: P85"))
+
+
+def burnup(burn: pd.DataFrame) -> AnyChart:
+    """Items done week by week: the median run (P50), the level 85% of runs reach (P85), the
+    fan between them, and total scope. From `tables.burnup_table`."""
+    base = alt.Chart(burn).encode(x=alt.X("week_end:T", title=None,
+                                          axis=alt.Axis(format="%b %Y", tickCount="month")))
+    fan = base.mark_area(opacity=0.25, color=P85_COLOUR).encode(
+        y=alt.Y("done_p85:Q", title="items done"), y2="done_p50:Q")
+    lines = base.transform_fold(["done_p50", "done_p85", "scope"], as_=["line", "items"]).mark_line(
+    ).encode(y="items:Q", color=alt.Color(
+        "line:N", title=None, scale=alt.Scale(domain=["done_p50", "done_p85", "scope"],
+                                              range=["#2e75b6", P85_COLOUR, "#999999"]),
+        legend=alt.Legend(labelExpr="{'done_p50': 'P50', 'done_p85': 'P85 (85% of runs "
+                                    "at least)', 'scope': 'scope (median)'}[datum.label]")),
+        strokeDash=alt.condition("datum.line == 'scope'", alt.value([4, 4]), alt.value([1, 0])))
+    return alt.layer(fan, lines).properties(
+        width=WIDTH, height=260,
+        title=alt.Title("Burn-up with forecast fan", subtitle="items done by each week's end"))
+
+
+def epic_timeline(timeline: pd.DataFrame, links: pd.DataFrame) -> AnyChart:
+    """Each epic's finish window (P50 to P85) by team, with grey lines from each prerequisite to
+    the epic waiting for it. From `tables.epic_timeline` and `tables.dependency_links`."""
+    if timeline.empty:
+        return message("No epics in this scenario.", "Epic timeline")
+    order = timeline.sort_values("order")["epic"].tolist()
+    scale = alt.Scale(domain=order)
+    x_axis = alt.Axis(format="%b %Y", tickCount="month")
+    bars = alt.Chart(timeline).mark_bar(height=12, cornerRadius=2).encode(
+        x=alt.X("bar_start:T", title=None, axis=x_axis), x2="bar_end:T",
+        y=alt.Y("epic:N", title=None, scale=scale, sort=order),
+        color=alt.Color("team:N", title="team"),
+        tooltip=["epic:N", "team:N", "p50:T", "p85:T", "depends_on:N"])
+    beyond = alt.Chart(timeline).transform_filter("datum.beyond_horizon").mark_text(
+        align="left", dx=4, color=TARGET_COLOUR).encode(
+        x="bar_end:T", y=alt.Y("epic:N", scale=scale, sort=order),
+        text=alt.value("P85 beyond horizon"))
+    layers: list[Any] = [bars, beyond]
+    if not links.empty:
+        layers.insert(0, alt.Chart(links).mark_rule(color="#9a9a9a", strokeDash=[2, 2]).encode(
+            x="from_date:T", x2="to_date:T",
+            y=alt.Y("from_epic:N", scale=scale, sort=order, bandPosition=0.5),
+            y2=alt.Y2("to_epic:N", bandPosition=0.5)))
+    return alt.layer(*layers).properties(
+        width=WIDTH, height=max(120, 22 * len(order)),
+        title=alt.Title("Epic timeline", subtitle="bars: P50 to P85 finish; dotted: waits for"))
+
+
+def team_utilisation(util: pd.DataFrame) -> alt.Chart:
+    """Week by week, the share of each team's planned-work capacity spent on items in one
+    typical run. From `tables.team_utilisation`."""
+    return alt.Chart(util).mark_line(interpolate="step-after").encode(
+        x=alt.X("week_start:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month")),
+        y=alt.Y("utilisation:Q", title="utilisation", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("team:N", title="team")).properties(
+        width=WIDTH, height=220,
+        title=alt.Title("Team utilisation over time", subtitle="one typical run, by week"))
+
+
+def cumulative_flow(cfd: pd.DataFrame) -> alt.Chart:
+    """Items per state day by day in one typical run, stacked: widening bands are queues
+    building up. From `tables.cumulative_flow`."""
+    states = cfd.drop_duplicates("state").sort_values("order")["state"].tolist()
+    return alt.Chart(cfd).mark_area().encode(
+        x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month")),
+        y=alt.Y("items:Q", title="items", stack="zero"),
+        color=alt.Color("state:N", title=None, sort=states,
+                        scale=alt.Scale(scheme="tableau20")),
+        order=alt.Order("order:Q", sort="ascending")).properties(
+        width=WIDTH, height=260,
+        title=alt.Title("Cumulative flow", subtitle="one typical run; bands: items per state"))
+
+
+def cost_distribution(hist: pd.DataFrame) -> AnyChart:
+    """People cost across runs, with the P50 and P85 cost marked. From
+    `tables.cost_histogram`."""
+    base = alt.Chart(hist)
+    bars = base.mark_bar(color="#9cc3a5").encode(
+        x=alt.X("cost_low:Q", title="people cost", axis=alt.Axis(format="~s"),
+                scale=alt.Scale(zero=False)), x2="cost_high:Q",
+        y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format="%")), y2=alt.datum(0))
+    rules = base.transform_aggregate(p50="min(p50)", p85="min(p85)").transform_fold(
+        ["p50", "p85"], as_=["which", "cost"]).mark_rule(strokeWidth=2).encode(
+        x="cost:Q", color=alt.Color("which:N", title=None, scale=alt.Scale(
+            domain=["p50", "p85"], range=["#2e75b6", P85_COLOUR]),
+            legend=alt.Legend(labelExpr="upper(datum.label)")))
+    return alt.layer(bars, rules).properties(
+        width=WIDTH, height=200, title=alt.Title("Cost distribution", subtitle="across runs"))
+
+
+def risk_impact(impact: pd.DataFrame, milestone: str | None = None) -> AnyChart:
+    """Tornado of risks: how many days each one moves a milestone's P85 (bar = P85 with every
+    risk minus P85 with that one switched off, same seed). From `whatif.risk_impact`."""
+    rows = impact if milestone is None else impact[impact["milestone"] == milestone]
+    rows = rows.dropna(subset=["shift_days"])
+    if rows.empty:
+        return message("No risks to weigh (none in the scenario, or skipped).", "Risk impact")
+    order = rows.groupby("risk")["shift_days"].max().sort_values(ascending=False).index.tolist()
+    base = alt.Chart(rows).encode(y=alt.Y("risk:N", sort=order, title=None))
+    bars = base.mark_bar(color="#d98c5f").encode(
+        x=alt.X("shift_days:Q", title="days later at P85 because of this risk"),
+        tooltip=["risk:N", "milestone:N", alt.Tooltip("shift_days:Q", format=".0f")])
+    text = base.mark_text(align="left", dx=3).encode(
+        x="shift_days:Q", text=alt.Text("shift_days:Q", format="+.0f"))
+    chart = alt.layer(bars, text, data=rows).properties(width=WIDTH - 120,
+                                                        height=max(60, 26 * len(order)))
+    label = milestone or "each milestone"
+    return chart.properties(title=alt.Title("Risk impact", subtitle=f"P85 shift of {label}")) \
+        if milestone else chart.facet(row=alt.Row("milestone:N", title=None)).properties(
+        title=alt.Title("Risk impact", subtitle="P85 shift per milestone"))
+
+
+# --- sweep charts --------------------------------------------------------------------------------
+
+def sweep_heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "p85_days") -> AnyChart:
+    """A metric (P85 days by default) over two swept fields ``x`` and ``y``: darker is later.
+    From `sweep.heatmap_table`; with fewer than two swept fields, says so."""
+    if cells.empty or not x or not y:
+        return message("A heatmap needs a grid over two fields.", "Heatmap")
+    base = alt.Chart(cells).encode(x=alt.X("x:O", title=x, axis=alt.Axis(labelAngle=0)),
+                                   y=alt.Y("y:O", title=y))
+    scale = alt.Scale(scheme="greens") if value == "chance_of_target" \
+        else alt.Scale(scheme="orangered")  # more chance is good; more days is bad
+    rect = base.mark_rect().encode(color=alt.Color("value:Q", title=value, scale=scale))
+    text = base.mark_text(fontSize=12).encode(text="label:N")
+    return alt.layer(rect, text).properties(
+        width=min(WIDTH, 110 * cells["x"].nunique()), height=min(400, 44 * cells["y"].nunique()),
+        title=alt.Title("Sweep heatmap", subtitle=f"{value} by {x} and {y}"))
+
+
+def sweep_tornado(swings: pd.DataFrame) -> AnyChart:
+    """Which change moves the date most: per swept field (or point), the range of P85 it spans,
+    in days relative to the reference. From `sweep.tornado_table`."""
+    if swings.empty:
+        return message("Nothing swept to compare.", "What moves the date most")
+    order = swings.sort_values("swing_days", ascending=False)["change"].tolist()
+    reference = swings["reference"].iloc[0] if "reference" in swings else "the reference"
+    base = alt.Chart(swings).encode(y=alt.Y("change:N", sort=order, title=None))
+    bars = base.mark_bar(color="#7a9cc6").encode(
+        x=alt.X("low_days:Q", title=f"P85 shift (days) vs {reference}"), x2="high_days:Q")
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333").encode(x="x:Q")
+    return alt.layer(bars, zero).properties(
+        width=WIDTH - 160, height=max(60, 28 * len(order)),
+        title=alt.Title("What moves the date most",
+                        subtitle=f"days earlier (-) or later (+) at P85 than {reference}"))

@@ -1,0 +1,372 @@
+"""Forecasts and event logs as tidy tables: one row per thing a chart draws or a TPM reads.
+
+Charts (`workbench.charts`) take these frames; notebooks show them; sweeps collect them. Every
+table is small (aggregated here, never one row per replication) so charts stay under Altair's
+row limit and reports stay light. Files are written atomically (temp file + `os.replace`), so an
+interrupted run never leaves a half-written table that looks complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.sim.forecast import Forecast
+from workbench.sim.records import RunLog
+
+MAX_CHART_ROWS = 1500  # well below Altair's 5000-row limit; more adds nothing a reader sees
+MAX_LINE_POINTS = 160  # points per line on a time axis (about three years of weeks)
+
+
+# --- milestones and epics ------------------------------------------------------------------------
+
+def milestone_rows(milestones: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Flat rows from the ``milestones`` list of `Forecast.to_dict()` (or a summary JSON): the
+    one shape the report, the sweep results and `workbench run --format json` share."""
+    rows = []
+    for m in milestones:
+        last = m.get("most_often_last") or {}
+        rows.append({
+            "milestone": m["name"], "target": _date(m.get("target")),
+            "p50": _date(m.get("p50")), "p85": _date(m.get("p85")), "p95": _date(m.get("p95")),
+            "p50_days": _num(m.get("p50_days")), "p85_days": _num(m.get("p85_days")),
+            "p95_days": _num(m.get("p95_days")),
+            "chance_of_target": _num(m.get("chance_of_target")),
+            "unfinished_share": _num(m.get("unfinished_share")),
+            "most_often_last": last.get("epic"), "most_often_last_share": _num(last.get("share")),
+        })
+    return rows
+
+
+def milestone_table(forecast: Forecast) -> pd.DataFrame:
+    """Per milestone: P50/P85/P95 dates, chance of meeting the target, what most often lands
+    last. Missing dates mean that share of runs did not finish within the horizon."""
+    return tidy(milestone_rows(forecast.milestones()), _MILESTONE_COLUMNS)
+
+
+_MILESTONE_COLUMNS = ["milestone", "target", "p50", "p85", "p95", "p50_days", "p85_days",
+                      "p95_days", "chance_of_target", "unfinished_share", "most_often_last",
+                      "most_often_last_share"]
+
+
+def milestone_display(forecast: Forecast) -> pd.DataFrame:
+    """The milestone table as a leader reads it: dates as '3 Jun 2027', chances as '61%'."""
+    t = milestone_table(forecast)
+    return pd.DataFrame({
+        "Milestone": t["milestone"], "Target": t["target"].map(short_date),
+        "P50": t["p50"].map(short_date), "P85": t["p85"].map(short_date),
+        "P95": t["p95"].map(short_date), "Chance of target": t["chance_of_target"].map(percent),
+        "Most often last": t["most_often_last"],
+    }).set_index("Milestone")
+
+
+def epic_table(forecast: Forecast) -> pd.DataFrame:
+    """Per epic: owning team, what it waits for, and P50/P85/P95 finish dates."""
+    rows = []
+    for e in forecast.epics():
+        rows.append({"epic": e["name"], "team": e["team"],
+                     "depends_on": ", ".join(forecast.scenario.epics[e["name"]].depends_on),
+                     "p50": _date(e["p50"]), "p85": _date(e["p85"]), "p95": _date(e["p95"]),
+                     "p50_days": _num(e["p50_days"]), "p85_days": _num(e["p85_days"]),
+                     "unfinished_share": _num(e["unfinished_share"])})
+    return tidy(rows, ["epic", "team", "depends_on", "p50", "p85", "p95", "p50_days",
+                         "p85_days", "unfinished_share"])
+
+
+def headline_milestone(forecast: Forecast) -> str | None:
+    """The milestone a summary leads with: the last one in the file with a target (by
+    convention the final delivery), else the last one; None for flow-only scenarios."""
+    names = list(forecast.scenario.milestones)
+    targeted = [n for n in names if forecast.scenario.milestones[n].target]
+    chosen = targeted or names
+    return chosen[-1] if chosen else None
+
+
+# --- distributions across replications -----------------------------------------------------------
+
+def finish_histogram(forecast: Forecast, bin_days: int = 7) -> pd.DataFrame:
+    """Per milestone and week: share of runs finishing that week (runs that never finished are
+    left out; `milestone_table` reports their share). ``target`` repeats on every row."""
+    rows = []
+    p85 = {m["name"]: m["p85"] for m in forecast.milestones()}
+    for name, m in forecast.scenario.milestones.items():
+        days = forecast.column(f"milestone:{name}")
+        done = days[~np.isnan(days)]
+        bins = (np.ceil(done) - 1) // bin_days  # simulation time 6.0 is the end of day 5
+        for b, count in zip(*np.unique(bins, return_counts=True), strict=True):
+            start = forecast.scenario.start + dt.timedelta(days=int(b) * bin_days)
+            rows.append({"milestone": name, "week_start": pd.Timestamp(start),
+                         "week_end": pd.Timestamp(start + dt.timedelta(days=bin_days)),
+                         "runs": int(count), "share": count / forecast.reps,
+                         "target": _date(m.target), "p85": _date(p85[name])})
+    return tidy(rows, ["milestone", "week_start", "week_end", "runs", "share", "target", "p85"])
+
+
+def cost_histogram(forecast: Forecast, bins: int = 30) -> pd.DataFrame:
+    """Share of runs per cost band, with the P50 and P85 cost on every row (for the rules)."""
+    cost = forecast.column("cost")
+    counts, edges = np.histogram(cost, bins=bins)
+    summary = forecast.cost()
+    return pd.DataFrame({"cost_low": edges[:-1], "cost_high": edges[1:], "runs": counts,
+                         "share": counts / forecast.reps, "p50": summary["p50"],
+                         "p85": summary["p85"]})
+
+
+def burnup_table(forecast: Forecast) -> pd.DataFrame:
+    """Items done by each week's end: the median run (P50), what 85% of runs reach at least
+    (P85), an optimistic 15%, and the median total scope. Trimmed once every run is done."""
+    fan = forecast.burnup_fan((0.15, 0.5, 0.85))
+    t = pd.DataFrame({"week_end": pd.to_datetime(pd.Series(fan["week_end"], dtype=object)),
+                      "done_p85": fan["q15"], "done_p50": fan["q50"],
+                      "done_optimistic": fan["q85"]})
+    t["scope"] = fan["scope_p50"]
+    finished = np.flatnonzero(np.diff(np.asarray(forecast.burnup).max(axis=0), prepend=0) > 0)
+    still_moving = t.index[t["done_p85"].diff().fillna(1) != 0]
+    last = max(int(still_moving.max()) if len(still_moving) else 0,
+               int(finished.max()) if finished.size else 0)
+    t = t.iloc[: last + 3].reset_index(drop=True)
+    if len(t) <= MAX_LINE_POINTS:
+        return t
+    stride = math.ceil(len(t) / MAX_LINE_POINTS)  # years of weekly points: keep every n-th
+    return t.iloc[[*range(0, len(t) - 1, stride), len(t) - 1]].reset_index(drop=True)
+
+
+# --- the epic timeline ---------------------------------------------------------------------------
+
+def epic_timeline(forecast: Forecast) -> pd.DataFrame:
+    """One bar per epic from its P50 to its P85 finish date; epics whose P85 is beyond the
+    horizon are drawn to the horizon and flagged. ``order`` sorts bars by P50."""
+    t = epic_table(forecast)
+    end = pd.Timestamp(forecast.scenario.date_of(forecast.scenario.horizon_days))
+    t["beyond_horizon"] = t["p85"].isna()
+    t["bar_start"] = t["p50"].fillna(end)
+    t["bar_end"] = t["p85"].fillna(end)
+    t["order"] = t["bar_start"].rank(method="first").astype(int)
+    return t
+
+
+def dependency_links(forecast: Forecast) -> pd.DataFrame:
+    """One row per dependency: from the end of the prerequisite's bar (its P85 finish) to the
+    start of the dependent's bar (its P50 finish), so the timeline shows which bar waits for
+    which."""
+    timeline = epic_timeline(forecast).set_index("epic")
+    rows = []
+    for name, epic in forecast.scenario.epics.items():
+        for dep in epic.depends_on:
+            rows.append({"from_epic": dep, "to_epic": name,
+                         "from_date": timeline.at[dep, "bar_end"],
+                         "to_date": timeline.at[name, "bar_start"]})
+    return tidy(rows, ["from_epic", "to_epic", "from_date", "to_date"])
+
+
+# --- one representative run ----------------------------------------------------------------------
+
+def team_utilisation(log: RunLog, start: dt.date, step_days: int | None = None
+                     ) -> pd.DataFrame:
+    """Share of each team's planned-work capacity spent on items, per week of one run (per
+    several weeks on long runs). Work is spread over each service's span in proportion to the
+    stage's daily capacity."""
+    busy = _busy_per_day(log)
+    weeks = math.ceil(max(log.end_time, 7) / 7)
+    step_days = step_days or 7 * max(1, math.ceil(weeks / MAX_LINE_POINTS))
+    rows = []
+    for team, cap in log.capacity.items():
+        available = np.sum(list(cap.available.values()), axis=0)
+        worked = busy.get(team, np.zeros(len(available)))
+        last = min(len(available), max(int(math.ceil(log.end_time)), step_days))
+        for first in range(0, last, step_days):
+            a = float(available[first:first + step_days].sum())
+            w = float(worked[first:first + step_days].sum())
+            # Work is spread by the team's capacity, not each person's: near a hire or a leave
+            # a week can read a few percent over full; a team cannot be busier than full.
+            rows.append({"week_start": pd.Timestamp(start + dt.timedelta(days=first)),
+                         "team": team, "busy_days": w, "available_days": a,
+                         "utilisation": min(w / a, 1.0) if a > 0 else np.nan})
+    return tidy(rows, ["week_start", "team", "busy_days", "available_days", "utilisation"])
+
+
+def _busy_per_day(log: RunLog) -> dict[str, np.ndarray]:
+    horizon = log.horizon_days
+    busy: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(horizon))
+    open_: dict[tuple[int, str], tuple[float, float]] = {}
+    for r in log.records:
+        if r.event == "start":
+            open_[(r.item, r.stage)] = (r.time, r.effort_days)
+        elif r.event in ("finish", "stop") and (r.item, r.stage) in open_:
+            t0, effort = open_.pop((r.item, r.stage))
+            done = effort - r.effort_days if r.event == "stop" else effort
+            cap = log.capacity[r.team].available.get(r.stage) if r.team in log.capacity else None
+            _spread(busy[r.team], t0, r.time, done, cap)
+    return dict(busy)
+
+
+def _spread(target: np.ndarray, t0: float, t1: float, amount: float,
+            weights: np.ndarray | None) -> None:
+    """Add ``amount`` over [t0, t1) day by day, in proportion to ``weights`` (daily capacity)."""
+    first, last = int(t0), min(int(math.ceil(t1)), len(target))
+    if last <= first:
+        if first < len(target):
+            target[first] += amount
+        return
+    days = np.arange(first, last)
+    overlap = np.minimum(days + 1, t1) - np.maximum(days, t0)
+    w = overlap * (weights[first:last] if weights is not None else 1.0)
+    total = w.sum()
+    target[first:last] += amount * (w / total if total > 0 else overlap / overlap.sum())
+
+
+def cumulative_flow(log: RunLog, start: dt.date) -> pd.DataFrame:
+    """Items per state at the end of each day of one run: not started, in each team's stage
+    (waiting or worked), done. Stacked, the bands are a cumulative flow diagram."""
+    steps, states = _state_steps(log)
+    days = max(int(math.ceil(log.end_time)) + 1, 2)
+    stride = max(1, math.ceil(days * len(states) / MAX_CHART_ROWS))
+    sample = np.arange(0, days, stride, dtype=float) + 1.0  # end of each sampled day
+    rows = []
+    for order, state in enumerate(states):
+        times, deltas = steps.get(state, (np.zeros(0), np.zeros(0)))
+        idx = np.argsort(times, kind="stable")
+        level = np.concatenate([[0], np.cumsum(deltas[idx])])
+        counts = level[np.searchsorted(times[idx], sample, side="right")]
+        for t, n in zip(sample, counts, strict=True):
+            rows.append({"day": pd.Timestamp(start + dt.timedelta(days=int(t) - 1)),
+                         "state": state, "items": int(n), "order": order})
+    return tidy(rows, ["day", "state", "items", "order"])
+
+
+def _state_steps(log: RunLog) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], list[str]]:
+    """(+1/-1 steps per state, states in stacking order: done first, not started last)."""
+    current: dict[int, str] = {}
+    raw: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for r in log.records:
+        if r.event == "queue":
+            new = f"{r.team} · {r.stage}"
+        elif r.event == "done":
+            new = "done"
+        elif r.event == "arrive":
+            new = "not started"  # left at once by the queue record that follows
+            raw["not started"].append((r.time, 0))
+        else:
+            continue
+        old = current.get(r.item, "not started")
+        if old != new:
+            raw[old].append((r.time, -1))
+            raw[new].append((r.time, 1))
+            current[r.item] = new
+    total = len(current) + log.unreleased
+    raw["not started"].insert(0, (0.0, total))
+    stage_states = [f"{t} · {s}" for t, stages in log.stages.items() for s in stages]
+    order = ["done", *reversed(stage_states), "not started"]
+    steps = {k: (np.array([t for t, _ in v], dtype=float), np.array([d for _, d in v], dtype=float))
+             for k, v in raw.items()}
+    return steps, [s for s in order if s in steps] + [s for s in steps if s not in order]
+
+
+# --- formatting ----------------------------------------------------------------------------------
+
+def long_date(d: Any) -> str:
+    """'3 June 2027' (how a leader writes a date); 'beyond the horizon' when missing."""
+    d = _date(d)
+    return "beyond the horizon" if d is None else f"{d.day} {d:%B %Y}"
+
+
+def short_date(d: Any) -> str:
+    """'3 Jun 2027'; an em dash when missing (not finished within the horizon)."""
+    d = _date(d)
+    return "—" if d is None else f"{d.day} {d:%b %Y}"
+
+
+def percent(x: Any) -> str:
+    """'61%'; an em dash when there is no number (e.g. no target)."""
+    x = _num(x)
+    return "—" if x is None else f"{100 * x:.0f}%"
+
+
+def _date(value: Any) -> pd.Timestamp | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    return pd.Timestamp(value)
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or not math.isfinite(float(value)) else float(value)
+
+
+def tidy(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Rows as a frame with exactly ``columns``; date columns typed as dates even when empty."""
+    frame = pd.DataFrame(rows, columns=columns)
+    for c in columns:  # None dates must stay dates (NaT), or Parquet and Vega-Lite see objects
+        if c in ("target", "p50", "p85", "p95", "week_start", "week_end", "day", "from_date",
+                 "to_date"):
+            # one resolution whatever the input, so tables read back from Parquet compare equal
+            frame[c] = pd.to_datetime(frame[c]).astype("datetime64[us]")
+    return frame
+
+
+# --- atomic files --------------------------------------------------------------------------------
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a
+    part: a temp file in the same folder, flushed, then renamed over the target."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A unique hidden name beside the target (same file system, so the rename is atomic);
+    # opened like any new file so it gets the usual permissions.
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """`atomic_write_bytes` for UTF-8 text."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """JSON (dates as ISO strings, NaN as null), written atomically."""
+    text = json.dumps(_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False)
+    return atomic_write_text(path, text + "\n")
+
+
+def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str]) -> list[Path]:
+    """``stem``.parquet (typed, for tools) and ``stem``.csv (for spreadsheets), atomically."""
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    csv = frame.to_csv(index=False, date_format="%Y-%m-%d")
+    base = Path(stem)
+    return [atomic_write_bytes(base.with_suffix(".parquet"), buffer.getvalue()),
+            atomic_write_text(base.with_suffix(".csv"), csv)]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, pd.Timestamp | dt.date):
+        return None if value is pd.NaT else value.isoformat()[:10]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

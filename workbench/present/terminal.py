@@ -1,0 +1,90 @@
+"""A forecast as text: the table `workbench run` prints for people, and CSV for sheets."""
+
+from __future__ import annotations
+
+import csv as csv_module
+import io
+from typing import Any
+
+from workbench.sim.forecast import Forecast
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
+def _money(x: float) -> str:
+    return f"{x / 1e6:.2f}M" if x >= 1e6 else f"{x:,.0f}"
+
+
+def _grid(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in [header, *rows]]
+    return "\n".join(lines)
+
+
+def table(forecast: Forecast) -> str:
+    """The forecast as a few aligned tables a TPM can paste into a status note."""
+    s, out = forecast.scenario, []
+    out.append(f"{s.name}: {forecast.reps} runs, seed {forecast.seed}, "
+               f"scenario sha256 {s.sha256[:12]}")
+    if s.milestones:
+        rows = [[m["name"], m["target"] or "-", m["p50"] or "beyond horizon",
+                 m["p85"] or "beyond horizon", m["p95"] or "beyond horizon",
+                 _pct(m["chance_of_target"]), _pct(m["unfinished_share"]),
+                 f'{m["most_often_last"]["epic"]} ({_pct(m["most_often_last"]["share"])})']
+                for m in forecast.milestones()]
+        out += ["", _grid(["milestone", "target", "P50", "P85", "P95", "chance", "unfinished",
+                           "most often last"], rows)]
+        for m in forecast.milestones():
+            if m["cut_line"] is not None:
+                out.append(f"  by {m['target']} at 85%: {', '.join(m['cut_line']) or 'nothing'}")
+    if s.epics:
+        rows = [[e["name"], e["team"], e["p50"] or "-", e["p85"] or "-", e["p95"] or "-",
+                 _pct(e["unfinished_share"])] for e in forecast.epics()]
+        out += ["", _grid(["epic", "team", "P50", "P85", "P95", "unfinished"], rows)]
+    c = forecast.cost()
+    if c["p95"] > 0:
+        out += ["", f"cost: P50 {_money(c['p50'])}, P85 {_money(c['p85'])}, "
+                    f"P95 {_money(c['p95'])}"]
+    teams = ", ".join(f"{t['name']} {_pct(t['utilisation'])}" for t in forecast.teams())
+    out += ["", f"utilisation: {teams}"]
+    if s.arrivals:
+        out += ["", _flow_table(forecast.flow())]
+    return "\n".join(out)
+
+
+def _flow_table(flow: dict[str, dict[str, Any]]) -> str:
+    def cell(f: dict[str, Any]) -> str:
+        if f["mean"] is None:
+            return "-"
+        lo, hi = f["ci95"]
+        return f"{f['mean']:.3f}" + (f" ±{(hi - lo) / 2:.3f}" if lo is not None else "")
+
+    fields = ["time_in_system_days", "wait_days", "throughput_per_day", "wip", "utilisation",
+              "turned_away_share"]
+    rows = [[key, *(cell(figs[f]) for f in fields)] for key, figs in flow.items()]
+    return _grid(["flow (mean, ±95% CI)", "time in system d", "wait d", "throughput/d", "WIP",
+                  "utilisation", "turned away"], rows)
+
+
+def csv(forecast: Forecast) -> str:
+    """One row per milestone and epic: dates, chance, unfinished share."""
+    buf = io.StringIO()
+    w = _csv_writer(buf)
+    w.writerow(["kind", "name", "team", "target", "p50", "p85", "p95", "chance_of_target",
+                "unfinished_share"])
+    for m in forecast.milestones():
+        w.writerow(["milestone", m["name"], "", m["target"], m["p50"], m["p85"], m["p95"],
+                    m["chance_of_target"], m["unfinished_share"]])
+    for e in forecast.epics():
+        w.writerow(["epic", e["name"], e["team"], "", e["p50"], e["p85"], e["p95"], "",
+                    e["unfinished_share"]])
+    return buf.getvalue()
+
+
+def _csv_writer(buf: io.StringIO) -> Any:
+    return csv_module.writer(buf, lineterminator="\n")
+
+

@@ -1,0 +1,648 @@
+"""The history report: a forecast straight from a completed-work export, with the evidence a
+leader needs to trust it (what went in, how the team flows, how often such forecasts came true).
+
+Kernel side (`prepare`, `summary_sentences`, the `*_display` tables, `write_outputs`,
+`consistency_problems`) is what notebooks/history_report.ipynb calls, so the notebook holds no
+logic. Runner side (`run_history_report`) executes that notebook with papermill and exports the
+same offline HTML as the scenario report (`workbench.report`), imported only when called.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import inspect
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench import __version__
+from workbench.app import history_commands
+from workbench.history.backtest import Backtest, Method, backtest
+from workbench.history.exports import History, HistoryError, load_history
+from workbench.history.flow import Period, Stability, WorkCalendar, stability, throughput
+from workbench.history.throughput import (
+    Forecast,
+    Throughput,
+    forecast_how_many,
+    forecast_when,
+    throughput_from_history,
+)
+from workbench.present import history_charts as hc
+from workbench.present import tables
+from workbench.present.sentences import Html
+from workbench.reports.paths import NOTEBOOKS_DIR, locate, output_dir
+
+HISTORY_NOTEBOOK = NOTEBOOKS_DIR / "history_report.ipynb"
+SUMMARY_FILE = "summary.json"
+# Other ways to sample throughput that the backtest tries beside the forecast's own: the
+# team's whole history, a recent window, and recent periods weighted more (drift reactions).
+ALTERNATIVES: tuple[Method, ...] = (
+    Method("all history"),
+    Method("last 90 days", window_days=90),
+    Method("recency-weighted (half-life 60 days)", half_life_days=60),
+)
+KIND_WORDS = {"finish_before_start": "finished before they started",
+              "unparsable_date": "with a date not in its column's format",
+              "missing_finish": "with no dates", "duplicate_key": "repeated keys"}
+QUIET = 0.25  # a sample below this share of the history's mean pace is flagged
+
+
+@dataclass(frozen=True, eq=False)
+class HistoryReport:
+    """Everything a history report shows, computed once.
+
+    `loaded` is the file as read (for the data-quality report); `history` the same cut at
+    `as_of` (the last day of data used). `window` is the first and last day of the throughput
+    sample. `method` names the forecast's own sampling among the backtest's methods.
+    """
+
+    loaded: History
+    history: History
+    as_of: dt.date
+    period: Period
+    calendar: WorkCalendar
+    window: tuple[dt.date, dt.date]
+    sample: Throughput
+    forecast: Forecast
+    stability: Stability | None
+    backtest: Backtest | None
+    backtest_note: str
+    method: str
+    sha256: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def items(self) -> int | None:
+        """The items a "when" forecast is about (None for "how many")."""
+        return _items_of(self.parameters)
+
+
+# =================================================================================================
+# Kernel side: what the notebook calls
+# =================================================================================================
+
+def prepare(history_path: str | os.PathLike[str], mapping: Mapping[str, Any] | None = None,
+            items: int = 0, by_date: str = "", window_days: int = 90,
+            half_life_days: float = 0.0, as_of: str = "", period: str = "week",
+            sprint_weeks: int = 1, country: str = "", trials: int = 10_000, seed: int = 0,
+            origins: int = 100, date_format: str = "") -> HistoryReport:
+    """Read the export, cut it at `as_of`, sample throughput over the last `window_days`
+    (0: all history), forecast when `items` are done (or how many by `by_date`), and backtest
+    the same kind of forecast at `origins` past dates (0: no backtest)."""
+    params = {"history_path": str(history_path), "mapping": dict(mapping or {}),
+              "items": items, "by_date": by_date, "window_days": window_days,
+              "half_life_days": half_life_days, "as_of": as_of, "period": period,
+              "sprint_weeks": sprint_weeks, "country": country, "trials": trials, "seed": seed,
+              "origins": origins, "date_format": date_format}
+    loaded, history, day, sample = _inputs(params)
+    per, cal, by = sample.period, _calendar(params), _check(params)
+    counts = _sample_counts(history, per, cal, day, window_days)
+    common: dict[str, Any] = {"calendar": cal, "trials": trials, "seed": seed}
+    forecast = forecast_how_many(by, sample, **common) if by else \
+        forecast_when(items, sample, **common)
+    ours = _own_method(window_days, half_life_days)
+    target = {"items": items or None, "periods": None if items else forecast.periods}
+    result, note = _backtest(history, target, per, cal, origins, ours)
+    check = stability(sample.values, seed) if sample.values.size >= 4 else None
+    digest = hashlib.sha256(locate(history_path).read_bytes()).hexdigest()
+    window = (counts.index[0].date(), day)
+    return HistoryReport(loaded, history, day, per, cal, window, sample, forecast, check,
+                         result, note, ours.name, digest, params)
+
+
+def check_inputs(params: Mapping[str, Any]) -> None:
+    """Fail fast, before a notebook runs: read the file and build the throughput sample from
+    `params` (the notebook's parameters; missing ones take `prepare`'s defaults). Raises
+    HistoryError or ValueError naming what to fix."""
+    defaults = {k: v.default for k, v in inspect.signature(prepare).parameters.items()}
+    _inputs({**defaults, **params})
+
+
+def _inputs(params: Mapping[str, Any]) -> tuple[History, History, dt.date, Throughput]:
+    """The file as read, the history cut at as_of, the last day used and the sample."""
+    _check(params)
+    loaded = load_history(locate(params["history_path"]), dict(params["mapping"] or {}),
+                          params["date_format"] or None)
+    day = _date(params["as_of"], "as_of") or _last_finish(loaded)
+    history = history_as_of(loaded, day) if params["as_of"] else loaded
+    per = Period(params["period"], params["sprint_weeks"])
+    sample = throughput_from_history(
+        history, per, window_days=params["window_days"] or None, as_of=day,
+        half_life_days=params["half_life_days"] or None, calendar=_calendar(params))
+    return loaded, history, day, sample
+
+
+def _calendar(params: Mapping[str, Any]) -> WorkCalendar:
+    return WorkCalendar(country=params["country"] or None)
+
+
+def _check(params: Mapping[str, Any]) -> dt.date | None:
+    """The parameters a TPM can get wrong, each named; returns the `by_date` as a date."""
+    items, by_text = params["items"], params["by_date"]
+    if (items > 0) == bool(by_text):
+        raise ValueError("give either items (when will they be done?) or by_date (how many by "
+                         f"then?), not both or neither (got items={items}, by_date={by_text!r})")
+    if items < 0 or params["window_days"] < 0 or params["origins"] < 0 or params["trials"] < 1:
+        raise ValueError("items, window_days and origins must not be negative; trials >= 1")
+    if params["period"] not in ("day", "workday", "week"):
+        raise ValueError(f"period {params['period']!r} unknown (allowed: day, workday, week)")
+    return _date(by_text, "by_date")
+
+
+def _date(text: str, name: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _last_finish(history: History) -> dt.date:
+    if history.items.empty:
+        raise HistoryError(f"{history.source}: no finished items")
+    return pd.Timestamp(history.items["finish"].max()).date()
+
+
+def _items_of(params: Mapping[str, Any]) -> int | None:
+    return int(params["items"]) if params.get("items") else None
+
+
+def history_as_of(history: History, as_of: dt.date) -> History:
+    """The history as it looked at the end of `as_of`: items finished later are in progress
+    then, items started later do not exist yet, and later state dates are unknown."""
+    cutoff = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    items = history.items
+    done = items[items["finish"] < cutoff].reset_index(drop=True)
+    late = items[(items["finish"] >= cutoff) & (items["start"] < cutoff)].assign(
+        finish=pd.NaT, cycle_time_days=np.nan)
+    wip = history.open_items[history.open_items["start"] < cutoff]
+    parts = [f for f in (wip, late) if len(f)]
+    open_items = pd.concat(parts, ignore_index=True) if parts else late.reset_index(drop=True)
+    states = history.state_dates
+    if states is not None:
+        states = states.reindex(pd.Index([*done["key"], *open_items["key"]], name="key"))
+        states = states.where(states < cutoff)
+    return replace(history, items=done, open_items=open_items, state_dates=states)
+
+
+def _sample_counts(history: History, per: Period, cal: WorkCalendar, day: dt.date,
+                   window_days: int) -> pd.Series:
+    """The throughput sample's periods (the same cut as `throughput_from_history`)."""
+    first = _first_finish(history)
+    lo = max(first, day - dt.timedelta(days=window_days - 1)) if window_days else first
+    return throughput(history, per, cal, start=lo, end=day)
+
+
+def _first_finish(history: History) -> dt.date:
+    return pd.Timestamp(history.items["finish"].min()).date()
+
+
+def _own_method(window_days: int, half_life_days: float) -> Method:
+    parts = [f"last {window_days} days" if window_days else "all history"]
+    if half_life_days:
+        parts.append(f"half-life {half_life_days:g} days")
+    return Method(", ".join(parts) + " (this forecast)", window_days or None,
+                  half_life_days or None)
+
+
+def _backtest(history: History, target: Mapping[str, int | None], per: Period,
+              cal: WorkCalendar, origins: int, ours: Method) -> tuple[Backtest | None, str]:
+    """The same kind of forecast (`target`: items or periods) replayed at past dates; (None,
+    why) when it cannot be."""
+    if not origins:
+        return None, "skipped (origins = 0)"
+    if not any(target.values()):
+        return None, "no whole period before the date, so nothing to replay"
+    others = [m for m in ALTERNATIVES
+              if (m.window_days, m.half_life_days) != (ours.window_days, ours.half_life_days)]
+    try:
+        result = backtest(history, items=target["items"], periods=target["periods"],
+                          period=per, origins=origins,
+                          methods=[ours, *others], calendar=cal)
+    except HistoryError as exc:
+        return None, str(exc).removeprefix("backtest: ")
+    return result, ""
+
+
+# --- sentences -----------------------------------------------------------------------------------
+
+def summary_sentences(r: HistoryReport) -> list[str]:
+    """The executive summary: the forecast, how often such forecasts came true, what the sample
+    is and whether it is stable, and what went in."""
+    lines = [forecast_sentence(r), backtest_sentence(r), sample_sentence(r)]
+    if r.stability is not None:
+        lines.append(f"Check: the {r.stability.describe()}.")
+    lines += [data_sentence(r), *warnings(r)]
+    return [line for line in lines if line]
+
+
+def forecast_sentence(r: HistoryReport) -> str:
+    """E.g. '85% chance the 100 items are done by 6 July 2018 (14 weeks at the weekly throughput
+    of the last 90 days); 50% chance by 15 June 2018.'"""
+    f = r.forecast
+    p50, p85 = _at(f, 50), _at(f, 85)
+    how = f"at the {_rate(f.period)} throughput of {_sample_words(r)}"
+    if f.question == "how_many":
+        by = tables.long_date(f.by)
+        return (f"85% chance at least {p85[0]} items are done by {by} ({f.periods} whole "
+                f"{f.period.unit}s {how}); 50% chance of at least {p50[0]}.")
+    n = r.items
+    if p85[0] is None:
+        return (f"Fewer than 85% of futures finish the {n} items within the forecast's "
+                f"horizon {how} ({f.not_done:.0%} never do; mean {r.sample.mean:.2f} items a "
+                f"{f.period.unit}): the sample is too slow for this scope.")
+    tail = f"; 50% chance by {tables.long_date(p50[1])}" if p50[0] is not None else ""
+    return (f"85% chance the {n} items are done by {tables.long_date(p85[1])} ({p85[0]} "
+            f"{f.period.unit}s {how}){tail}.")
+
+
+def backtest_sentence(r: HistoryReport) -> str:
+    """E.g. 'Backtests: our P85 came true 86% of the time (100 past forecasts ...)'."""
+    b = r.backtest
+    if b is None:
+        return f"No backtest: {r.backtest_note}."
+    cov = b.coverage.loc[r.method]
+    what = (f"of the next {b.target} items" if b.question == "when"
+            else f"of the items done in the next {b.target} {b.period.unit}s")
+    text = (f"Backtests: our P85 came true {tables.percent(cov['P85'])} of the time "
+            f"({int(cov['cases'])} past forecasts {what}, each from the data before its date; "
+            f"P50 {tables.percent(cov['P50'])}, P95 {tables.percent(cov['P95'])}).")
+    if b.best != r.method:
+        best = b.coverage.loc[b.best]
+        text += (f" Better calibrated on this history: {b.best} (P85 came true "
+                 f"{tables.percent(best['P85'])}; off the promised levels by "
+                 f"{best['calibration_error']:.0f} points on average, ours by "
+                 f"{cov['calibration_error']:.0f}): consider sampling that way.")
+    return text
+
+
+def sample_sentence(r: HistoryReport) -> str:
+    """What the forecast resamples, and how it compares with the whole history."""
+    s, unit = r.sample, r.period.unit
+    counts = np.asarray(s.values)
+    overall = throughput(r.history, r.period, r.calendar, end=r.as_of).mean()
+    return (f"Throughput sample: {counts.size} {unit}s from {tables.long_date(r.window[0])} to "
+            f"{tables.long_date(r.window[1])}, {_items(int(counts.sum()))}, mean "
+            f"{counts.mean():.1f} a {unit} (whole history: {overall:.1f}); "
+            f"{r.period.describe()}.")
+
+
+def data_sentence(r: HistoryReport) -> str:
+    """What was read from the file and what was left out, by kind."""
+    h = r.loaded
+    kinds = [f"{p.count:,} {KIND_WORDS.get(p.kind, p.kind.replace('_', ' '))}"
+             for p in h.problems if p.excluded]
+    left = f" ({'; '.join(kinds)})" if kinds else ""
+    return (f"Data: {h.rows_read:,} rows read; {len(h.items):,} finished items used, "
+            f"{len(h.open_items):,} in progress, {h.excluded:,} left out{left}.")
+
+
+def warnings(r: HistoryReport) -> list[str]:
+    """What should make a TPM look twice: a cut file, or a sample far below the usual pace."""
+    out = []
+    later = int((r.loaded.items["finish"] >= pd.Timestamp(r.as_of) + pd.Timedelta(days=1)).sum())
+    if later:
+        out.append(f"The data is cut at {tables.long_date(r.as_of)} (as_of): {later:,} items "
+                   f"finished later are not used.")
+    overall = throughput(r.history, r.period, r.calendar, end=r.as_of).mean()
+    if r.sample.mean < QUIET * overall:
+        out.append(f"Warning: the sample's pace ({r.sample.mean:.2f} a {r.period.unit}) is under "
+                   f"{QUIET:.0%} of the history's ({overall:.2f}): check the export covers recent "
+                   f"work, or set as_of to the last busy day.")
+    return out
+
+
+def _items(n: int) -> str:
+    return f"{n:,} item" + ("" if n == 1 else "s")
+
+
+def _at(f: Forecast, level: float) -> tuple[int | None, dt.date | None]:
+    i = list(f.levels).index(level)
+    return f.values[i], f.dates[i]
+
+
+def _rate(period: Period) -> str:
+    if period.kind == "week":
+        return "weekly" if period.weeks == 1 else f"{period.unit}"
+    return "daily" if period.kind == "day" else "working-day"
+
+
+def _sample_words(r: HistoryReport) -> str:
+    window = r.parameters.get("window_days") or 0
+    words = f"the last {window} days" if window else "all history"
+    half = r.parameters.get("half_life_days") or 0
+    return words + (f", recent periods weighted more (half-life {half:g} days)" if half else "")
+
+
+# --- what the notebook shows ---------------------------------------------------------------------
+
+def title(r: HistoryReport) -> Html:
+    """The report's title block: which file, up to which day (the file name is escaped)."""
+    return Html([f"{Path(r.loaded.source).name}, data up to {tables.long_date(r.as_of)}"],
+                tag="p", heading="Forecast from history")
+
+
+def executive_summary(r: HistoryReport) -> Html:
+    """The summary sentences, ready to show in a notebook."""
+    return Html(summary_sentences(r), heading="Executive summary")
+
+
+def forecast_display(r: HistoryReport) -> pd.DataFrame:
+    """The forecast per confidence level as a leader reads it ('3 Jun 2027')."""
+    t = r.forecast.table()
+    t["confidence"] = t["confidence"].str.replace("%", "% chance")
+    if "date" in t:
+        t["date"] = t["date"].map(tables.short_date)
+    return t.rename(columns=str.capitalize).set_index("Confidence")
+
+
+def backtest_display(r: HistoryReport) -> pd.DataFrame:
+    """Backtest coverage per sampling method: the share of past forecasts that came true."""
+    if r.backtest is None:
+        return pd.DataFrame({"Backtest": [r.backtest_note]})
+    cov = r.backtest.coverage
+    out = pd.DataFrame({f"{c} came true": cov[c].map(tables.percent)
+                        for c in cov.columns if c.startswith("P")})
+    out["Calibration error (points)"] = cov["calibration_error"].round(1)
+    out["Past forecasts"] = cov["cases"].astype(int)
+    out.index.name = "Throughput sample"
+    return out
+
+
+class HtmlFrame:
+    """A table shown whole (pandas' notebook view cuts long cells to 50 characters) and
+    escaped: examples quote the file, and the file's text must show as text."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def _repr_html_(self) -> str:
+        return self.frame.to_html(escape=True, border=0, classes="dataframe")
+
+    def __repr__(self) -> str:
+        return self.frame.to_string()
+
+
+def inputs(r: HistoryReport) -> Html:
+    """Which columns were read as what, the date formats, and the work in progress at as_of."""
+    h = r.loaded
+    cols = ", ".join(f"{role} ← {col}" for role, col in h.columns.items())
+    formats = ", ".join(f"{col}: {fmt}" for col, fmt in h.date_formats.items())
+    return Html([f"File: {h.source} (SHA-256 {r.sha256[:16]}), {h.rows_read:,} rows.",
+                 f"Columns used: {cols}.", f"Date formats: {formats}.",
+                 f"On {tables.long_date(r.as_of)}: {len(r.history.items):,} items finished, "
+                 f"{len(r.history.open_items):,} in progress."])
+
+
+def problems_display(r: HistoryReport) -> HtmlFrame:
+    """Every kind of row the importer could not use as is, what was done, and examples."""
+    rows = [{"Kind": p.kind.replace("_", " "), "Rows": f"{p.count:,}",
+             "What was done": p.meaning, "Examples": "; ".join(p.examples)}
+            for p in r.loaded.problems]
+    if not rows:
+        rows = [{"Kind": "none", "Rows": "0", "What was done": "every row was used",
+                 "Examples": ""}]
+    return HtmlFrame(pd.DataFrame(rows).set_index("Kind"))
+
+
+# --- charts (`workbench.history_charts` fed from the report) -------------------------------------
+
+def throughput_chart(r: HistoryReport) -> hc.AnyChart:
+    """Throughput run chart of the history up to `as_of`, the forecast's sample shaded."""
+    counts = throughput(r.history, r.period, r.calendar, end=r.as_of)
+    return hc.throughput_run(hc.throughput_table(counts, r.period), r.period.unit, r.window,
+                             r.sample.mean)
+
+
+def _percentiles(r: HistoryReport) -> pd.DataFrame:
+    return hc.percentile_table(r.history) if _has_cycle_times(r) else pd.DataFrame(
+        columns=["level", "days", "label", "row"])
+
+
+def _has_cycle_times(r: HistoryReport) -> bool:
+    return bool(r.history.items["cycle_time_days"].notna().any())
+
+
+def cycle_time_scatter(r: HistoryReport) -> hc.AnyChart:
+    """Cycle time of each finished item by finish date, with percentile lines."""
+    points = hc.cycle_time_points(r.history) if _has_cycle_times(r) else pd.DataFrame()
+    return hc.cycle_time_scatter(points, _percentiles(r))
+
+
+def cycle_time_histogram(r: HistoryReport) -> hc.AnyChart:
+    """How many items took how long."""
+    bins = hc.cycle_time_histogram(r.history) if _has_cycle_times(r) else pd.DataFrame()
+    return hc.cycle_time_histogram_chart(bins, _percentiles(r))
+
+
+def cumulative_flow(r: HistoryReport) -> hc.AnyChart:
+    """Cumulative flow up to `as_of` (needs start or per-state dates)."""
+    return hc.cumulative_flow_chart(hc.cumulative_flow_table(r.history, end=r.as_of))
+
+
+def ageing_wip(r: HistoryReport) -> hc.AnyChart:
+    """Work in progress at `as_of` against the cycle-time percentiles."""
+    if "start" not in r.history.columns:
+        return hc.message("No start dates in the file, so no ageing of work in progress.",
+                          "Ageing work in progress")
+    return hc.ageing_wip_chart(hc.ageing_table(r.history, r.as_of), _percentiles(r), r.as_of)
+
+
+def forecast_chart(r: HistoryReport) -> hc.AnyChart:
+    """The forecast's distribution with its P-levels."""
+    f = r.forecast
+    return hc.forecast_chart(hc.forecast_distribution(f, r.calendar), hc.forecast_levels(f), f)
+
+
+def coverage_chart(r: HistoryReport) -> hc.AnyChart:
+    """Backtest coverage per P-level and sampling method."""
+    if r.backtest is None:
+        return hc.message(f"No backtest: {r.backtest_note}.", "Backtest coverage")
+    return hc.coverage_chart(hc.coverage_table(r.backtest))
+
+
+def backtest_cases_chart(r: HistoryReport) -> hc.AnyChart:
+    """The forecast's own method at each past date against what happened."""
+    if r.backtest is None:
+        return hc.message(f"No backtest: {r.backtest_note}.", "Backtest over time")
+    cases = hc.backtest_cases_table(r.backtest, r.method)
+    return hc.backtest_cases_chart(cases, r.backtest.question, r.period.unit)
+
+
+def all_charts(r: HistoryReport) -> dict[str, hc.AnyChart]:
+    """Every chart of the report, by name (for benchmarks and tests)."""
+    return {name: make(r) for name, make in (
+        ("forecast", forecast_chart), ("coverage", coverage_chart),
+        ("backtest_cases", backtest_cases_chart), ("throughput", throughput_chart),
+        ("cycle_time_scatter", cycle_time_scatter), ("cycle_time_histogram", cycle_time_histogram),
+        ("cumulative_flow", cumulative_flow), ("ageing_wip", ageing_wip))}
+
+
+def footer(r: HistoryReport) -> Html:
+    """What reproduces this report: seed, trials, the file's SHA-256 and the version."""
+    f = r.forecast
+    return Html([f"Seed {f.seed} · {f.trials:,} trials · history SHA-256 {r.sha256[:16]} · "
+                 f"TPM Workbench {__version__}"], tag="p")
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+def summary(r: HistoryReport) -> dict[str, Any]:
+    """The summary JSON: history, sample, forecast, stability, backtest, sentences."""
+    counts = np.asarray(r.sample.values)
+    return {
+        "workbench": __version__,
+        "history": {**history_commands.history_dict(r.loaded), "sha256": r.sha256},
+        "as_of": r.as_of.isoformat(),
+        "sample": {"first_day": r.window[0].isoformat(), "last_day": r.window[1].isoformat(),
+                   "periods": int(counts.size), "items": int(counts.sum()),
+                   "mean": round(float(r.sample.mean), 4), "source": r.sample.source},
+        "forecast": r.forecast.to_dict(),
+        "stability": history_commands.stability_dict(r.stability),
+        "backtest": r.backtest.to_dict() if r.backtest is not None else None,
+        "backtest_note": r.backtest_note,
+        "summary": summary_sentences(r),
+        "report": {"parameters": r.parameters,
+                   "made": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+    }
+
+
+def forecast_frame(r: HistoryReport) -> pd.DataFrame:
+    """The forecast table as typed data (confidence as a number, dates as dates)."""
+    f = r.forecast
+    data: dict[str, Any] = {"confidence": list(f.levels),
+                            "periods" if f.question == "when" else "items": list(f.values)}
+    if f.question == "when":
+        data["date"] = pd.to_datetime(pd.Series(f.dates, dtype=object))
+    return pd.DataFrame(data)
+
+
+def write_outputs(r: HistoryReport, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Tables (Parquet + CSV) and ``summary.json`` into ``out_dir``. The summary is written
+    last: its presence means every table beside it is complete."""
+    out = output_dir(out_dir)
+    frames = {"forecast": forecast_frame(r),
+              "throughput": _sample_counts(r.history, r.period, r.calendar, r.as_of,
+                                           int(r.parameters.get("window_days") or 0))
+              .rename("items").reset_index(),
+              "problems": pd.DataFrame(history_commands.history_dict(r.loaded)["problems"],
+                                       columns=["kind", "count", "excluded", "meaning",
+                                                "examples"]).astype({"examples": str})}
+    if r.backtest is not None:
+        frames["backtest_coverage"] = r.backtest.coverage.reset_index()
+        frames["backtest_cases"] = r.backtest.cases.replace([np.inf, -np.inf], np.nan)
+    written = {name: tables.write_table(frame, out / name)[0] for name, frame in frames.items()}
+    written["summary"] = tables.write_json(out / SUMMARY_FILE, summary(r))
+    return written
+
+
+def read_summary(out_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """A history report's summary JSON as written."""
+    import json
+
+    return json.loads((output_dir(out_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
+
+
+def consistency_problems(r: HistoryReport, out_dir: str | os.PathLike[str]) -> list[str]:
+    """Checks on the report's key numbers, each recomputed another way; [] when all hold.
+
+    Rows read = used + in progress + left out; the sample's items equal the finishes counted
+    straight from the items in its window; the P-levels are in order; the exact convolution
+    agrees with the Monte Carlo answer within one period or a few items; the summary sentence
+    quotes P85; the files on disk hold the numbers shown.
+    """
+    problems = []
+    h, f = r.loaded, r.forecast
+    if h.rows_read != len(h.items) + len(h.open_items) + h.excluded:
+        problems.append("rows read != used + in progress + left out")
+    lo, hi = pd.Timestamp(r.window[0]), pd.Timestamp(r.window[1]) + pd.Timedelta(days=1)
+    finish = r.history.items["finish"]
+    if r.period.kind != "workday" and int(((finish >= lo) & (finish < hi)).sum()) != int(
+            np.sum(r.sample.values)):
+        problems.append("sample items differ from the finishes in its window")
+    problems += _order_problems(f)
+    problems += _exact_problems(r)
+    sentence = forecast_sentence(r)
+    p85 = _at(f, 85)
+    quoted = tables.long_date(p85[1]) if f.question == "when" and p85[0] is not None \
+        else f"at least {p85[0]} items" if f.question == "how_many" else "Fewer than 85%"
+    if quoted not in sentence:
+        problems.append(f"the summary sentence does not quote P85 ({quoted})")
+    on_disk = read_summary(out_dir)
+    if on_disk["forecast"]["percentiles"] != _jsonish(f.to_dict()["percentiles"]):
+        problems.append("summary.json percentiles differ from the forecast shown")
+    if r.backtest is not None and on_disk["backtest"]["coverage"] != _jsonish(
+            r.backtest.to_dict()["coverage"]):
+        problems.append("summary.json backtest coverage differs from the table shown")
+    return problems
+
+
+def _order_problems(f: Forecast) -> list[str]:
+    values = [v for v in f.values if v is not None]
+    ordered = values == sorted(values) if f.question == "when" else \
+        values == sorted(values, reverse=True)
+    return [] if ordered else [f"percentiles out of order: {f.values}"]
+
+
+def _exact_problems(r: HistoryReport) -> list[str]:
+    """Monte Carlo against the exact convolution of the same sample: each P-level within
+    sampling error (5% of the exact value, at least one period or two items)."""
+    f = r.forecast
+    if f.question == "when":
+        exact = forecast_when(r.items or 0, r.sample, calendar=r.calendar, exact=True,
+                              levels=f.levels)
+    else:
+        exact = forecast_how_many(f.by, r.sample, calendar=r.calendar, exact=True,
+                                  levels=f.levels)
+    least = 1 if f.question == "when" else 2
+    out = []
+    for q, mc, ex in zip(f.levels, f.values, exact.values, strict=True):
+        if mc is None or ex is None:
+            # beyond the horizon in one and not the other: fine only when near that edge
+            if mc != ex and exact.not_done <= 0.01:
+                out.append(f"P{q:g}: Monte Carlo {mc} vs exact {ex}")
+        elif abs(mc - ex) > max(least, math.ceil(0.05 * ex)):
+            out.append(f"P{q:g}: Monte Carlo {mc} vs exact {ex}")
+    return out
+
+
+def _jsonish(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(tables._jsonable(value), allow_nan=False))
+
+
+# =================================================================================================
+# Runner side: `workbench report --history`
+# =================================================================================================
+
+def run_history_report(history_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                       parameters: Mapping[str, Any],
+                       notebook: str | os.PathLike[str] = HISTORY_NOTEBOOK) -> Any:
+    """Execute the history report notebook for an export, then export offline HTML.
+
+    Writes ``OUT/<stem>.ipynb``, ``OUT/<stem>.html`` and ``OUT/<stem>/`` (summary + tables),
+    ``<stem>`` being the file's name without extension. ``parameters`` are the notebook's
+    (items or by_date, window_days, ...); unknown names or wrong types raise ValueError.
+    Returns `runner.ReportFiles`.
+    """
+    from workbench.reports import runner
+
+    source = Path(history_path).resolve()
+    out = Path(out_dir).resolve()
+    params = {**parameters, "history_path": str(source), "out_dir": str(out / source.stem)}
+    problems = runner.parameter_problems(notebook, params, "workbench report --history")
+    if problems:
+        raise ValueError("; ".join(problems))
+    executed = runner.execute_notebook(notebook, out / f"{source.stem}.ipynb", params)
+    html = runner.export_html(executed, out / f"{source.stem}.html",
+                              title=f"{source.name}: forecast from history")
+    return runner.ReportFiles(executed, html, out / source.stem)

@@ -1,0 +1,657 @@
+"""Sweeps: run the scenario report for many what-ifs (overnight) and compare them in one table.
+
+A sweep file names a base scenario and either a ``grid`` (every combination of values of one or
+more fields) or a list of ``points`` (scenario files and/or overrides)::
+
+    base: ../scenarios/program.yaml
+    parameters: {replications: 200, seed: 1}
+    grid:
+      teams.platform.members: [6, 7, 9]
+      teams.platform.focus: [0.6, 0.7, 0.8]
+
+Every point is checked before anything runs (notebook parameters, scenario fields and values).
+Points run as papermill executions of the report notebook, in worker processes (or on any
+`concurrent.futures.Executor`, e.g. a Dask client's ``get_executor()``). Each point folder
+gets its executed notebook, summary and tables; ``point.json`` is written last, so a folder
+without it never counts as done. Failed points keep their notebook and error; the others go on.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import datetime as dt
+import hashlib
+import itertools
+import json
+import multiprocessing as mp
+import os
+import re
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workbench.present import tables
+from workbench.reports import paths, runner, scenario_report
+from workbench.scenario.errors import format_loc, validation_problems
+from workbench.scenario.loader import ScenarioError, load_scenario
+from workbench.sim.montecarlo import default_workers
+
+SUMMARY_NOTEBOOK = paths.NOTEBOOKS_DIR / "sweep_summary.ipynb"
+POINT_FILE = "point.json"
+# Set by the sweep for each point; a sweep file may not set them in `parameters`.
+PER_POINT = ("scenario_path", "overrides", "out_dir")
+RESULT_COLUMNS = [
+    "sweep", "point", "point_id", "status", "error", "scenario", "milestone", "target", "p50",
+    "p85", "p95", "p50_days", "p85_days", "p95_days", "chance_of_target", "unfinished_share",
+    "most_often_last", "most_often_last_share", "cost_p50", "cost_p85", "seed",
+    "replications", "sha256", "seconds", "simulation_seconds", "notebook"]
+
+
+class SweepError(Exception):
+    """A sweep that cannot start: ``problems`` holds one `FILE: field: what (allowed)` line
+    each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+# --- the sweep file ------------------------------------------------------------------------------
+
+class PointSpec(BaseModel):
+    """One point of a list sweep: a scenario file (default: the base) and overrides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    name: str | None = Field(None, description="Label in tables and charts (default: point-N).")
+    scenario: str | None = Field(None, description="Scenario file, relative to the sweep file.")
+    set: dict[str, Any] = Field(default_factory=dict,
+                                description="Overrides: field.path -> value.")
+
+
+class SweepFile(BaseModel):
+    """What a sweep file may contain."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str | None = None
+    description: str = ""
+    base: str = Field(description="Base scenario file, relative to the sweep file.")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="Report notebook parameters for every point.")
+    grid: dict[str, list[Any]] | None = Field(
+        None, description="field.path -> values; every combination is a point.")
+    points: list[PointSpec] | None = Field(None, description="Explicit points.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SweepFile:
+        if (self.grid is None) == (self.points is None):
+            raise ValueError("give either grid or points (not both, not neither)")
+        if self.grid is not None and (not self.grid or any(not v for v in self.grid.values())):
+            raise ValueError("grid needs at least one field, each with at least one value")
+        if self.points is not None and not self.points:
+            raise ValueError("points needs at least one point")
+        return self
+
+
+@dataclass(frozen=True)
+class Point:
+    """One run of the report notebook within a sweep."""
+
+    index: int
+    name: str
+    scenario: str  # absolute path
+    overrides: dict[str, Any]
+    values: dict[str, Any]  # what this point varies, as result columns
+    sha256: str = ""  # of the resolved scenario: an edited file means the point runs again
+
+    @property
+    def id(self) -> str:
+        """Folder name: order, then a readable slug."""
+        return f"{self.index:03d}-{_slug(self.name)}"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep: its points and the notebook parameters they share."""
+
+    path: Path
+    name: str
+    kind: str  # "grid" or "points"
+    parameters: dict[str, Any]
+    points: list[Point]
+    notebook: Path = paths.REPORT_NOTEBOOK
+
+    def point_parameters(self, point: Point, out_dir: Path) -> dict[str, Any]:
+        """Papermill parameters for one point."""
+        return {**self.parameters, "scenario_path": point.scenario,
+                "overrides": point.overrides, "out_dir": str(out_dir / point.id)}
+
+    def key(self, point: Point) -> str:
+        """What a point's results depend on (resolved scenario, parameters, the notebook's
+        content): a finished point is reused only if this matches."""
+        notebook = hashlib.sha256(self.notebook.read_bytes()).hexdigest()
+        text = json.dumps([point.sha256, self.parameters, notebook], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_sweep(path: str | os.PathLike[str],
+               notebook: str | os.PathLike[str] | None = None) -> Sweep:
+    """Read and check a sweep file: its shape, the notebook parameters, and every point's
+    scenario (fields that exist, values allowed). Raises `SweepError` listing every problem.
+    ``notebook``: what each point runs (default: the scenario report notebook)."""
+    notebook = notebook or paths.REPORT_NOTEBOOK
+    shown = str(path)
+    spec = _read_spec(Path(path), shown)
+    folder = Path(path).resolve().parent
+    points = _expand(spec, folder)
+    problems = runner.parameter_problems(notebook, spec.parameters, shown)
+    problems += [f"{shown}: parameters.{k}: set by the sweep for each point (allowed: "
+                 f"use base, grid or points instead)" for k in spec.parameters if k in PER_POINT]
+    found, points = _point_problems(spec, points, shown, folder)
+    problems += found
+    if problems:
+        raise SweepError(problems)
+    name = spec.name or Path(path).stem
+    kind = "grid" if spec.grid is not None else "points"
+    return Sweep(Path(path), name, kind, dict(spec.parameters), points, Path(notebook))
+
+
+def _read_spec(path: Path, shown: str) -> SweepFile:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SweepError([f"{shown}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SweepError([f"{shown}: cannot read the file ({exc})"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise SweepError([f"{shown}: {where}not valid YAML ({getattr(exc, 'problem', exc)})"]
+                         ) from None
+    if not isinstance(data, dict):
+        raise SweepError([f"{shown}: top level: not a mapping (allowed: base, parameters, "
+                          "grid or points, name, description)"])
+    try:
+        return SweepFile.model_validate(data)
+    except ValidationError as exc:
+        raise SweepError([f"{shown}: {format_loc(loc)}: {msg}"
+                          for loc, msg in validation_problems(exc, SweepFile)]) from None
+
+
+def _expand(spec: SweepFile, folder: Path) -> list[Point]:
+    base = str((folder / spec.base).resolve())
+    if spec.grid is not None:
+        fields = list(spec.grid)
+        combos = itertools.product(*(spec.grid[f] for f in fields))
+        out = []
+        for i, combo in enumerate(combos):
+            values = {f: _plain(v) for f, v in zip(fields, combo, strict=True)}
+            label = ",".join(f"{f.rsplit('.', 1)[-1]}={_short(v)}" for f, v in values.items())
+            out.append(Point(i, label, base, values, values))
+        return out
+    keys = list(dict.fromkeys(k for p in spec.points or [] for k in p.set))
+    return [Point(i, p.name or f"point-{i + 1}",
+                  str((folder / p.scenario).resolve()) if p.scenario else base,
+                  {k: _plain(v) for k, v in p.set.items()},
+                  {"scenario": p.scenario or spec.base,
+                   **{k: _cell(p.set.get(k)) for k in keys}})
+            for i, p in enumerate(spec.points or [])]
+
+
+def _point_problems(spec: SweepFile, points: list[Point], shown: str, folder: Path
+                    ) -> tuple[list[str], list[Point]]:
+    """Every point's scenario loaded as the notebook will load it: problems said once each,
+    against the sweep field that causes them, and the points with their scenario's hash."""
+    base = (folder / spec.base).resolve()
+    if not base.is_file():
+        return [f"{shown}: base: file {spec.base!r} not found (looked for {base})"], points
+    problems: list[str] = []
+    known = _known_paths(base)
+    for where, dotted in _swept_paths(spec):
+        if known is not None and not _path_exists(known, dotted):
+            problems.append(f"{shown}: {where}: no field {dotted!r} in {spec.base} "
+                            f"({_nearest(known, dotted)})")
+    if problems:
+        return problems, points
+    found: dict[str, list[str]] = {}  # problem -> the points that have it
+    hashed = []
+    for point in points:
+        try:
+            sha = load_scenario(point.scenario, point.overrides).sha256
+            hashed.append(dataclasses.replace(point, sha256=sha))
+        except ScenarioError as exc:
+            for line in exc.problems:
+                found.setdefault(_blame(spec, point, line), []).append(point.name)
+    lines = [f"{shown}: {msg} [{'point' if len(names) == 1 else 'points'} {'; '.join(names)}]"
+             for msg, names in found.items()]
+    return lines, hashed
+
+
+def _swept_paths(spec: SweepFile) -> list[tuple[str, str]]:
+    if spec.grid is not None:
+        return [(f"grid.{k}", k) for k in spec.grid]
+    return [(f"points.{i}.set.{k}", k) for i, p in enumerate(spec.points or []) for k in p.set]
+
+
+def _known_paths(base: Path) -> dict[str, Any] | None:
+    """The base scenario with every default filled in: a swept path must exist in it (else a
+    typo such as `teams.platfrom.members` would quietly add a new team)."""
+    try:
+        return load_scenario(base).model_dump(mode="json", by_alias=True)
+    except ScenarioError:
+        return None  # reported with its own lines when the points are loaded
+
+
+def _path_exists(data: Any, dotted: str) -> bool:
+    for key in dotted.split("."):
+        if isinstance(data, dict) and key in data:
+            data = data[key]
+        elif isinstance(data, list) and key.isdigit() and int(key) < len(data):
+            data = data[int(key)]
+        else:
+            return False
+    return True
+
+
+def _nearest(data: Any, dotted: str) -> str:
+    """'allowed here: a, b, c' at the first part of the path that does not exist."""
+    done: list[str] = []
+    for key in dotted.split("."):
+        if isinstance(data, dict) and key in data:
+            data, done = data[key], [*done, key]
+            continue
+        where = ".".join(done) or "top level"
+        options = list(data) if isinstance(data, dict) else \
+            [str(i) for i in range(len(data))] if isinstance(data, list) else []
+        return f"allowed at {where}: {', '.join(map(str, options)) or 'no sub-fields'}"
+    return "allowed: an existing field"
+
+
+def _blame(spec: SweepFile, point: Point, line: str) -> str:
+    """A scenario problem line restated against the sweep field that set the bad value."""
+    parts = line.split(": ", 2)
+    if len(parts) == 3:
+        _, loc, msg = parts
+        for where, dotted in _swept_paths(spec):
+            if (loc == dotted or loc.startswith(dotted + ".")) and dotted in point.overrides:
+                return f"{where}: {msg}" if loc == dotted else f"{where}: {loc}: {msg}"
+    return line
+
+
+# --- running -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PointResult:
+    """How one point went (also the content of its ``point.json``)."""
+
+    point: str
+    point_id: str
+    status: str  # "done", "failed" or "skipped" (done by an earlier run)
+    key: str
+    seconds: float = 0.0
+    error: str = ""
+    notebook: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a sweep is: reported after each point."""
+
+    done: int
+    total: int
+    failed: int
+    last: PointResult
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What `run_sweep` produced."""
+
+    out_dir: Path
+    results: pd.DataFrame
+    points: list[PointResult]
+    summary_html: Path | None
+    summary_error: str = ""
+
+    @property
+    def failures(self) -> list[PointResult]:
+        return [p for p in self.points if p.status == "failed"]
+
+    @property
+    def skipped(self) -> list[PointResult]:
+        return [p for p in self.points if p.status == "skipped"]
+
+
+class PointTask(NamedTuple):
+    """Everything a worker needs to run one point (picklable)."""
+
+    notebook: str
+    parameters: dict[str, Any]
+    point_dir: str
+    record: dict[str, Any]
+
+
+def run_point(task: PointTask) -> PointResult:
+    """Run one point's report notebook; never raises for a failing notebook (the failure is the
+    result). Writes ``point.json`` last, atomically."""
+    folder = Path(task.point_dir)
+    _clean_partials(folder)
+    start = time.perf_counter()
+    status, error, notebook = "done", "", folder / "report.ipynb"
+    try:
+        runner.execute_notebook(task.notebook, notebook, task.parameters)
+    except Exception as exc:  # noqa: BLE001 - any failure of the point is recorded, not raised
+        status, error = "failed", _error_text(exc)
+        notebook = runner.failed_notebook_path(notebook)
+    result = PointResult(status=status, error=error, seconds=round(time.perf_counter() - start, 3),
+                         notebook=notebook.name if notebook.exists() else "", **task.record)
+    tables.write_json(folder / POINT_FILE, asdict(result))
+    return result
+
+
+def run_sweep(sweep: Sweep, out_dir: str | os.PathLike[str], workers: int | None = None,
+              force: bool = False, executor: cf.Executor | None = None,
+              progress: Callable[[Progress], None] | None = None,
+              summary: bool = True) -> SweepOutcome:
+    """Run every point not already finished (all with ``force``), collect the results table,
+    and render the summary report. Points run ``workers`` at a time in separate processes
+    (default: one per core) or on ``executor``."""
+    out = Path(out_dir).resolve()
+    tables.write_json(out / "sweep.json", _plan(sweep))
+    finished, todo = _split_finished(sweep, out, force)
+    results: list[PointResult] = list(finished)
+    tasks = [_task(sweep, p, out) for p in todo]
+    counter = _Counter(len(sweep.points), progress)
+    for r in finished:
+        counter.add(r)
+    for r in _execute(tasks, workers, executor):
+        results.append(r)
+        counter.add(r)
+    order = {p.id: p.index for p in sweep.points}
+    results.sort(key=lambda r: order[r.point_id])
+    frame = collect(sweep, out, results)
+    html, error = (_render_summary(out) if summary else (None, ""))
+    return SweepOutcome(out, frame, results, html, error)
+
+
+class _Counter:
+    def __init__(self, total: int, callback: Callable[[Progress], None] | None) -> None:
+        self.total, self.callback, self.done, self.failed = total, callback, 0, 0
+
+    def add(self, result: PointResult) -> None:
+        self.done += 1
+        self.failed += result.status == "failed"
+        if self.callback:
+            self.callback(Progress(self.done, self.total, self.failed, result))
+
+
+def _task(sweep: Sweep, point: Point, out: Path) -> PointTask:
+    record = {"point": point.name, "point_id": point.id, "key": sweep.key(point),
+              "values": point.values}
+    return PointTask(str(sweep.notebook), sweep.point_parameters(point, out),
+                     str(out / point.id), record)
+
+
+def _execute(tasks: list[PointTask], workers: int | None,
+             executor: cf.Executor | None) -> Iterator[PointResult]:
+    """Run tasks, yielding results as they finish."""
+    if not tasks:
+        return
+    if executor is not None:
+        yield from _gather(executor, tasks)
+        return
+    n = min(workers or default_workers(), len(tasks))
+    # Separate processes, not threads: papermill's working-directory handling is not thread-safe,
+    # and a crashing point must not take the sweep down. forkserver: safe with threads around.
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["workbench.reports.sweep"])
+    with cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+        yield from _gather(pool, tasks)
+
+
+def _gather(executor: cf.Executor, tasks: list[PointTask]) -> Iterator[PointResult]:
+    futures = {executor.submit(run_point, t): t for t in tasks}
+    try:
+        for future in cf.as_completed(futures):
+            yield _result_of(future, futures[future])
+    finally:
+        for f in futures:
+            f.cancel()
+
+
+def _result_of(future: cf.Future, task: PointTask) -> PointResult:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - the worker itself died (e.g. killed): record it
+        result = PointResult(status="failed", error=f"worker failed: {_error_text(exc)}",
+                             **task.record)
+        tables.write_json(Path(task.point_dir) / POINT_FILE, asdict(result))
+        return result
+
+
+def _split_finished(sweep: Sweep, out: Path, force: bool
+                    ) -> tuple[list[PointResult], list[Point]]:
+    """Points finished by an earlier run with the same inputs, and the rest."""
+    finished, todo = [], []
+    for p in sweep.points:
+        record = _read_point(out / p.id)
+        ok = (not force and record is not None and record.get("status") == "done"
+              and record.get("key") == sweep.key(p)
+              and (out / p.id / paths.SUMMARY_FILE).is_file())
+        if ok and record is not None:
+            finished.append(PointResult(**{**record, "status": "skipped"}))
+        else:
+            todo.append(p)
+    return finished, todo
+
+
+def _read_point(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / POINT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _clean_partials(folder: Path) -> None:
+    """Leftovers of a run that was killed: temp files never renamed into place."""
+    if folder.is_dir():
+        for leftover in [*folder.glob(".*.tmp"), *folder.glob(".*.partial.ipynb")]:
+            leftover.unlink(missing_ok=True)
+    (folder / POINT_FILE).unlink(missing_ok=True)  # not done until written again
+
+
+def _plan(sweep: Sweep) -> dict[str, Any]:
+    return {"sweep": sweep.name, "file": str(sweep.path.resolve()), "kind": sweep.kind,
+            "parameters": sweep.parameters, "notebook": str(sweep.notebook),
+            "points": [{"id": p.id, "name": p.name, "scenario": p.scenario,
+                        "overrides": p.overrides} for p in sweep.points]}
+
+
+# --- results -------------------------------------------------------------------------------------
+
+def collect(sweep: Sweep, out: Path, results: list[PointResult]) -> pd.DataFrame:
+    """One row per point and milestone (failed points: one row with the error), swept values
+    as columns; written to ``results.parquet`` and ``results.csv``."""
+    rows: list[dict[str, Any]] = []
+    for r in results:
+        base = {"sweep": sweep.name, "kind": sweep.kind, "point": r.point, "point_id": r.point_id,
+                "status": "done" if r.status == "skipped" else r.status, "error": r.error,
+                "seconds": r.seconds,
+                "notebook": f"{r.point_id}/{r.notebook}" if r.notebook else "",
+                "scenario": Path(sweep.points[0].scenario).name, **r.values}
+        rows.extend(_point_rows(base, out / r.point_id, r.status != "failed"))
+    swept = list(dict.fromkeys(k for r in results for k in r.values))
+    columns = ["sweep", "kind", "point", "point_id", "status", *swept,
+               *[c for c in RESULT_COLUMNS if c not in ("sweep", "point", "point_id", "status",
+                                                        *swept)]]
+    frame = tables.tidy(rows, columns)
+    tables.write_table(frame, out / "results")
+    return frame
+
+
+def _point_rows(base: dict[str, Any], folder: Path, ok: bool) -> list[dict[str, Any]]:
+    if not ok:
+        return [base]
+    s = scenario_report.read_summary(folder)
+    common = {**base, "seed": s["seed"], "replications": s["replications"],
+              "sha256": s["scenario"]["sha256"], "cost_p50": s["cost"]["p50"],
+              "cost_p85": s["cost"]["p85"],
+              "simulation_seconds": s.get("report", {}).get("simulation_seconds")}
+    return [{**common, **row} for row in tables.milestone_rows(s["milestones"])] or [common]
+
+
+def read_results(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A sweep's results table from Parquet or CSV (dates parsed either way)."""
+    p = paths.locate(path)
+    if p.suffix == ".csv":
+        frame = pd.read_csv(p)
+        for c in ("target", "p50", "p85", "p95"):
+            frame[c] = pd.to_datetime(frame[c])
+        return frame
+    return pd.read_parquet(p)
+
+
+def swept_fields(results: pd.DataFrame) -> list[str]:
+    """The columns a sweep varied, in file order."""
+    fixed = {*RESULT_COLUMNS, "kind"}
+    return [c for c in results.columns if c not in fixed]
+
+
+def focus(results: pd.DataFrame, milestone: str = "") -> tuple[pd.DataFrame, str]:
+    """Finished rows of one milestone (default: the last one listed), and its name."""
+    done = results[results["status"] == "done"]
+    names = list(dict.fromkeys(done["milestone"].dropna()))
+    name = milestone or (names[-1] if names else "")
+    return done[done["milestone"] == name], name
+
+
+def ranking(results: pd.DataFrame, milestone: str = "", metric: str = "p85_days"
+            ) -> pd.DataFrame:
+    """Points best first (earliest P85, or highest chance of target), as a leader reads it."""
+    rows, name = focus(results, milestone)
+    best_first = metric != "chance_of_target"
+    rows = rows.sort_values(metric, ascending=best_first, na_position="last")
+    shown = pd.DataFrame({"Point": rows["point"]})
+    for f in swept_fields(results):  # blank: the point leaves that field as its scenario has it
+        shown[f] = rows[f].astype(object).where(rows[f].notna(), "")
+    shown["P50"] = rows["p50"].map(tables.short_date)
+    shown["P85"] = rows["p85"].map(tables.short_date)
+    shown["Chance of target"] = rows["chance_of_target"].map(tables.percent)
+    shown["Cost P85"] = rows["cost_p85"].map(lambda x: f"{x:,.0f}")
+    shown.index = pd.RangeIndex(1, len(shown) + 1, name=f"Rank ({name})")
+    return shown
+
+
+class HeatmapData(NamedTuple):
+    """Cells for `charts.sweep_heatmap`: columns ``x``, ``y``, ``value``, ``label``, and the
+    names of the swept fields and metric they stand for."""
+
+    cells: pd.DataFrame
+    x: str
+    y: str
+    value: str
+
+
+def heatmap_table(results: pd.DataFrame, milestone: str = "", metric: str = "p85_days"
+                  ) -> HeatmapData:
+    """The metric averaged over the first two swept fields that vary; empty if fewer."""
+    rows, _ = focus(results, milestone)
+    varied = [f for f in swept_fields(results) if f != "scenario" and rows[f].nunique() > 1]
+    if len(varied) < 2:
+        return HeatmapData(pd.DataFrame(columns=["x", "y", "value", "label"]), "", "", metric)
+    x, y = varied[:2]
+    # Plain column names: Vega-Lite would read the dots of `teams.platform.members` as nesting.
+    cells = rows.groupby([x, y], as_index=False).agg(value=(metric, "mean"), p85=("p85", "max"))
+    cells = cells.rename(columns={x: "x", y: "y"})
+    cells["label"] = cells["value"].map(tables.percent) if metric == "chance_of_target" \
+        else cells["p85"].map(tables.short_date)
+    return HeatmapData(cells[["x", "y", "value", "label"]], x, y, metric)
+
+
+def tornado_table(results: pd.DataFrame, milestone: str = "") -> pd.DataFrame:
+    """How far each change moves P85 (days). Grid: per field, the range of its values' mean P85
+    around the sweep's mean. Points: each point against the first (the reference)."""
+    rows, _ = focus(results, milestone)
+    if rows.empty:
+        return pd.DataFrame(columns=["change", "low_days", "high_days", "swing_days",
+                                     "reference"])
+    if (results["kind"] == "points").any():
+        ref = rows["p85_days"].iloc[0]
+        shift = rows["p85_days"] - ref
+        out = pd.DataFrame({"change": rows["point"], "low_days": shift.clip(upper=0),
+                            "high_days": shift.clip(lower=0)}).iloc[1:]
+    else:
+        mean = rows["p85_days"].mean()
+        parts = []
+        for f in swept_fields(results):
+            by = rows.groupby(f)["p85_days"].mean() - mean
+            parts.append({"change": f"{f} ({_short(by.index.min())}…{_short(by.index.max())})",
+                          "low_days": by.min(), "high_days": by.max()})
+        out = pd.DataFrame(parts)
+    out["swing_days"] = out["high_days"] - out["low_days"]
+    out["reference"] = f"'{rows['point'].iloc[0]}'" if (results["kind"] == "points").any() \
+        else "the sweep's average"
+    return out.sort_values("swing_days", ascending=False).reset_index(drop=True)
+
+
+def failures(results: pd.DataFrame) -> pd.DataFrame:
+    """Failed points: what went wrong and where the executed notebook is."""
+    failed = results[results["status"] == "failed"]
+    return failed[["point", "error", "notebook"]].reset_index(drop=True)
+
+
+# --- the summary report --------------------------------------------------------------------------
+
+def _render_summary(out: Path) -> tuple[Path | None, str]:
+    """summary.ipynb and summary.html from the results table; the error text if it failed."""
+    try:
+        nb = runner.execute_notebook(SUMMARY_NOTEBOOK, out / "summary.ipynb",
+                                     {"results_path": str(out / "results.parquet")})
+        return runner.export_html(nb, out / "summary.html", title="Sweep summary"), ""
+    except Exception as exc:  # noqa: BLE001 - the points' results stand on their own
+        return None, _error_text(exc)
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+def _error_text(exc: BaseException) -> str:
+    """One line: papermill's cell error (name: value), else the exception."""
+    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if name:
+        return f"{name}: {value}".splitlines()[0][:500]
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return text.splitlines()[-1][:500] if text else type(exc).__name__
+
+
+def _plain(value: Any) -> Any:
+    """A YAML value as papermill can pass it: dates become ISO text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> Any:
+    """A swept value as a table cell: scalars as they are, structures as JSON text."""
+    value = _plain(value)
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+
+
+def _short(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":")) if isinstance(value, dict | list) \
+        else str(value)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._=,-]+", "_", text).strip("_")[:60] or "point"

@@ -1,0 +1,221 @@
+"""What makes a scenario wrong, said so a TPM can fix it in one go.
+
+These are the **rules that span sections** (an epic's team must exist, dependencies must not
+loop, a milestone target must not be before the start...), checked by `cross_check` once every
+section is valid on its own. A problem is a field path (a tuple of keys and list indexes, as in
+the YAML) and a message that
+says what is wrong and, in brackets, what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from workbench.scenario.errors import Loc, Problem, ScenarioRuleError, listing
+
+if TYPE_CHECKING:  # the models import this module lazily; a runtime import would be circular
+    from workbench.scenario.models import Rework, Scenario, Team
+
+
+# The cross-section rules, in the words the reference docs use (docs.py prints this list).
+RULES: tuple[str, ...] = (
+    "An epic's `team`, an arrival's `team` and a capacity risk's `team` name a team of `teams`.",
+    "`depends_on`, a milestone's `epics` and a delay/add_items risk's `epic` name epics of "
+    "`epics`.",
+    "Dependencies do not loop (the error names the cycle in order: a -> b -> c -> a).",
+    "A milestone `target` is not before the scenario `start`.",
+    "Per-stage `effort_days` gives exactly the stages of the owning team.",
+    "`rework.from` and `rework.to` are stages of the team, and `to` is not after `from`.",
+    "The `people` of a team's stages add up to at most its head count.",
+    "A person's, hire's or leaver's `stage` is a stage of the team; people's names are unique.",
+    "A `time_off.person` names one of the team's named people.",
+)
+
+
+def cross_check(scenario: Scenario) -> None:
+    """Raise `ScenarioRuleError` (a ValueError) listing every cross-section rule the scenario
+    breaks; its message names the first one with its field path."""
+    found = rule_problems(scenario)
+    if found:
+        raise ScenarioRuleError(found)
+
+
+def rule_problems(scenario: Scenario) -> list[Problem]:
+    """Every cross-section problem of a scenario, in file order; empty when it is sound."""
+    return [*_team_problems(scenario), *_epic_problems(scenario), *_cycle_problems(scenario),
+            *_milestone_problems(scenario), *_risk_problems(scenario),
+            *_arrival_problems(scenario)]
+
+
+def _unknown(kind: str, name: str, known: Iterable[str], label: str = "known") -> str:
+    names = list(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {kind} {name!r} ({hint}{label}: {listing(names)})"
+
+
+def _stages_label(team_name: str) -> str:
+    return f"stages of team {team_name!r}"
+
+
+def _team_problems(s: Scenario) -> Iterator[Problem]:
+    for name, team in s.teams.items():
+        here: Loc = ("teams", name)
+        yield from _stage_people(team, here)
+        yield from _people_problems(team, name, here)
+        for field in ("hires", "leavers"):
+            for i, change in enumerate(getattr(team, field)):
+                yield from _stage_ref(team, name, change.stage, (*here, field, i, "stage"))
+        for i, off in enumerate(team.time_off):
+            yield from _time_off_person(team, name, off.person, (*here, "time_off", i, "person"))
+
+
+def _stage_people(team: Team, here: Loc) -> Iterator[Problem]:
+    # Stages without `people` are worked by everyone, so only explicit numbers must fit.
+    total = sum(st.people or 0 for st in (team.stages or {}).values())
+    if total > team.head_count:
+        yield ((*here, "stages"), f"stage people add up to {total} but the team has "
+                                  f"{team.head_count} members (allowed: at most {team.head_count})")
+
+
+def _people_problems(team: Team, team_name: str, here: Loc) -> Iterator[Problem]:
+    if isinstance(team.members, int):
+        return
+    seen: set[str] = set()
+    for i, person in enumerate(team.members):
+        if person.name in seen:
+            yield ((*here, "members", i, "name"), f"{person.name!r} appears twice "
+                                                  "(allowed: unique names within a team)")
+        seen.add(person.name)
+        yield from _stage_ref(team, team_name, person.stage, (*here, "members", i, "stage"))
+
+
+def _stage_ref(team: Team, team_name: str, stage: str | None, loc: Loc) -> Iterator[Problem]:
+    if stage is not None and stage not in team.stage_names:
+        yield loc, _unknown("stage", stage, team.stage_names, _stages_label(team_name))
+
+
+def _time_off_person(team: Team, team_name: str, person: str | None, loc: Loc) -> Iterator[Problem]:
+    if person is None:
+        return
+    if isinstance(team.members, int):
+        yield loc, (f"team {team_name!r} has a head count, not named people "
+                    "(allowed: list people under members to name one here)")
+        return
+    names = [p.name for p in team.members]
+    if person not in names:
+        yield loc, _unknown("person", person, names, f"people of team {team_name!r}")
+
+
+def _epic_problems(s: Scenario) -> Iterator[Problem]:
+    for name, epic in s.epics.items():
+        here: Loc = ("epics", name)
+        for dep in epic.depends_on:
+            if dep not in s.epics:
+                yield (*here, "depends_on"), _unknown("epic", dep, s.epics)
+        team = s.teams.get(epic.team)
+        if team is None:
+            yield (*here, "team"), _unknown("team", epic.team, s.teams)
+            continue
+        yield from _effort_stages(epic.effort_days, team, epic.team, (*here, "effort_days"))
+        for i, item in enumerate(epic.items if isinstance(epic.items, tuple) else ()):
+            yield from _effort_stages(item.effort_days, team, epic.team,
+                                      (*here, "items", i, "effort_days"))
+        yield from _rework_stages(epic.rework, team, epic.team, (*here, "rework"))
+
+
+def _effort_stages(effort: Any, team: Team, team_name: str, loc: Loc) -> Iterator[Problem]:
+    if not isinstance(effort, dict):
+        return  # one distribution serves every stage
+    stages = team.stage_names
+    unknown = [key for key in effort if key not in stages]
+    for key in unknown:
+        yield (*loc, key), _unknown("stage", key, stages, _stages_label(team_name))
+    missing = [st for st in stages if st not in effort]
+    if missing and not unknown:  # a misspelt stage already explains the missing one
+        yield loc, (f"no effort for stage {', '.join(map(repr, missing))} "
+                    f"({_stages_label(team_name)}: {', '.join(stages)})")
+
+
+def _rework_stages(rework: Rework | None, team: Team, team_name: str,
+                   loc: Loc) -> Iterator[Problem]:
+    if rework is None:
+        return
+    stages = team.stage_names
+    bad = False
+    for key, stage in (("from", rework.from_), ("to", rework.to)):
+        if stage not in stages:
+            bad = True
+            yield (*loc, key), _unknown("stage", stage, stages, _stages_label(team_name))
+    if not bad and stages.index(rework.to) > stages.index(rework.from_):
+        yield (*loc, "to"), (f"{rework.to!r} comes after {rework.from_!r} "
+                             f"(allowed: a stage at or before {rework.from_!r})")
+
+
+def _cycle_problems(s: Scenario) -> Iterator[Problem]:
+    graph = {name: [d for d in epic.depends_on if d in s.epics] for name, epic in s.epics.items()}
+    for cycle in find_cycles(graph):
+        yield (("epics", cycle[0], "depends_on"),
+               f"dependency cycle: {' -> '.join(cycle)} (each waits for the next, so none can "
+               "start; allowed: no cycles)")
+
+
+def find_cycles(graph: Mapping[str, list[str]]) -> list[list[str]]:
+    """Dependency loops in a graph of name -> names it waits for, each in order and closed
+    (``[a, b, c, a]``), found by a depth-first walk in the graph's order."""
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: fully explored
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt):], nxt])
+            elif nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = 2
+
+    for node in graph:
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+def _milestone_problems(s: Scenario) -> Iterator[Problem]:
+    for name, milestone in s.milestones.items():
+        here: Loc = ("milestones", name)
+        for epic in milestone.epics:
+            if epic not in s.epics:
+                yield (*here, "epics"), _unknown("epic", epic, s.epics)
+        if milestone.target is not None and milestone.target < s.start:
+            yield (*here, "target"), (f"{milestone.target} is before the start {s.start} "
+                                      f"(allowed: {s.start} or later)")
+
+
+def _risk_problems(s: Scenario) -> Iterator[Problem]:
+    for name, risk in s.risks.items():
+        here: Loc = ("risks", name)
+        for impact in (risk.delay, risk.add_items):
+            if impact is not None and impact.epic not in s.epics:
+                key = "delay" if impact is risk.delay else "add_items"
+                yield (*here, key, "epic"), _unknown("epic", impact.epic, s.epics)
+        if risk.capacity is not None and risk.capacity.team not in s.teams:
+            yield (*here, "capacity", "team"), _unknown("team", risk.capacity.team, s.teams)
+
+
+def _arrival_problems(s: Scenario) -> Iterator[Problem]:
+    for i, arrival in enumerate(s.arrivals):
+        here: Loc = ("arrivals", i)
+        team = s.teams.get(arrival.team)
+        if team is None:
+            yield (*here, "team"), _unknown("team", arrival.team, s.teams)
+            continue
+        yield from _effort_stages(arrival.effort_days, team, arrival.team, (*here, "effort_days"))
+        yield from _rework_stages(arrival.rework, team, arrival.team, (*here, "rework"))
+
+

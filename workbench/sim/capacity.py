@@ -1,0 +1,240 @@
+"""Who can work when: each person's daily capacity (person-days of planned work per calendar
+day) over the horizon, after working days, holidays, focus, ramp-up, mentoring, time off,
+capacity risks and interrupts.
+
+The simulation turns an item's effort into calendar time with these curves: a person with
+capacity 0.7 on working days needs 10 calendar days (two weeks) for 7 person-days of work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import holidays as holidays_lib
+import numpy as np
+
+from workbench.scenario.models import WEEKDAYS, Calendar, Scenario, Team
+
+INF = math.inf
+
+
+@dataclass
+class Person:
+    """One worker slot in one replication; ``cum`` is cumulative capacity at each day start."""
+
+    team: str
+    stage: str
+    index: int
+    first_day: int  # first day with the team
+    last_day: int  # day after the last day with the team (exclusive)
+    cap: np.ndarray = field(repr=False)  # capacity per calendar day
+    cum: list[float] = field(default_factory=list, repr=False)
+    daily: list[float] = field(default_factory=list, repr=False)  # `cap` as Python floats
+    next_work: list[int] = field(default_factory=list, repr=False)  # first day >= d with capacity
+    rate: float | None = None  # constant capacity every day (fast path), else None
+    hire: int | None = None  # which entry of the team's `hires` brought this person
+
+    def freeze(self) -> None:
+        """Prepare the lookups used on the simulation's hot path."""
+        horizon = len(self.cap)
+        end = min(self.last_day, horizon)
+        self.cap[:max(self.first_day, 0)] = 0.0
+        self.cap[end:] = 0.0
+        self.cum = np.concatenate(([0.0], np.cumsum(self.cap))).tolist()
+        self.daily = self.cap.tolist()  # plain floats: faster to index, and exact in the log
+        self.next_work = _next_work_day(self.cap)
+        full = self.first_day <= 0 and end >= horizon
+        first = float(self.cap[0]) if horizon else 0.0
+        self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
+
+    def finish_time(self, t0: float, effort_days: float) -> float:
+        """When work of ``effort_days`` started at time ``t0`` is done (INF: not within reach)."""
+        if self.rate is not None:
+            return t0 + effort_days / self.rate
+        if effort_days <= 0:
+            return t0
+        cum, cap = self.cum, self.daily
+        d = int(t0)
+        if d >= len(cap):
+            return INF
+        target = cum[d] + cap[d] * (t0 - d) + effort_days
+        if target > cum[-1]:
+            return INF
+        j = bisect_left(cum, target, d + 1) - 1
+        return j + (target - cum[j]) / cap[j]
+
+    def work_done(self, t0: float, t1: float) -> float:
+        """Person-days of capacity between two times."""
+        return self._cum_at(t1) - self._cum_at(t0)
+
+    def _cum_at(self, t: float) -> float:
+        if self.rate is not None:
+            return t * self.rate
+        d = min(int(t), len(self.daily) - 1)
+        return self.cum[d] + self.daily[d] * (t - d)
+
+
+def _next_work_day(cap: np.ndarray) -> list[int]:
+    """For each day, the first day from it on with capacity (len(cap): none left)."""
+    days = np.where(cap > 0, np.arange(len(cap)), len(cap))
+    return np.minimum.accumulate(days[::-1])[::-1].tolist()
+
+
+@lru_cache(maxsize=32)
+def _holiday_set(country: str, subdivision: str | None, first_year: int, last_year: int
+                 ) -> frozenset[dt.date]:
+    years = range(first_year, last_year + 1)
+    return frozenset(holidays_lib.country_holidays(country, subdiv=subdivision, years=years))
+
+
+def working_days(calendar: Calendar, start: dt.date, days: int) -> np.ndarray:
+    """1.0 for each working calendar day from ``start``, 0.0 for weekends and holidays."""
+    weekday = (np.arange(days) + start.weekday()) % 7
+    allowed = [WEEKDAYS.index(w) for w in calendar.workdays]
+    work = np.isin(weekday, allowed).astype(float)
+    off = set(calendar.holidays.dates)
+    if calendar.holidays.country:
+        end = start + dt.timedelta(days=days)
+        off |= _holiday_set(calendar.holidays.country, calendar.holidays.subdivision,
+                            start.year, end.year)
+    for day in off:
+        d = (day - start).days
+        if 0 <= d < days:
+            work[d] = 0.0
+    return work
+
+
+def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple[int, int, int]],
+               interrupt_load: list[tuple[float, int, float]]) -> list[Person]:
+    """Every person slot of a team for one replication.
+
+    ``lost`` lists capacity risks that fired: (first day, day after last, people).
+    ``interrupt_load`` lists interrupts: (time, member pick, effort person-days).
+    """
+    team = scenario.teams[name]
+    people = _slots(scenario, name, team, work)
+    _apply_mentoring(scenario, team, people, work)
+    _apply_time_off(scenario, team, people)
+    for first, end, count in lost:
+        _remove(people, first, end, count)
+    _apply_interrupts(people, interrupt_load)
+    for p in people:
+        p.freeze()
+    return people
+
+
+def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[Person]:
+    horizon = len(work)
+    stages = team.stage_names
+    base = work * team.focus
+    out: list[Person] = []
+    if isinstance(team.members, int):
+        for i, stage in enumerate(_stage_of_each(team, team.members)):
+            out.append(Person(name, stage, i, 0, horizon, base.copy()))
+    else:
+        for i, person in enumerate(team.members):
+            first = scenario.day_of(person.start) if person.start else 0
+            last = scenario.day_of(person.end) + 1 if person.end else horizon
+            out.append(Person(name, person.stage or stages[0], i, first, last, base.copy()))
+    for h, hire in enumerate(team.hires):
+        first = scenario.day_of(hire.date)
+        ramp = _ramp(horizon, first, hire.ramp_up_weeks)
+        for _ in range(hire.count):
+            out.append(Person(name, hire.stage or stages[0], len(out), first, horizon,
+                              base * ramp, hire=h))
+    for leaver in team.leavers:
+        _leave(out, scenario.day_of(leaver.date), leaver.count, leaver.stage)
+    return out
+
+
+def _stage_of_each(team: Team, count: int) -> list[str]:
+    """Assign a head count to stages: explicit `people` first, the rest to the first stage."""
+    if not team.stages:
+        return ["work"] * count
+    named = [(s, st.people) for s, st in team.stages.items() if st.people is not None]
+    out = [s for s, n in named for _ in range(n or 0)][:count]
+    free = [s for s, st in team.stages.items() if st.people is None] or [next(iter(team.stages))]
+    while len(out) < count:
+        out.append(free[len(out) % len(free)])
+    return out
+
+
+def _ramp(horizon: int, first: int, weeks: float) -> np.ndarray:
+    """Productivity of a new hire: 0 before joining, then a linear ramp to 1."""
+    days = np.arange(horizon, dtype=float) - first
+    if weeks <= 0:
+        return (days >= 0).astype(float)
+    return np.clip((days + 1) / (weeks * 7), 0.0, 1.0) * (days >= 0)
+
+
+def _apply_mentoring(scenario: Scenario, team: Team, people: list[Person], work: np.ndarray
+                     ) -> None:
+    """Each hire takes `mentoring` of one person's time, fading as they ramp up, shared by
+    the people already on the team."""
+    horizon = len(work)
+    for h, hire in enumerate(team.hires):
+        if hire.mentoring <= 0 or hire.ramp_up_weeks <= 0:
+            continue
+        first = scenario.day_of(hire.date)
+        load = hire.mentoring * hire.count * (1 - _ramp(horizon, first, hire.ramp_up_weeks))
+        load[: max(first, 0)] = 0.0
+        day = max(first, 0)
+        mentors = [p for p in people if p.hire != h and p.first_day <= day < p.last_day]
+        if not mentors:
+            continue
+        share = load / len(mentors)
+        for p in mentors:
+            p.cap = np.clip(p.cap - share * (p.cap > 0), 0.0, None)
+
+
+def _apply_time_off(scenario: Scenario, team: Team, people: list[Person]) -> None:
+    names = [] if isinstance(team.members, int) else [p.name for p in team.members]
+    for off in team.time_off:
+        first, end = scenario.day_of(off.start), scenario.day_of(off.end) + 1
+        if off.person is not None:
+            chosen = [people[names.index(off.person)]]
+        else:
+            chosen = [p for p in people if p.first_day < end and p.last_day > first][: off.people]
+        for p in chosen:
+            p.cap[max(first, 0):max(end, 0)] = 0.0
+
+
+def _remove(people: list[Person], first: int, end: int | None, count: int) -> None:
+    """A capacity risk: the most recently added people present at `first` are unavailable."""
+    present = [p for p in people if p.first_day <= first < p.last_day][::-1][:count]
+    for p in present:
+        if end is None:
+            p.last_day = max(first, 0)
+        else:
+            p.cap[max(first, 0):max(end, 0)] = 0.0
+
+
+def _leave(people: list[Person], day: int, count: int, stage: str | None) -> None:
+    present = [p for p in people if p.last_day > day and (stage is None or p.stage == stage)]
+    for p in present[::-1][:count]:
+        p.last_day = max(day, 0)
+
+
+def _apply_interrupts(people: list[Person], load: list[tuple[float, int, float]]) -> None:
+    """Interrupts take their effort from one person's capacity, from the day they arrive on."""
+    if not load:
+        return
+    caps = {id(p): p.cap.tolist() for p in people}
+    for time, pick, effort in load:
+        day = int(time)
+        present = [p for p in people if p.first_day <= day < p.last_day]
+        if not present:
+            continue
+        cap = caps[id(present[pick % len(present)])]
+        remaining = effort
+        while remaining > 1e-12 and day < len(cap):
+            take = min(cap[day], remaining)
+            cap[day] -= take
+            remaining -= take
+            day += 1
+    for p in people:
+        p.cap = np.array(caps[id(p)])

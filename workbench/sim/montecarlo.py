@@ -1,0 +1,139 @@
+"""Monte Carlo: play a scenario many times and keep what forecasts need.
+
+Replication ``i`` of seed ``s`` always draws the same random numbers (see `model.stream`), so
+results are identical whatever the number of workers or the executor. Only one row of summary
+numbers is kept per replication, so memory stays flat as replications grow; the full event log
+of any replication can be rebuilt on demand with `replay`.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import sys
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import NamedTuple
+
+import numpy as np
+from tqdm import tqdm
+
+from workbench.scenario.models import Scenario
+from workbench.sim.forecast import Forecast
+from workbench.sim.metrics import burnup, check_invariants, summary_row
+from workbench.sim.model import simulate_once
+from workbench.sim.records import RunLog
+
+Chunk = tuple[int, int]
+# The test suite sets this so that every run it simulates is checked against Little's law etc.
+CHECK_INVARIANTS = os.environ.get("WORKBENCH_CHECK_INVARIANTS") == "1"
+
+
+class ChunkResult(NamedTuple):
+    """What a batch of replications sends back: summary rows and weekly burn-up counts."""
+
+    columns: list[str]
+    values: np.ndarray  # replications x columns
+    burnup: np.ndarray  # replications x weeks: items done by the end of each week
+
+
+def run_chunk(scenario: Scenario, seed: int, first: int, stop: int) -> ChunkResult:
+    """Replications ``first``..``stop-1``: the unit of parallel work."""
+    rows, burn = [], []
+    for rep in range(first, stop):
+        log = simulate_once(scenario, seed, rep)
+        if CHECK_INVARIANTS:
+            check_invariants(scenario, log)
+        rows.append(summary_row(scenario, log))
+        burn.append(burnup(log))
+    columns = list(rows[0]) if rows else []
+    return ChunkResult(columns, np.array([list(r.values()) for r in rows], dtype=float),
+                       np.array(burn, dtype=np.int32))
+
+
+def chunks(reps: int, workers: int, size: int | None = None) -> list[Chunk]:
+    """Split replications into ordered batches: several per worker (for balance), each big
+    enough that per-task overhead is noise."""
+    size = size or max(1, min(200, math.ceil(reps / (4 * max(workers, 1)))))
+    return [(a, min(a + size, reps)) for a in range(0, reps, size)]
+
+
+def default_workers() -> int:
+    """One worker per core (SimPy is pure Python: more would only contend)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes forked from a server that has the model imported once (safe in
+    notebooks, which have threads; quick, since workers need not import numpy again)."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["workbench.sim.montecarlo"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def simulate(scenario: Scenario, reps: int = 500, seed: int = 0, workers: int | None = 1,
+             executor: Executor | None = None, progress: bool | None = None,
+             chunk_size: int | None = None) -> Forecast:
+    """Forecast a scenario from ``reps`` replications.
+
+    ``workers=1`` runs here; more uses a process pool; ``executor`` (e.g. a Dask client's)
+    overrides both. ``progress=None`` shows a bar on long runs when stderr is a terminal.
+    """
+    if reps < 1:
+        raise ValueError("replications must be at least 1")
+    workers = workers or default_workers()
+    parts = chunks(reps, 1 if executor is None and workers == 1 else workers, chunk_size)
+    show = (reps >= 200 and sys.stderr.isatty()) if progress is None else progress
+    table = _Table(reps)
+    with tqdm(total=reps, disable=not show, unit="run", file=sys.stderr, leave=False) as bar:
+        if executor is None and workers == 1:
+            for a, b in parts:
+                table.put(a, run_chunk(scenario, seed, a, b))
+                bar.update(b - a)
+        elif executor is not None:
+            _gather(executor, scenario, seed, parts, bar, table)
+        else:
+            with process_pool(workers) as pool:
+                _gather(pool, scenario, seed, parts, bar, table)
+    return Forecast(scenario, seed, reps, table.columns, table.values, table.burnup)
+
+
+class _Table:
+    """Rows of all replications, filled batch by batch into arrays sized once: peak memory is
+    one copy of the results (plus a batch), not the batches and their concatenation."""
+
+    def __init__(self, reps: int) -> None:
+        self.reps = reps
+        self.columns: list[str] = []
+        self.values = np.empty((reps, 0))
+        self.burnup = np.empty((reps, 0), dtype=np.int32)
+
+    def put(self, first: int, part: ChunkResult) -> None:
+        if not self.columns:
+            self.columns = part.columns
+            self.values = np.empty((self.reps, len(part.columns)))
+            self.burnup = np.empty((self.reps, part.burnup.shape[1]), dtype=np.int32)
+        stop = first + len(part.values)
+        self.values[first:stop] = part.values
+        self.burnup[first:stop] = part.burnup
+
+
+def _gather(executor: Executor, scenario: Scenario, seed: int, parts: Sequence[Chunk],
+            bar: tqdm, table: _Table) -> None:
+    futures: deque[Future] = deque(executor.submit(run_chunk, scenario, seed, a, b)
+                                   for a, b in parts)
+    for a, b in parts:
+        # In submission order, each batch's rows at its replications' place; popped so that a
+        # batch's result is freed as soon as it is copied.
+        table.put(a, futures.popleft().result())
+        bar.update(b - a)
+
+
+def replay(scenario: Scenario, seed: int, rep: int) -> RunLog:
+    """The full event log of one replication, rebuilt exactly."""
+    log = simulate_once(scenario, seed, rep)
+    if CHECK_INVARIANTS:
+        check_invariants(scenario, log)
+    return log
