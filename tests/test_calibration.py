@@ -31,7 +31,7 @@ import pytest
 from workbench.history.exports import cycle_time_samples, load_history
 from workbench.history.throughput import forecast_how_many, throughput_from_history
 from workbench.scenario.loader import load_scenario
-from workbench.sim.forecast import Forecast
+from workbench.sim.forecast import ProgramForecast
 from workbench.sim.montecarlo import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,7 @@ WEEK_A, WEEK_B = 52, 104  # the pace is compared over the second year (weeks 53.
 
 
 @pytest.fixture(scope="module")
-def long_run() -> Forecast:
+def long_run() -> ProgramForecast:
     """The bundled scenario with enough items that the team is still busy in week 104."""
     scenario = load_scenario(SCENARIO, ["epics.backlog.items=1200", "horizon_days=760"])
     return simulate(scenario, reps=REPS, seed=SEED, workers=1)
@@ -75,7 +75,7 @@ def test_scenario_runs_and_finishes_within_its_horizon() -> None:
     assert np.asarray(forecast.burnup)[:, -1].max() == 400
 
 
-def test_long_run_pace_matches_the_throughput_road(long_run: Forecast) -> None:
+def test_long_run_pace_matches_the_throughput_road(long_run: ProgramForecast) -> None:
     burn = np.asarray(long_run.burnup, dtype=float)
     assert burn.shape[1] >= WEEK_B
     per_week = (burn[:, WEEK_B - 1] - burn[:, WEEK_A - 1]) / (WEEK_B - WEEK_A)
@@ -91,7 +91,7 @@ def test_long_run_pace_matches_the_throughput_road(long_run: Forecast) -> None:
     assert lo <= road.values[0] <= hi
 
 
-def test_a_fresh_start_is_ahead_of_the_throughput_road_at_first(long_run: Forecast) -> None:
+def test_a_fresh_start_is_ahead_of_the_throughput_road_at_first(long_run: ProgramForecast) -> None:
     sample = throughput_from_history(load_history(JIRA))
     weeks = 13
     road = forecast_how_many(None, sample, periods=weeks, start=sample.last_day, exact=True,

@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import scenario as make_scenario
 from workbench.present import charts, sentences, tables
 from workbench.scenario.models import Scenario
-from workbench.sim.forecast import Forecast
+from workbench.sim.forecast import ProgramForecast
 from workbench.sim.montecarlo import replay, simulate
 from workbench.sim.whatif import risk_impact, without_risk
 
@@ -42,11 +42,11 @@ def small() -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def forecast(small: Scenario) -> Forecast:
+def forecast(small: Scenario) -> ProgramForecast:
     return simulate(small, reps=REPS, seed=3)
 
 
-def test_milestone_table_matches_forecast_json(forecast: Forecast) -> None:
+def test_milestone_table_matches_forecast_json(forecast: ProgramForecast) -> None:
     table = tables.milestone_table(forecast)
     for row, m in zip(table.itertuples(), forecast.to_dict()["milestones"], strict=True):
         assert row.milestone == m["name"]
@@ -58,7 +58,7 @@ def test_milestone_table_matches_forecast_json(forecast: Forecast) -> None:
     assert display.loc["launch", "Chance of target"].endswith("%")
 
 
-def test_finish_histogram_counts_every_finished_run(forecast: Forecast) -> None:
+def test_finish_histogram_counts_every_finished_run(forecast: ProgramForecast) -> None:
     hist = tables.finish_histogram(forecast)
     for name in ("beta", "launch"):
         rows = hist[hist["milestone"] == name]
@@ -71,7 +71,7 @@ def test_finish_histogram_counts_every_finished_run(forecast: Forecast) -> None:
         assert rows["week_start"].min() <= pd.Timestamp(first) < rows["week_end"].min()
 
 
-def test_burnup_fan_is_ordered_and_reaches_scope(forecast: Forecast) -> None:
+def test_burnup_fan_is_ordered_and_reaches_scope(forecast: ProgramForecast) -> None:
     burn = tables.burnup_table(forecast)
     assert (burn["done_p85"] <= burn["done_p50"]).all()
     assert (burn["done_p50"] <= burn["done_optimistic"]).all()
@@ -79,7 +79,7 @@ def test_burnup_fan_is_ordered_and_reaches_scope(forecast: Forecast) -> None:
     assert burn["done_p50"].iloc[-1] == burn["scope"].iloc[-1] == 17  # 6 + 6 + 5 items
 
 
-def test_epic_timeline_and_dependency_links(forecast: Forecast) -> None:
+def test_epic_timeline_and_dependency_links(forecast: ProgramForecast) -> None:
     timeline = tables.epic_timeline(forecast).set_index("epic")
     assert (timeline["bar_start"] <= timeline["bar_end"]).all()
     assert timeline.loc["pay", "depends_on"] == "login"
@@ -88,7 +88,7 @@ def test_epic_timeline_and_dependency_links(forecast: Forecast) -> None:
     assert links.loc[0, "from_date"] == timeline.loc["login", "bar_end"]
 
 
-def test_cost_histogram_holds_every_run(forecast: Forecast) -> None:
+def test_cost_histogram_holds_every_run(forecast: ProgramForecast) -> None:
     hist = tables.cost_histogram(forecast)
     assert hist["runs"].sum() == REPS
     assert hist["p50"].iloc[0] == forecast.cost()["p50"]
@@ -108,7 +108,7 @@ def test_utilisation_and_flow_of_one_run(small: Scenario) -> None:
     assert last["done"] == 17
 
 
-def test_risk_impact_measures_a_certain_delay(small: Scenario, forecast: Forecast) -> None:
+def test_risk_impact_measures_a_certain_delay(small: Scenario, forecast: ProgramForecast) -> None:
     impact = risk_impact(small, REPS, 3, baseline=forecast).set_index(["risk", "milestone"])
     # `never` cannot fire: switching it off changes nothing at all (same streams)
     assert impact.loc[("never", "launch"), "shift_days"] == 0
@@ -120,7 +120,7 @@ def test_risk_impact_measures_a_certain_delay(small: Scenario, forecast: Forecas
     assert risk_impact(small, REPS, 3, enabled=False).empty
 
 
-def test_summary_sentences_quote_the_numbers(forecast: Forecast) -> None:
+def test_summary_sentences_quote_the_numbers(forecast: ProgramForecast) -> None:
     impact = risk_impact(forecast.scenario, REPS, 3, baseline=forecast)
     lines = sentences.summary_sentences(forecast, impact)
     launch = next(m for m in forecast.milestones() if m["name"] == "launch")
@@ -149,7 +149,7 @@ def test_html_escapes_scenario_text() -> None:
     lambda f, log: charts.cost_distribution(tables.cost_histogram(f)),
     lambda f, log: charts.risk_impact(risk_impact(f.scenario, 10, 3), "launch"),
 ], ids=["completion", "burnup", "timeline", "utilisation", "cfd", "cost", "risk"])
-def test_every_chart_renders_to_svg_and_png(forecast: Forecast, build) -> None:  # noqa: ANN001
+def test_every_chart_renders_to_svg_and_png(forecast: ProgramForecast, build) -> None:  # noqa: ANN001
     chart = build(forecast, replay(forecast.scenario, 3, 0))
     bundle, meta = charts.static_bundle(chart.to_dict())
     assert bundle["image/svg+xml"].lstrip().startswith("<svg")
@@ -160,7 +160,7 @@ def test_every_chart_renders_to_svg_and_png(forecast: Forecast, build) -> None: 
     assert "http" not in bundle["image/svg+xml"].replace("http://www.w3.org", "")
 
 
-def test_static_renderer_is_used_when_enabled(forecast: Forecast) -> None:
+def test_static_renderer_is_used_when_enabled(forecast: ProgramForecast) -> None:
     charts.use_static_charts()
     chart = charts.burnup(tables.burnup_table(forecast))
     bundle = chart._repr_mimebundle_()

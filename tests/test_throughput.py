@@ -20,7 +20,8 @@ CHI2FIT_LEVELS = (50, 84, 97.5, 99.85)
 SPRINT = Period("week", 2)
 
 
-def within_sampling_error(mc: t.Forecast, exact: t.Forecast, trials: int) -> None:
+def within_sampling_error(mc: t.ThroughputForecast, exact: t.ThroughputForecast,
+                          trials: int) -> None:
     """Every point of the Monte Carlo CDF lies within 4.5 standard errors of the exact one
     (plus one trial's weight, the granularity of a sampled CDF)."""
     n = max(mc.pmf.size, exact.pmf.size)
@@ -123,7 +124,7 @@ def test_how_many_monte_carlo_agrees_and_long_horizons_use_the_fft_path() -> Non
 
 def test_ranges_risks_and_focus_exact_equals_monte_carlo() -> None:
     tp = t.Throughput.from_counts([0, 2, 3, 3, 5, 8])
-    risks = [t.Risk(0.3, 5, 10), t.Risk(0.5, 2)]
+    risks = [t.ScopeRisk(0.3, 5, 10), t.ScopeRisk(0.5, 2)]
     args = {"split": (1.0, 1.3), "risks": risks, "focus": 0.7}
     exact = t.forecast_when((30, 40), tp, exact=True, **args)
     mc = t.forecast_when((30, 40), tp, trials=50_000, seed=11, **args)
@@ -140,7 +141,7 @@ def test_focus_stretches_time_exactly() -> None:
 
 
 def test_a_risk_that_always_fires_adds_its_items() -> None:
-    scope = t.scope_pmf(10, risks=[t.Risk(1.0, 5)])
+    scope = t.scope_pmf(10, risks=[t.ScopeRisk(1.0, 5)])
     assert scope.tolist() == [0.0] * 15 + [1.0]
 
 
@@ -176,7 +177,7 @@ def test_bad_inputs_name_the_argument() -> None:
     with pytest.raises(ValueError, match="whole, non-negative"):
         t.Throughput.from_counts([1.5, 2])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="probability"):
-        t.Risk(1.5, 3)
+        t.ScopeRisk(1.5, 3)
 
 
 # ---------------------------------------------------------------- periods and dates

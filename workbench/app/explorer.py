@@ -44,7 +44,7 @@ from workbench.scenario.loader import (
 )
 from workbench.scenario.models import Scenario, Team
 from workbench.sim.capacity import working_days
-from workbench.sim.forecast import Forecast
+from workbench.sim.forecast import ProgramForecast
 from workbench.sim.montecarlo import ChunkResult, default_workers, process_pool, run_chunk
 
 DEFAULT_REPS = 200  # enough for a stable P85 (+-2 working days on the bundled program)
@@ -245,22 +245,22 @@ def nested(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- running: a quick estimate now, the full replications a moment later ----------------------
 
-def assemble(scenario: Scenario, seed: int, parts: Sequence[ChunkResult]) -> Forecast:
+def assemble(scenario: Scenario, seed: int, parts: Sequence[ChunkResult]) -> ProgramForecast:
     """A forecast from batches of replications (in replication order)."""
     columns = next(p.columns for p in parts if p.columns)
-    return Forecast(scenario, seed, sum(len(p.values) for p in parts), columns,
+    return ProgramForecast(scenario, seed, sum(len(p.values) for p in parts), columns,
                     np.vstack([p.values for p in parts]), np.vstack([p.burnup for p in parts]))
 
 
-def head(forecast: Forecast, reps: int) -> Forecast:
+def head(forecast: ProgramForecast, reps: int) -> ProgramForecast:
     """The same forecast from its first ``reps`` replications (replication i is identical in
     any run of the same seed, so this is exactly what a shorter run would give)."""
     reps = min(reps, forecast.reps)
-    return Forecast(forecast.scenario, forecast.seed, reps, forecast.columns,
+    return ProgramForecast(forecast.scenario, forecast.seed, reps, forecast.columns,
                     forecast.values[:reps], forecast.burnup[:reps])
 
 
-def as_parts(forecast: Forecast) -> list[ChunkResult]:
+def as_parts(forecast: ProgramForecast) -> list[ChunkResult]:
     return [ChunkResult(forecast.columns, forecast.values, forecast.burnup)]
 
 
@@ -272,7 +272,7 @@ class Runner:
         self.seed = seed
         self.workers = workers
         self._pool = process_pool(workers) if workers > 1 else None
-        self._cache: dict[str, Forecast] = {}
+        self._cache: dict[str, ProgramForecast] = {}
 
     def submit(self, scenario: Scenario, first: int, stop: int,
                size: int | None = None) -> list[Future[ChunkResult]]:
@@ -283,7 +283,7 @@ class Runner:
             return [_done(run_chunk(scenario, self.seed, a, b)) for a, b in spans]
         return [self._pool.submit(run_chunk, scenario, self.seed, a, b) for a, b in spans]
 
-    def run(self, scenario: Scenario, reps: int) -> Forecast:
+    def run(self, scenario: Scenario, reps: int) -> ProgramForecast:
         """A forecast, now (blocking)."""
         cached = self.cached(scenario, reps)
         if cached is not None:
@@ -292,11 +292,11 @@ class Runner:
                                                   self.submit(scenario, 0, reps)])
         return self.remember(forecast)
 
-    def cached(self, scenario: Scenario, reps: int) -> Forecast | None:
+    def cached(self, scenario: Scenario, reps: int) -> ProgramForecast | None:
         hit = self._cache.get(scenario.sha256)
         return head(hit, reps) if hit is not None and hit.reps >= reps else None
 
-    def remember(self, forecast: Forecast) -> Forecast:
+    def remember(self, forecast: ProgramForecast) -> ProgramForecast:
         old = self._cache.get(forecast.scenario.sha256)
         if old is None or old.reps < forecast.reps:
             self._cache[forecast.scenario.sha256] = forecast
@@ -318,7 +318,7 @@ def _done(result: ChunkResult) -> Future[ChunkResult]:
 
 # --- what the TPM reads: the delta line --------------------------------------------------------
 
-def delta_lines(baseline: Forecast, whatif: Forecast) -> list[str]:
+def delta_lines(baseline: ProgramForecast, whatif: ProgramForecast) -> list[str]:
     """One line per milestone: how far P85 moved in working days and how the chance of
     making the target changed, e.g. "ga: P85 moves 9 working days earlier (31 Aug -> 18 Aug
     2027); chance of target 41% -> 68%"."""
@@ -327,7 +327,7 @@ def delta_lines(baseline: Forecast, whatif: Forecast) -> list[str]:
 
 def milestone_deltas(scenario: Scenario, baseline: Sequence[Mapping[str, Any]],
                      whatif: Sequence[Mapping[str, Any]]) -> list[str]:
-    """`delta_lines` from `Forecast.milestones()` rows (computed once per forecast)."""
+    """`delta_lines` from `ProgramForecast.milestones()` rows (computed once per forecast)."""
     count = workday_counter(scenario)
     new_rows = {m["name"]: m for m in whatif}
     return [_delta(old, new_rows[old["name"]], count) for old in baseline
@@ -383,7 +383,7 @@ CHART_DATA = {"distribution": ("hist", "dates", "titles"), "burnup": ("burnup",)
               "timeline": ("timeline",)}
 
 
-def chart_templates(baseline: Forecast) -> dict[str, dict[str, Any]]:
+def chart_templates(baseline: ProgramForecast) -> dict[str, dict[str, Any]]:
     """The explorer's three charts without data (built and validated once): finish
     distribution per milestone, burn-up fan, epic timeline in the baseline's order."""
     order = list(tables.epic_timeline(baseline).sort_values("order")["epic"])
@@ -403,7 +403,7 @@ class Picture:
     timeline: pd.DataFrame
 
 
-def picture(forecast: Forecast) -> Picture:
+def picture(forecast: ProgramForecast) -> Picture:
     return Picture(forecast.milestones(), tables.finish_histogram(forecast),
                    tables.burnup_table(forecast), tables.epic_timeline(forecast))
 
@@ -482,7 +482,7 @@ class Explorer:
         self.baseline = self.runner.run(self.base, reps)
         # Seconds per replication per worker, measured here (the machine may be busy).
         self.rep_seconds = (time.perf_counter() - started) * self.runner.workers / reps
-        self.whatif: Forecast = self.baseline
+        self.whatif: ProgramForecast = self.baseline
         self._build_view()
         self._show(self.baseline, final=True)
         for control in [*self.controls.values()]:
@@ -680,7 +680,7 @@ class Explorer:
         return (f"<b>{html.escape(self.base.name)}</b> · what-if explorer on "
                 f"<code>{html.escape(self.path.name)}</code> · seed {self.seed} · grey: baseline")
 
-    def _show(self, whatif: Forecast, final: bool) -> None:
+    def _show(self, whatif: ProgramForecast, final: bool) -> None:
         self.whatif = whatif
         now = picture(whatif)
         ghost = self._baseline_picture(max(self.reps, whatif.reps))
@@ -703,7 +703,7 @@ class Explorer:
             self._pictures[reps] = picture(head(self.baseline, reps))
         return self._pictures[reps]
 
-    def _status_text(self, whatif: Forecast, final: bool) -> str:
+    def _status_text(self, whatif: ProgramForecast, final: bool) -> str:
         n = len(self.changes())
         what = f"{n} field(s) changed" if n else "baseline (no change)"
         if final:

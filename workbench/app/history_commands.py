@@ -23,7 +23,7 @@ from workbench import __version__
 if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s at start-up
     from workbench.history.exports import History
     from workbench.history.flow import Period, Stability, WorkCalendar
-    from workbench.history.throughput import Forecast
+    from workbench.history.throughput import ThroughputForecast
 
 # Mirrors of `workbench.history.ROLES` / `WEEKDAY_NAMES` (a test keeps them equal): building
 # the parser of every `workbench` command must not import pandas.
@@ -288,9 +288,10 @@ def run_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _forecast(args: argparse.Namespace, history: History) -> tuple[Forecast, Sequence[int]]:
+def _forecast(args: argparse.Namespace, history: History
+              ) -> tuple[ThroughputForecast, Sequence[int]]:
     from workbench.history.throughput import (
-        Risk,
+        ScopeRisk,
         forecast_how_many,
         forecast_when,
         throughput_from_history,
@@ -310,7 +311,7 @@ def _forecast(args: argparse.Namespace, history: History) -> tuple[Forecast, Seq
     remaining = args.items if args.items is not None else tuple(args.items_range)
     if any(lo != int(lo) or hi != int(hi) for _, lo, hi in args.risk):
         raise ValueError("--risk: P LO HI with whole numbers of items, e.g. --risk 0.3 5 10")
-    risks = [Risk(p, int(lo), int(hi), name=f"{i + 1}") for i, (p, lo, hi) in
+    risks = [ScopeRisk(p, int(lo), int(hi), name=f"{i + 1}") for i, (p, lo, hi) in
              enumerate(args.risk)]
     split = tuple(args.split) if args.split else None
     return (forecast_when(remaining, sample, split=split, risks=risks, **common),
@@ -398,7 +399,7 @@ def stability_dict(check: Stability | None) -> dict[str, Any] | None:
             "threshold": check.threshold, "samples": check.samples, "text": check.describe()}
 
 
-def _forecast_text(history: History, f: Forecast, check: Stability | None) -> str:
+def _forecast_text(history: History, f: ThroughputForecast, check: Stability | None) -> str:
     run = ("exact (convolution, no sampling noise)" if f.mode == "exact"
            else f"Monte Carlo, {f.trials:,} trials, seed {f.seed}")
     question = (f"When will the work be done? Scope: {f.scope}" if f.question == "when"

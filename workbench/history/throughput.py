@@ -38,7 +38,7 @@ LEFT = 1e-10     # exact mode stops when less than this chance of not being done
 
 
 @dataclass(frozen=True)
-class Risk:
+class ScopeRisk:
     """Something that may add work: with `probability`, `low`..`high` more items (whole,
     equally likely). Added after splitting: they are counted as they will be delivered."""
 
@@ -193,7 +193,7 @@ def recency_weights(starts: np.ndarray, end: np.datetime64, period: Period,
 
 
 @dataclass(frozen=True, eq=False)
-class Forecast:
+class ThroughputForecast:
     """A forecast's answer and how it was reached.
 
     `values[i]` answers at confidence `levels[i]`: periods needed ("when"; None if not within
@@ -262,11 +262,11 @@ def _iso(d: dt.date | None) -> str | None:
 
 
 def forecast_when(remaining: int | tuple[int, int], throughput: Throughput, *,
-                  split: tuple[float, float] | None = None, risks: Sequence[Risk] = (),
+                  split: tuple[float, float] | None = None, risks: Sequence[ScopeRisk] = (),
                   focus: float = 1.0, start: dt.date | None = None,
                   calendar: WorkCalendar | None = None, levels: Sequence[float] = LEVELS,
                   trials: int = 10_000, seed: int | None = None, exact: bool = False,
-                  max_periods: int | None = None) -> Forecast:
+                  max_periods: int | None = None) -> ThroughputForecast:
     """When will `remaining` items (a count, or a low-high range) be done?
 
     `split` multiplies the count (uniform low-high, rounded up: stories split as they are
@@ -289,7 +289,7 @@ def forecast_when(remaining: int | tuple[int, int], throughput: Throughput, *,
     begin = start or _next_day(throughput.last_day)
     cal = calendar or WorkCalendar()
     dates = _dates_for(begin, values, throughput.period, cal)
-    return Forecast("when", "exact" if exact else "monte carlo", throughput.period,
+    return ThroughputForecast("when", "exact" if exact else "monte carlo", throughput.period,
                     tuple(levels), values, dates, periods_pmf, not_done, begin, None, None,
                     scope.describe(), throughput.source, _cal_label(throughput.period, cal),
                     None if ss is None else trials, None if ss is None else _seed_of(ss))
@@ -299,7 +299,7 @@ def forecast_how_many(by: dt.date | None, throughput: Throughput, *,
                       periods: int | None = None, focus: float = 1.0,
                       start: dt.date | None = None, calendar: WorkCalendar | None = None,
                       levels: Sequence[float] = LEVELS, trials: int = 10_000,
-                      seed: int | None = None, exact: bool = False) -> Forecast:
+                      seed: int | None = None, exact: bool = False) -> ThroughputForecast:
     """How many items will be done by the date `by` (or within `periods` whole periods)?
 
     Only whole periods between the start and `by` count (a partial week is left out)."""
@@ -327,7 +327,7 @@ def forecast_how_many(by: dt.date | None, throughput: Throughput, *,
     values = how_many_levels(pmf, levels)
     scope = f"whole {throughput.period.unit}s from {begin}: {periods}" + (
         f", focus {focus:.0%}" if focus != 1 else "")
-    return Forecast("how_many", "exact" if exact else "monte carlo", throughput.period,
+    return ThroughputForecast("how_many", "exact" if exact else "monte carlo", throughput.period,
                     tuple(levels), values, tuple(None for _ in values), pmf, 0.0, begin, by,
                     periods, scope, throughput.source, _cal_label(throughput.period, cal),
                     None if exact else trials, None if exact else _seed_of(ss))
@@ -365,12 +365,12 @@ class _Scope:
     low: int
     high: int
     split: tuple[float, float] | None
-    risks: tuple[Risk, ...]
+    risks: tuple[ScopeRisk, ...]
     focus: float
 
     @classmethod
     def of(cls, remaining: int | tuple[int, int], split: tuple[float, float] | None,
-           risks: Sequence[Risk], focus: float) -> _Scope:
+           risks: Sequence[ScopeRisk], focus: float) -> _Scope:
         if isinstance(remaining, int | np.integer):
             low = high = int(remaining)
         else:
@@ -443,7 +443,7 @@ class _Scope:
 
 
 def scope_pmf(remaining: int | tuple[int, int], split: tuple[float, float] | None = None,
-              risks: Sequence[Risk] = (), focus: float = 1.0) -> np.ndarray:
+              risks: Sequence[ScopeRisk] = (), focus: float = 1.0) -> np.ndarray:
     """Probability of each total number of items to finish, after splitting and risks (and,
     with `focus` below 1, in items at the team's full throughput)."""
     return _Scope.of(remaining, split, risks, focus).pmf()

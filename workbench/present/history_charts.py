@@ -29,7 +29,7 @@ from workbench.history.flow import (
     cumulative_flow,
     cycle_time_percentiles,
 )
-from workbench.history.throughput import Forecast, period_end_dates
+from workbench.history.throughput import ThroughputForecast, period_end_dates
 from workbench.present.charts import P85_COLOUR, TARGET_COLOUR, WIDTH, AnyChart, alt, message
 
 MAX_BARS = 400      # bars in a run chart or distribution: more are binned, they'd be hairlines
@@ -153,7 +153,7 @@ def ageing_table(history: History, as_of: dt.date | None = None,
     return wip
 
 
-def forecast_distribution(forecast: Forecast, calendar: WorkCalendar | None = None,
+def forecast_distribution(forecast: ThroughputForecast, calendar: WorkCalendar | None = None,
                           max_bars: int = MAX_BARS) -> pd.DataFrame:
     """The forecast's probabilities, one row per outcome worth a bar: for "when", periods,
     probability, done_by (chance of being done by then) and date (the period's last day); for
@@ -182,7 +182,7 @@ def forecast_distribution(forecast: Forecast, calendar: WorkCalendar | None = No
     return frame.rename(columns={"value": "items"})
 
 
-def forecast_levels(forecast: Forecast) -> pd.DataFrame:
+def forecast_levels(forecast: ThroughputForecast) -> pd.DataFrame:
     """The forecast's answer per confidence level (level 'P85', value, date, label, row) for
     the lines drawn on its distribution."""
     rows: list[dict[str, Any]] = []
@@ -383,7 +383,8 @@ def ageing_wip_chart(wip: pd.DataFrame, percentiles: pd.DataFrame,
                                  f"percentiles of finished items"))
 
 
-def forecast_chart(dist: pd.DataFrame, levels: pd.DataFrame, forecast: Forecast) -> AnyChart:
+def forecast_chart(dist: pd.DataFrame, levels: pd.DataFrame, forecast: ThroughputForecast
+                   ) -> AnyChart:
     """The forecast's distribution (`forecast_distribution`) with its P-levels
     (`forecast_levels`). "When": the chance of finishing in each period, by date. "How many":
     the chance of each count; P85 is the count reached in 85% of futures."""

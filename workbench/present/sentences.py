@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.present.tables import headline_milestone, long_date, percent
-from workbench.sim.forecast import Forecast
+from workbench.sim.forecast import ProgramForecast
 
 
 class Html:
@@ -37,7 +37,7 @@ class Html:
 
 
 def milestone_sentence(m: dict[str, Any], horizon_days: int) -> str:
-    """One milestone from `Forecast.milestones()` in a sentence."""
+    """One milestone from `ProgramForecast.milestones()` in a sentence."""
     if m["p85"] is None:
         finished = 1 - m["unfinished_share"]
         head = (f"{m['name']}: P85 delivery beyond the {horizon_days}-day horizon "
@@ -55,7 +55,7 @@ def milestone_sentence(m: dict[str, Any], horizon_days: int) -> str:
     return head + "."
 
 
-def summary_sentences(forecast: Forecast, impact: pd.DataFrame | None = None) -> list[str]:
+def summary_sentences(forecast: ProgramForecast, impact: pd.DataFrame | None = None) -> list[str]:
     """The executive summary as sentences: each milestone (headline first), what is at risk of
     missing the headline target, cost, and the risk that moves the date most."""
     s = forecast.scenario
@@ -77,26 +77,26 @@ def summary_sentences(forecast: Forecast, impact: pd.DataFrame | None = None) ->
     return [line for line in lines if line]
 
 
-def executive_summary(forecast: Forecast, impact: pd.DataFrame | None = None) -> Html:
+def executive_summary(forecast: ProgramForecast, impact: pd.DataFrame | None = None) -> Html:
     """The summary sentences, ready to show in a notebook."""
     return Html(summary_sentences(forecast, impact), heading="Executive summary")
 
 
-def title(forecast: Forecast) -> Html:
+def title(forecast: ProgramForecast) -> Html:
     """The report's title block: the scenario's name and description (escaped)."""
     s = forecast.scenario
     lines = [s.name] + ([s.description.strip()] if s.description.strip() else [])
     return Html(lines, tag="p", heading="Forecast report")
 
 
-def footer_line(forecast: Forecast) -> str:
+def footer_line(forecast: ProgramForecast) -> str:
     """What reproduces this report: seed, replications, scenario SHA-256 and version."""
     d = forecast.to_dict()
     return (f"Seed {d['seed']} · {d['replications']} replications · scenario SHA-256 "
             f"{d['scenario']['sha256']} · TPM Workbench {d['version']}")
 
 
-def footer(forecast: Forecast) -> Html:
+def footer(forecast: ProgramForecast) -> Html:
     """The footer line, ready to show in a notebook."""
     return Html([footer_line(forecast)], tag="p")
 
@@ -113,7 +113,7 @@ def _unfinished(m: dict[str, Any], horizon_days: int) -> str:
             f"{horizon_days}-day horizon.")
 
 
-def _cut_line(forecast: Forecast, name: str) -> str:
+def _cut_line(forecast: ProgramForecast, name: str) -> str:
     target = forecast.scenario.milestones[name].target
     if target is None:
         return ""
@@ -136,7 +136,7 @@ def _risk_sentence(impact: pd.DataFrame, milestone: str) -> str:
             f"(switched off, the same runs land that much earlier).")
 
 
-def _flow_sentence(forecast: Forecast) -> str:
+def _flow_sentence(forecast: ProgramForecast) -> str:
     overall = forecast.flow().get("overall", {})
     t = (overall.get("time_in_system_days") or {}).get("mean")
     rate = (overall.get("throughput_per_day") or {}).get("mean")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.sim.forecast import Forecast
+from workbench.sim.forecast import ProgramForecast
 from workbench.sim.records import RunLog
 
 MAX_CHART_ROWS = 1500  # well below Altair's 5000-row limit; more adds nothing a reader sees
@@ -31,8 +31,8 @@ MAX_LINE_POINTS = 160  # points per line on a time axis (about three years of we
 # --- milestones and epics ------------------------------------------------------------------------
 
 def milestone_rows(milestones: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Flat rows from the ``milestones`` list of `Forecast.to_dict()` (or a summary JSON): the
-    one shape the report, the sweep results and `workbench run --format json` share."""
+    """Flat rows from the ``milestones`` list of `ProgramForecast.to_dict()` (or a summary
+    JSON): the one shape the report, the sweep results and `workbench run --format json` share."""
     rows = []
     for m in milestones:
         last = m.get("most_often_last") or {}
@@ -48,7 +48,7 @@ def milestone_rows(milestones: Iterable[Mapping[str, Any]]) -> list[dict[str, An
     return rows
 
 
-def milestone_table(forecast: Forecast) -> pd.DataFrame:
+def milestone_table(forecast: ProgramForecast) -> pd.DataFrame:
     """Per milestone: P50/P85/P95 dates, chance of meeting the target, what most often lands
     last. Missing dates mean that share of runs did not finish within the horizon."""
     return tidy(milestone_rows(forecast.milestones()), _MILESTONE_COLUMNS)
@@ -59,7 +59,7 @@ _MILESTONE_COLUMNS = ["milestone", "target", "p50", "p85", "p95", "p50_days", "p
                       "most_often_last_share"]
 
 
-def milestone_display(forecast: Forecast) -> pd.DataFrame:
+def milestone_display(forecast: ProgramForecast) -> pd.DataFrame:
     """The milestone table as a leader reads it: dates as '3 Jun 2027', chances as '61%'."""
     t = milestone_table(forecast)
     return pd.DataFrame({
@@ -70,7 +70,7 @@ def milestone_display(forecast: Forecast) -> pd.DataFrame:
     }).set_index("Milestone")
 
 
-def epic_table(forecast: Forecast) -> pd.DataFrame:
+def epic_table(forecast: ProgramForecast) -> pd.DataFrame:
     """Per epic: owning team, what it waits for, and P50/P85/P95 finish dates."""
     rows = []
     for e in forecast.epics():
@@ -83,7 +83,7 @@ def epic_table(forecast: Forecast) -> pd.DataFrame:
                          "p85_days", "unfinished_share"])
 
 
-def headline_milestone(forecast: Forecast) -> str | None:
+def headline_milestone(forecast: ProgramForecast) -> str | None:
     """The milestone a summary leads with: the last one in the file with a target (by
     convention the final delivery), else the last one; None for flow-only scenarios."""
     names = list(forecast.scenario.milestones)
@@ -94,7 +94,7 @@ def headline_milestone(forecast: Forecast) -> str | None:
 
 # --- distributions across replications -----------------------------------------------------------
 
-def finish_histogram(forecast: Forecast, bin_days: int = 7) -> pd.DataFrame:
+def finish_histogram(forecast: ProgramForecast, bin_days: int = 7) -> pd.DataFrame:
     """Per milestone and week: share of runs finishing that week (runs that never finished are
     left out; `milestone_table` reports their share). ``target`` repeats on every row."""
     rows = []
@@ -112,7 +112,7 @@ def finish_histogram(forecast: Forecast, bin_days: int = 7) -> pd.DataFrame:
     return tidy(rows, ["milestone", "week_start", "week_end", "runs", "share", "target", "p85"])
 
 
-def cost_histogram(forecast: Forecast, bins: int = 30) -> pd.DataFrame:
+def cost_histogram(forecast: ProgramForecast, bins: int = 30) -> pd.DataFrame:
     """Share of runs per cost band, with the P50 and P85 cost on every row (for the rules)."""
     cost = forecast.column("cost")
     counts, edges = np.histogram(cost, bins=bins)
@@ -122,7 +122,7 @@ def cost_histogram(forecast: Forecast, bins: int = 30) -> pd.DataFrame:
                          "p85": summary["p85"]})
 
 
-def burnup_table(forecast: Forecast) -> pd.DataFrame:
+def burnup_table(forecast: ProgramForecast) -> pd.DataFrame:
     """Items done by each week's end: the median run (P50), what 85% of runs reach at least
     (P85), an optimistic 15%, and the median total scope. Trimmed once every run is done."""
     fan = forecast.burnup_fan((0.15, 0.5, 0.85))
@@ -143,7 +143,7 @@ def burnup_table(forecast: Forecast) -> pd.DataFrame:
 
 # --- the epic timeline ---------------------------------------------------------------------------
 
-def epic_timeline(forecast: Forecast) -> pd.DataFrame:
+def epic_timeline(forecast: ProgramForecast) -> pd.DataFrame:
     """One bar per epic from its P50 to its P85 finish date; epics whose P85 is beyond the
     horizon are drawn to the horizon and flagged. ``order`` sorts bars by P50."""
     t = epic_table(forecast)
@@ -155,7 +155,7 @@ def epic_timeline(forecast: Forecast) -> pd.DataFrame:
     return t
 
 
-def dependency_links(forecast: Forecast) -> pd.DataFrame:
+def dependency_links(forecast: ProgramForecast) -> pd.DataFrame:
     """One row per dependency: from the end of the prerequisite's bar (its P85 finish) to the
     start of the dependent's bar (its P50 finish), so the timeline shows which bar waits for
     which."""

@@ -6,7 +6,7 @@ import csv as csv_module
 import io
 from typing import Any
 
-from workbench.sim.forecast import Forecast
+from workbench.sim.forecast import ProgramForecast
 
 
 def _pct(x: float | None) -> str:
@@ -24,7 +24,7 @@ def _grid(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def table(forecast: Forecast) -> str:
+def table(forecast: ProgramForecast) -> str:
     """The forecast as a few aligned tables a TPM can paste into a status note."""
     s, out = forecast.scenario, []
     out.append(f"{s.name}: {forecast.reps} runs, seed {forecast.seed}, "
@@ -69,7 +69,7 @@ def _flow_table(flow: dict[str, dict[str, Any]]) -> str:
                   "utilisation", "turned away"], rows)
 
 
-def csv(forecast: Forecast) -> str:
+def csv(forecast: ProgramForecast) -> str:
     """One row per milestone and epic: dates, chance, unfinished share."""
     buf = io.StringIO()
     w = _csv_writer(buf)

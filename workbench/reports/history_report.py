@@ -28,8 +28,8 @@ from workbench.history.backtest import Backtest, Method, backtest
 from workbench.history.exports import History, HistoryError, load_history
 from workbench.history.flow import Period, Stability, WorkCalendar, stability, throughput
 from workbench.history.throughput import (
-    Forecast,
     Throughput,
+    ThroughputForecast,
     forecast_how_many,
     forecast_when,
     throughput_from_history,
@@ -70,7 +70,7 @@ class HistoryReport:
     calendar: WorkCalendar
     window: tuple[dt.date, dt.date]
     sample: Throughput
-    forecast: Forecast
+    forecast: ThroughputForecast
     stability: Stability | None
     backtest: Backtest | None
     backtest_note: str
@@ -324,7 +324,7 @@ def _items(n: int) -> str:
     return f"{n:,} item" + ("" if n == 1 else "s")
 
 
-def _at(f: Forecast, level: float) -> tuple[int | None, dt.date | None]:
+def _at(f: ThroughputForecast, level: float) -> tuple[int | None, dt.date | None]:
     i = list(f.levels).index(level)
     return f.values[i], f.dates[i]
 
@@ -585,7 +585,7 @@ def consistency_problems(r: HistoryReport, out_dir: str | os.PathLike[str]) -> l
     return problems
 
 
-def _order_problems(f: Forecast) -> list[str]:
+def _order_problems(f: ThroughputForecast) -> list[str]:
     values = [v for v in f.values if v is not None]
     ordered = values == sorted(values) if f.question == "when" else \
         values == sorted(values, reverse=True)

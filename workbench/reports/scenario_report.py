@@ -22,7 +22,7 @@ from workbench.present.sentences import milestone_sentence
 from workbench.reports.paths import SUMMARY_FILE, locate, output_dir
 from workbench.scenario.loader import load_scenario
 from workbench.scenario.models import Scenario
-from workbench.sim.forecast import Forecast
+from workbench.sim.forecast import ProgramForecast
 from workbench.sim.montecarlo import replay, simulate
 from workbench.sim.records import RunLog
 from workbench.sim.whatif import risk_impact
@@ -33,7 +33,7 @@ class ReportData:
     """Everything a scenario report shows, computed once."""
 
     scenario: Scenario
-    forecast: Forecast
+    forecast: ProgramForecast
     impact: pd.DataFrame  # `whatif.risk_impact` (empty when skipped)
     run: RunLog  # one typical replication, for the flow and utilisation charts
     run_rep: int
@@ -75,7 +75,8 @@ def write_outputs(data: ReportData, out_dir: str | os.PathLike[str]) -> dict[str
 
 
 def summary(data: ReportData) -> dict[str, Any]:
-    """The summary JSON: `Forecast.to_dict()` plus risk impact and how the report was made."""
+    """The summary JSON: `ProgramForecast.to_dict()` plus risk impact and how the report was
+    made."""
     out = data.forecast.to_dict()
     out["risk_impact"] = data.impact.replace({np.nan: None}).to_dict(orient="records")
     out["report"] = {"parameters": data.parameters, "representative_rep": data.run_rep,

@@ -23,7 +23,7 @@ INF = math.inf
 
 
 @dataclass
-class Person:
+class WorkerSlot:
     """One worker slot in one replication; ``cum`` is cumulative capacity at each day start."""
 
     team: str
@@ -109,7 +109,7 @@ def working_days(calendar: Calendar, start: dt.date, days: int) -> np.ndarray:
 
 
 def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple[int, int, int]],
-               interrupt_load: list[tuple[float, int, float]]) -> list[Person]:
+               interrupt_load: list[tuple[float, int, float]]) -> list[WorkerSlot]:
     """Every person slot of a team for one replication.
 
     ``lost`` lists capacity risks that fired: (first day, day after last, people).
@@ -127,24 +127,24 @@ def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple
     return people
 
 
-def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[Person]:
+def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[WorkerSlot]:
     horizon = len(work)
     stages = team.stage_names
     base = work * team.focus
-    out: list[Person] = []
+    out: list[WorkerSlot] = []
     if isinstance(team.members, int):
         for i, stage in enumerate(_stage_of_each(team, team.members)):
-            out.append(Person(name, stage, i, 0, horizon, base.copy()))
+            out.append(WorkerSlot(name, stage, i, 0, horizon, base.copy()))
     else:
         for i, person in enumerate(team.members):
             first = scenario.day_of(person.start) if person.start else 0
             last = scenario.day_of(person.end) + 1 if person.end else horizon
-            out.append(Person(name, person.stage or stages[0], i, first, last, base.copy()))
+            out.append(WorkerSlot(name, person.stage or stages[0], i, first, last, base.copy()))
     for h, hire in enumerate(team.hires):
         first = scenario.day_of(hire.date)
         ramp = _ramp(horizon, first, hire.ramp_up_weeks)
         for _ in range(hire.count):
-            out.append(Person(name, hire.stage or stages[0], len(out), first, horizon,
+            out.append(WorkerSlot(name, hire.stage or stages[0], len(out), first, horizon,
                               base * ramp, hire=h))
     for leaver in team.leavers:
         _leave(out, scenario.day_of(leaver.date), leaver.count, leaver.stage)
@@ -171,7 +171,7 @@ def _ramp(horizon: int, first: int, weeks: float) -> np.ndarray:
     return np.clip((days + 1) / (weeks * 7), 0.0, 1.0) * (days >= 0)
 
 
-def _apply_mentoring(scenario: Scenario, team: Team, people: list[Person], work: np.ndarray
+def _apply_mentoring(scenario: Scenario, team: Team, people: list[WorkerSlot], work: np.ndarray
                      ) -> None:
     """Each hire takes `mentoring` of one person's time, fading as they ramp up, shared by
     the people already on the team."""
@@ -191,7 +191,7 @@ def _apply_mentoring(scenario: Scenario, team: Team, people: list[Person], work:
             p.cap = np.clip(p.cap - share * (p.cap > 0), 0.0, None)
 
 
-def _apply_time_off(scenario: Scenario, team: Team, people: list[Person]) -> None:
+def _apply_time_off(scenario: Scenario, team: Team, people: list[WorkerSlot]) -> None:
     names = [] if isinstance(team.members, int) else [p.name for p in team.members]
     for off in team.time_off:
         first, end = scenario.day_of(off.start), scenario.day_of(off.end) + 1
@@ -203,7 +203,7 @@ def _apply_time_off(scenario: Scenario, team: Team, people: list[Person]) -> Non
             p.cap[max(first, 0):max(end, 0)] = 0.0
 
 
-def _remove(people: list[Person], first: int, end: int | None, count: int) -> None:
+def _remove(people: list[WorkerSlot], first: int, end: int | None, count: int) -> None:
     """A capacity risk: the most recently added people present at `first` are unavailable."""
     present = [p for p in people if p.first_day <= first < p.last_day][::-1][:count]
     for p in present:
@@ -213,13 +213,13 @@ def _remove(people: list[Person], first: int, end: int | None, count: int) -> No
             p.cap[max(first, 0):max(end, 0)] = 0.0
 
 
-def _leave(people: list[Person], day: int, count: int, stage: str | None) -> None:
+def _leave(people: list[WorkerSlot], day: int, count: int, stage: str | None) -> None:
     present = [p for p in people if p.last_day > day and (stage is None or p.stage == stage)]
     for p in present[::-1][:count]:
         p.last_day = max(day, 0)
 
 
-def _apply_interrupts(people: list[Person], load: list[tuple[float, int, float]]) -> None:
+def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, float]]) -> None:
     """Interrupts take their effort from one person's capacity, from the day they arrive on."""
     if not load:
         return

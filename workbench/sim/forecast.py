@@ -1,6 +1,6 @@
 """Forecasts read off many replications: percentile dates, chance of meeting targets, cost,
 utilisation, what most often finishes last, cut lines, and flow figures with confidence
-intervals. `Forecast.to_dict()` is the stable JSON shape (see docs/forecast-json.md).
+intervals. `ProgramForecast.to_dict()` is the stable JSON shape (see docs/forecast-json.md).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
 
 
 @dataclass(frozen=True)
-class Forecast:
+class ProgramForecast:
     """The outcome of a Monte Carlo run: one row of numbers per replication."""
 
     scenario: Scenario

@@ -25,7 +25,7 @@ import simpy
 
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.models import Arrival, Epic, Rework, Scenario
-from workbench.sim.capacity import INF, Person, build_team, working_days
+from workbench.sim.capacity import INF, WorkerSlot, build_team, working_days
 from workbench.sim.records import Record, RunLog, TeamCapacity
 
 DONE = -1
@@ -58,7 +58,7 @@ class Draws:
         return next(self._it)
 
 
-class Item:
+class WorkItem:
     """A unit of work moving through a team's stages."""
 
     __slots__ = ("id", "epic", "lane", "efforts", "stage", "remaining")
@@ -79,7 +79,7 @@ class WorkQueue:
 
     def __init__(self, env: simpy.Environment, shares: dict[str, float]) -> None:
         self.env = env
-        self.lanes: dict[tuple[int, int], deque[Item]] = {}
+        self.lanes: dict[tuple[int, int], deque[WorkItem]] = {}
         self.order: list[tuple[int, int]] = []
         self.getters: deque[simpy.Event] = deque()
         self.shares = shares
@@ -87,7 +87,7 @@ class WorkQueue:
         self.served: dict[str, float] = dict.fromkeys([*shares, ""], 0.0)
         self.size = 0
 
-    def put(self, item: Item, front: bool = False) -> None:
+    def put(self, item: WorkItem, front: bool = False) -> None:
         if self.getters:
             self._served(item)
             self.getters.popleft().succeed(item)
@@ -112,7 +112,7 @@ class WorkQueue:
         if event in self.getters:
             self.getters.remove(event)
 
-    def take(self) -> Item | None:
+    def take(self) -> WorkItem | None:
         if not self.size:
             return None
         lane = self._pick() if self.shares else next(q for k in self.order if (q := self.lanes[k]))
@@ -121,7 +121,7 @@ class WorkQueue:
         self._served(item)
         return item
 
-    def _pick(self) -> deque[Item]:
+    def _pick(self) -> deque[WorkItem]:
         best, best_ratio = None, INF
         for key in self.order:
             lane = self.lanes[key]
@@ -135,7 +135,7 @@ class WorkQueue:
         assert best is not None
         return best
 
-    def _served(self, item: Item) -> None:
+    def _served(self, item: WorkItem) -> None:
         if self.shares:
             group = item.epic if item.epic in self.shares else ""
             self.served[group] += item.remaining
@@ -152,7 +152,7 @@ class TeamFlow:
         self.queues = [WorkQueue(env, shares if i == 0 else {}) for i in range(len(stages))]
         self.count = [0] * len(stages)
         self.limits = limits
-        self.blocked: list[deque[Item]] = [deque() for _ in stages]
+        self.blocked: list[deque[WorkItem]] = [deque() for _ in stages]
         self.wip, self.wip_limit = 0, wip_limit
 
     def release(self) -> None:
@@ -162,26 +162,26 @@ class TeamFlow:
             assert item is not None
             self._admit(item)
 
-    def arrive(self, item: Item) -> None:
+    def arrive(self, item: WorkItem) -> None:
         """An item from an arrival stream: turned away when the team is at its WIP limit."""
         if self.wip_limit is not None and self.wip >= self.wip_limit:
             self.run.log(Record(self.run.env.now, "reject", item.id, item.epic, self.name))
             return
         self._admit(item)
 
-    def _admit(self, item: Item) -> None:
+    def _admit(self, item: WorkItem) -> None:
         self.wip += 1
         self.run.log(_new(Record, (self.run.env.now, "arrive", item.id, item.epic, self.name, "",
                                    -1, 0.0)))
         self.move(item, self.next_stage(item, -1))
 
-    def next_stage(self, item: Item, after: int) -> int:
+    def next_stage(self, item: WorkItem, after: int) -> int:
         for s in range(after + 1, len(self.stages)):
             if item.efforts[s] is not None:
                 return s
         return DONE
 
-    def move(self, item: Item, to: int) -> None:
+    def move(self, item: WorkItem, to: int) -> None:
         """Take an item to stage ``to`` (or out of the system), if that stage has room."""
         frm = item.stage
         if to == DONE:
@@ -225,23 +225,24 @@ class Run:
         self.fired = {name: _fires(stream(seed, rep, f"risk:{name}"), r.probability)
                       for name, r in scenario.risks.items()}
         self.flows: dict[str, TeamFlow] = {}
-        self.people: dict[str, list[Person]] = {}
+        self.people: dict[str, list[WorkerSlot]] = {}
         self.epic_left: dict[str, int] = {}
         self.epic_ready: set[str] = set()
         self.epic_done = {name: self.env.event() for name in scenario.epics}
         self.reworks: dict[str, tuple[Rework, Callable[[], float]]] = {}
         self.efforts: dict[str, tuple[Effort, np.random.Generator]] = {}
-        self.pending: dict[str, list[Item]] = {}  # items a scope risk added before the epic began
+        # items a scope risk added before the epic began
+        self.pending: dict[str, list[WorkItem]] = {}
         self.lanes: dict[str, tuple[int, int]] = _lanes(scenario)
 
     def stream(self, source: str) -> np.random.Generator:
         return stream(self.seed, self.rep, source)
 
-    def new_item(self, epic: str, lane: tuple[int, int], efforts: list[float | None]) -> Item:
+    def new_item(self, epic: str, lane: tuple[int, int], efforts: list[float | None]) -> WorkItem:
         self.next_id += 1
-        return Item(self.next_id, epic, lane, efforts)
+        return WorkItem(self.next_id, epic, lane, efforts)
 
-    def item_done(self, team: TeamFlow, item: Item) -> None:
+    def item_done(self, team: TeamFlow, item: WorkItem) -> None:
         now = self.env.now
         self.log(_new(Record, (now, "done", item.id, item.epic, team.name, "", -1, 0.0)))
         if item.epic in self.epic_left:
@@ -254,7 +255,7 @@ class Run:
             if not self.epic_done[epic].triggered:
                 self.epic_done[epic].succeed()
 
-    def finished_stage(self, team: TeamFlow, item: Item) -> None:
+    def finished_stage(self, team: TeamFlow, item: WorkItem) -> None:
         """After a stage: rework back to an earlier stage, or on to the next."""
         stage = item.stage
         rework = self.reworks.get(item.epic)
@@ -272,7 +273,7 @@ class Run:
 
 # --- actors ---------------------------------------------------------------------------------
 
-def worker(run: Run, team: TeamFlow, person: Person, stage: int) -> Generator[Any, Any, None]:
+def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generator[Any, Any, None]:
     """A person: take the next item of their stage, work it at their capacity, pass it on."""
     env, queue, log = run.env, team.queues[stage], run.log
     name, stage_name = team.name, team.stages[stage]
@@ -543,7 +544,7 @@ def _stage_draws(effort: Effort, stages: tuple[str, ...], rng: np.random.Generat
     return out
 
 
-def _team_capacity(name: str, stages: tuple[str, ...], people: list[Person], work: np.ndarray
+def _team_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot], work: np.ndarray
                    ) -> TeamCapacity:
     available = {s: np.zeros(len(work)) for s in stages}
     paid = np.zeros(len(work))

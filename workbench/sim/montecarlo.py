@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from workbench.scenario.models import Scenario
-from workbench.sim.forecast import Forecast
+from workbench.sim.forecast import ProgramForecast
 from workbench.sim.metrics import burnup, check_invariants, summary_row
 from workbench.sim.model import simulate_once
 from workbench.sim.records import RunLog
@@ -75,7 +75,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
 
 def simulate(scenario: Scenario, reps: int = 500, seed: int = 0, workers: int | None = 1,
              executor: Executor | None = None, progress: bool | None = None,
-             chunk_size: int | None = None) -> Forecast:
+             chunk_size: int | None = None) -> ProgramForecast:
     """Forecast a scenario from ``reps`` replications.
 
     ``workers=1`` runs here; more uses a process pool; ``executor`` (e.g. a Dask client's)
@@ -97,7 +97,7 @@ def simulate(scenario: Scenario, reps: int = 500, seed: int = 0, workers: int | 
         else:
             with process_pool(workers) as pool:
                 _gather(pool, scenario, seed, parts, bar, table)
-    return Forecast(scenario, seed, reps, table.columns, table.values, table.burnup)
+    return ProgramForecast(scenario, seed, reps, table.columns, table.values, table.burnup)
 
 
 class _Table:

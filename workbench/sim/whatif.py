@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.scenario.models import Scenario
-from workbench.sim.forecast import Forecast, percentile_days
+from workbench.sim.forecast import ProgramForecast, percentile_days
 from workbench.sim.montecarlo import simulate
 
 COLUMNS = ["risk", "milestone", "p85_days_with", "p85_days_without", "shift_days",
@@ -28,7 +28,7 @@ def without_risk(scenario: Scenario, risk: str) -> Scenario:
 
 
 def risk_impact(scenario: Scenario, reps: int = 500, seed: int = 0, *,
-                baseline: Forecast | None = None, workers: int | None = 1,
+                baseline: ProgramForecast | None = None, workers: int | None = 1,
                 executor: Executor | None = None, enabled: bool = True) -> pd.DataFrame:
     """Per risk and milestone: P85 (days from start) with every risk and with this one switched
     off, the shift in days (positive: the risk makes the milestone later), and the chance of
@@ -47,7 +47,8 @@ def risk_impact(scenario: Scenario, reps: int = 500, seed: int = 0, *,
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _compare(scenario: Scenario, risk: str, base: Forecast, other: Forecast) -> list[dict]:
+def _compare(scenario: Scenario, risk: str, base: ProgramForecast, other: ProgramForecast
+             ) -> list[dict]:
     rows = []
     for name, milestone in scenario.milestones.items():
         column = f"milestone:{name}"
@@ -66,5 +67,5 @@ def _compare(scenario: Scenario, risk: str, base: Forecast, other: Forecast) -> 
     return rows
 
 
-def _p85(forecast: Forecast, column: str) -> float:
+def _p85(forecast: ProgramForecast, column: str) -> float:
     return percentile_days(np.asarray(forecast.column(column)), 85)
