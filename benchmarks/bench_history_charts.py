@@ -101,7 +101,7 @@ def render_all(report: object) -> int:
 def measure(path: str) -> dict[str, float]:
     """In this (fresh) process: load the file, then render all charts; time and memory. Load
     and render alternate, so a busy machine slows both alike."""
-    from workbench.history.exports import load_history
+    from workbench.files.exports import load_history
     from workbench.present import charts  # noqa: F401 - imports are not the work
 
     with PeakRss() as load_mem:  # first: nothing of the file is cached yet

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 from _common import best_of  # benchmarks/ is on sys.path when run as a script
 
+from workbench.files.exports import load_history
 from workbench.history.backtest import Method, backtest
-from workbench.history.exports import load_history
 from workbench.history.flow import Period
 from workbench.history.throughput import Throughput, forecast_when, throughput_from_history
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench.files.exports import History, HistoryError, history_from_frame
 from workbench.history.backtest import Method, backtest
-from workbench.history.exports import History, HistoryError, history_from_frame
 from workbench.history.flow import Period
 
 ALL = (Method("all history"),)

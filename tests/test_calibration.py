@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.history.exports import cycle_time_samples, load_history
+from workbench.files.exports import cycle_time_samples, load_history
 from workbench.history.throughput import forecast_how_many, throughput_from_history
 from workbench.scenario.loader import load_scenario
 from workbench.sim.forecast import ProgramForecast

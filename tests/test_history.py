@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.history import exports, flow
+from workbench.files import exports
+from workbench.history import flow
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "history"
 JIRA = DATA / "rueedlinger_agile_project_jira.csv"
@@ -276,7 +277,8 @@ def test_cycle_time_samples_for_scenario_calibration(tmp_path: Path) -> None:
 
 
 def test_ageing_wip_of_a_finish_only_export_is_empty_not_an_error() -> None:
-    from workbench.history import exports, flow
+    from workbench.files import exports
+    from workbench.history import flow
 
     h = exports.load_history(DATA / "chi2fit_team_resolved.csv")
     assert flow.ageing_wip(h).empty

@@ -22,9 +22,10 @@ import pandas as pd
 import pytest
 
 from workbench.app import cli
-from workbench.history import exports, flow
+from workbench.files import exports
+from workbench.files.exports import history_from_frame, load_history
+from workbench.history import flow
 from workbench.history.backtest import backtest
-from workbench.history.exports import history_from_frame, load_history
 from workbench.history.flow import Period
 from workbench.history.throughput import Throughput, forecast_how_many, forecast_when
 from workbench.present import charts
@@ -340,7 +341,7 @@ def test_report_mistakes_are_one_line_exit_2(tmp_path: Path, capsys) -> None:  #
 
 def test_forecast_cli_starts_without_pandas() -> None:
     code = ("import sys, workbench.app.history_commands as f; "
-            "print(sorted(m for m in ('pandas', 'workbench.history.exports') if m in sys.modules))")
+            "print(sorted(m for m in ('pandas', 'workbench.files.exports') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"

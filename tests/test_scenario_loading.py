@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from workbench.history.exports import cycle_time_samples
+from workbench.files.exports import cycle_time_samples
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.loader import (
     ScenarioError,

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench.files.exports import history_from_frame
 from workbench.history import throughput as t
-from workbench.history.exports import history_from_frame
 from workbench.history.flow import Period, WorkCalendar
 
 # chi2fit example (P. Rijken, Apache-2.0): throughput per 2-week iteration, backlog 100 items

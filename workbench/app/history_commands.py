@@ -12,16 +12,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench import __version__
+from workbench.files.jsonable import dumps
 
 if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s at start-up
-    from workbench.history.exports import History
+    from workbench.files.exports import History
     from workbench.history.flow import Period, Stability, WorkCalendar
     from workbench.history.throughput import ThroughputForecast
 
@@ -181,7 +181,7 @@ def history_report_wanted(args: argparse.Namespace) -> bool:
 def run_history_report(args: argparse.Namespace) -> int:
     """`workbench report --history HISTORY.csv`: print where the HTML is; 2 if the input needs
     fixing (checked before the notebook runs), 1 if the notebook failed."""
-    from workbench.history.exports import HistoryError
+    from workbench.files.exports import HistoryError
     from workbench.reports import history_report, runner
 
     try:
@@ -241,7 +241,7 @@ def _exc_line(exc: BaseException) -> str:
 
 def run_forecast(args: argparse.Namespace) -> int:
     """`workbench forecast`: print a forecast table (or JSON); 2 if the input needs fixing."""
-    from workbench.history.exports import HistoryError
+    from workbench.files.exports import HistoryError
     from workbench.history.flow import stability
 
     try:
@@ -260,8 +260,8 @@ def run_forecast(args: argparse.Namespace) -> int:
 
 def run_backtest(args: argparse.Namespace) -> int:
     """`workbench backtest`: print coverage per method (or JSON); 2 if the input needs fixing."""
+    from workbench.files.exports import HistoryError
     from workbench.history.backtest import Method, backtest
-    from workbench.history.exports import HistoryError
 
     try:
         history = _load(args)
@@ -319,7 +319,7 @@ def _forecast(args: argparse.Namespace, history: History
 
 
 def _load(args: argparse.Namespace) -> History:
-    from workbench.history.exports import load_history
+    from workbench.files.exports import load_history
 
     mapping: dict[str, Any] = {r: getattr(args, f"{r}_column") for r in ROLES
                                if getattr(args, f"{r}_column", None)}
@@ -433,12 +433,5 @@ def history_dict(history: History) -> dict[str, Any]:
 
 
 def _print_json(data: dict[str, Any]) -> None:
-    print(json.dumps(data, indent=2, default=_plain))
+    print(dumps(data, indent=2))
 
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):  # NumPy scalars
-        return value.item()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"not JSON: {type(value).__name__}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.app.options import add_simulation_options, positive_int
+from workbench.files.jsonable import plain
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -138,20 +139,9 @@ def _override_mapping(pairs: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for text in pairs:
         key, _, raw = text.partition("=")
-        out[key.strip()] = _jsonable(yaml.safe_load(raw))
+        out[key.strip()] = plain(yaml.safe_load(raw))
     return out
 
-
-def _jsonable(value: Any) -> Any:
-    import datetime as dt
-
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def _usage(problems: list[str]) -> int:

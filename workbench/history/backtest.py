@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from workbench.history.exports import History, HistoryError
+from workbench.files.exports import History, HistoryError
 from workbench.history.flow import WEEK, Period, WorkCalendar, daily_completions
 from workbench.history.flow import period_counts as _period_counts
 from workbench.history.throughput import (

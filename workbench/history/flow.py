@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from workbench.history.exports import History, HistoryError
+from workbench.files.exports import History, HistoryError
 
 # ------------------------------------------------------------------------- calendar, periods
 

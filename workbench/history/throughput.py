@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from workbench.history.exports import History, HistoryError
+from workbench.files.exports import History, HistoryError
 from workbench.history.flow import WEEK, Period, WorkCalendar, daily_completions, period_counts
 
 LEVELS: tuple[float, ...] = (50, 70, 85, 95)

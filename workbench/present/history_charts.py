@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.files.exports import History
 from workbench.history.backtest import Backtest
-from workbench.history.exports import History
 from workbench.history.flow import (
     Period,
     WorkCalendar,

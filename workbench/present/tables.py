@@ -9,13 +9,9 @@ interrupted run never leaves a half-written table that looks complete.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import os
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -311,62 +307,3 @@ def tidy(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
             # one resolution whatever the input, so tables read back from Parquet compare equal
             frame[c] = pd.to_datetime(frame[c]).astype("datetime64[us]")
     return frame
-
-
-# --- atomic files --------------------------------------------------------------------------------
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a
-    part: a temp file in the same folder, flushed, then renamed over the target."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A unique hidden name beside the target (same file system, so the rename is atomic);
-    # opened like any new file so it gets the usual permissions.
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """`atomic_write_bytes` for UTF-8 text."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def write_json(path: str | os.PathLike[str], data: Any) -> Path:
-    """JSON (dates as ISO strings, NaN as null), written atomically."""
-    text = json.dumps(_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False)
-    return atomic_write_text(path, text + "\n")
-
-
-def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str]) -> list[Path]:
-    """``stem``.parquet (typed, for tools) and ``stem``.csv (for spreadsheets), atomically."""
-    import io
-
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    csv = frame.to_csv(index=False, date_format="%Y-%m-%d")
-    base = Path(stem)
-    return [atomic_write_bytes(base.with_suffix(".parquet"), buffer.getvalue()),
-            atomic_write_text(base.with_suffix(".csv"), csv)]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, pd.Timestamp | dt.date):
-        return None if value is pd.NaT else value.isoformat()[:10]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -24,8 +24,10 @@ import pandas as pd
 
 from workbench import __version__
 from workbench.app import history_commands
+from workbench.files import atomic
+from workbench.files.exports import History, HistoryError, load_history
+from workbench.files.jsonable import plain
 from workbench.history.backtest import Backtest, Method, backtest
-from workbench.history.exports import History, HistoryError, load_history
 from workbench.history.flow import Period, Stability, WorkCalendar, stability, throughput
 from workbench.history.throughput import (
     Throughput,
@@ -539,8 +541,8 @@ def write_outputs(r: HistoryReport, out_dir: str | os.PathLike[str]) -> dict[str
     if r.backtest is not None:
         frames["backtest_coverage"] = r.backtest.coverage.reset_index()
         frames["backtest_cases"] = r.backtest.cases.replace([np.inf, -np.inf], np.nan)
-    written = {name: tables.write_table(frame, out / name)[0] for name, frame in frames.items()}
-    written["summary"] = tables.write_json(out / SUMMARY_FILE, summary(r))
+    written = {name: atomic.write_table(frame, out / name)[0] for name, frame in frames.items()}
+    written["summary"] = atomic.write_json(out / SUMMARY_FILE, summary(r))
     return written
 
 
@@ -577,9 +579,9 @@ def consistency_problems(r: HistoryReport, out_dir: str | os.PathLike[str]) -> l
     if quoted not in sentence:
         problems.append(f"the summary sentence does not quote P85 ({quoted})")
     on_disk = read_summary(out_dir)
-    if on_disk["forecast"]["percentiles"] != _jsonish(f.to_dict()["percentiles"]):
+    if on_disk["forecast"]["percentiles"] != plain(f.to_dict()["percentiles"]):
         problems.append("summary.json percentiles differ from the forecast shown")
-    if r.backtest is not None and on_disk["backtest"]["coverage"] != _jsonish(
+    if r.backtest is not None and on_disk["backtest"]["coverage"] != plain(
             r.backtest.to_dict()["coverage"]):
         problems.append("summary.json backtest coverage differs from the table shown")
     return problems
@@ -613,11 +615,6 @@ def _exact_problems(r: HistoryReport) -> list[str]:
             out.append(f"P{q:g}: Monte Carlo {mc} vs exact {ex}")
     return out
 
-
-def _jsonish(value: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(tables._jsonable(value), allow_nan=False))
 
 
 # =================================================================================================

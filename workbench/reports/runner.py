@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.present import tables
+from workbench.files import atomic
 from workbench.present._speedups import skip_slow_iri_checker
 from workbench.reports.paths import REPORT_NOTEBOOK, TEMPLATE_NAME, TEMPLATES_DIR
 from workbench.reports.scenario_report import read_summary
@@ -118,7 +118,7 @@ def export_html(notebook: str | os.PathLike[str], html_path: str | os.PathLike[s
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
     exporter = HTMLExporter(config=config, template_name=TEMPLATE_NAME)
     body, _ = exporter.from_notebook_node(nb)
-    return tables.atomic_write_text(html_path, _without_css_comments(body))
+    return atomic.atomic_write_text(html_path, _without_css_comments(body))
 
 
 def _without_css_comments(page: str) -> str:

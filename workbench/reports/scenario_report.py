@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.files import atomic
 from workbench.present import tables
 from workbench.present.sentences import milestone_sentence
 from workbench.reports.paths import SUMMARY_FILE, locate, output_dir
@@ -69,8 +70,8 @@ def write_outputs(data: ReportData, out_dir: str | os.PathLike[str]) -> dict[str
     written: dict[str, Path] = {}
     for name, frame in (("milestones", tables.milestone_table(f)), ("epics", tables.epic_table(f)),
                         ("burnup", tables.burnup_table(f)), ("risk_impact", data.impact)):
-        written[name] = tables.write_table(frame, out / name)[0]
-    written["summary"] = tables.write_json(out / SUMMARY_FILE, summary(data))
+        written[name] = atomic.write_table(frame, out / name)[0]
+    written["summary"] = atomic.write_json(out / SUMMARY_FILE, summary(data))
     return written
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
-import datetime as dt
 import hashlib
 import itertools
 import json
@@ -29,7 +28,7 @@ import os
 import re
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -38,6 +37,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from workbench.files import atomic
+from workbench.files.jsonable import plain
 from workbench.present import tables
 from workbench.reports import paths, runner, scenario_report
 from workbench.scenario.errors import format_loc, validation_problems
@@ -192,14 +193,14 @@ def _expand(spec: SweepFile, folder: Path) -> list[Point]:
         combos = itertools.product(*(spec.grid[f] for f in fields))
         out = []
         for i, combo in enumerate(combos):
-            values = {f: _plain(v) for f, v in zip(fields, combo, strict=True)}
+            values = {f: plain(v) for f, v in zip(fields, combo, strict=True)}
             label = ",".join(f"{f.rsplit('.', 1)[-1]}={_short(v)}" for f, v in values.items())
             out.append(Point(i, label, base, values, values))
         return out
     keys = list(dict.fromkeys(k for p in spec.points or [] for k in p.set))
     return [Point(i, p.name or f"point-{i + 1}",
                   str((folder / p.scenario).resolve()) if p.scenario else base,
-                  {k: _plain(v) for k, v in p.set.items()},
+                  {k: plain(v) for k, v in p.set.items()},
                   {"scenario": p.scenario or spec.base,
                    **{k: _cell(p.set.get(k)) for k in keys}})
             for i, p in enumerate(spec.points or [])]
@@ -353,7 +354,7 @@ def run_point(task: PointTask) -> PointResult:
         notebook = runner.failed_notebook_path(notebook)
     result = PointResult(status=status, error=error, seconds=round(time.perf_counter() - start, 3),
                          notebook=notebook.name if notebook.exists() else "", **task.record)
-    tables.write_json(folder / POINT_FILE, asdict(result))
+    atomic.write_json(folder / POINT_FILE, asdict(result))
     return result
 
 
@@ -365,7 +366,7 @@ def run_sweep(sweep: Sweep, out_dir: str | os.PathLike[str], workers: int | None
     and render the summary report. Points run ``workers`` at a time in separate processes
     (default: one per core) or on ``executor``."""
     out = Path(out_dir).resolve()
-    tables.write_json(out / "sweep.json", _plan(sweep))
+    atomic.write_json(out / "sweep.json", _plan(sweep))
     finished, todo = _split_finished(sweep, out, force)
     results: list[PointResult] = list(finished)
     tasks = [_task(sweep, p, out) for p in todo]
@@ -433,7 +434,7 @@ def _result_of(future: cf.Future, task: PointTask) -> PointResult:
     except Exception as exc:  # noqa: BLE001 - the worker itself died (e.g. killed): record it
         result = PointResult(status="failed", error=f"worker failed: {_error_text(exc)}",
                              **task.record)
-        tables.write_json(Path(task.point_dir) / POINT_FILE, asdict(result))
+        atomic.write_json(Path(task.point_dir) / POINT_FILE, asdict(result))
         return result
 
 
@@ -493,7 +494,7 @@ def collect(sweep: Sweep, out: Path, results: list[PointResult]) -> pd.DataFrame
                *[c for c in RESULT_COLUMNS if c not in ("sweep", "point", "point_id", "status",
                                                         *swept)]]
     frame = tables.tidy(rows, columns)
-    tables.write_table(frame, out / "results")
+    atomic.write_table(frame, out / "results")
     return frame
 
 
@@ -631,20 +632,10 @@ def _error_text(exc: BaseException) -> str:
     return text.splitlines()[-1][:500] if text else type(exc).__name__
 
 
-def _plain(value: Any) -> Any:
-    """A YAML value as papermill can pass it: dates become ISO text."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
 
 def _cell(value: Any) -> Any:
     """A swept value as a table cell: scalars as they are, structures as JSON text."""
-    value = _plain(value)
+    value = plain(value)
     return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
 
 

@@ -179,7 +179,7 @@ def _samples_from_file(arg: Mapping[str, Any], base_dir: str | None) -> tuple[fl
     if not path.exists():
         raise ValueError(f"history file {str(arg['file'])!r} not found")
     # history sits beside this layer; imported late (pandas is slow)
-    from workbench.history import exports
+    from workbench.files import exports
 
     samples = exports.cycle_time_samples(path, column=arg.get("column"),
                                          window_days=arg.get("window_days"))

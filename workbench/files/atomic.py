@@ -1,0 +1,55 @@
+"""Files written so that a reader sees the old file or the whole new one, never a part: tables
+(Parquet and CSV), JSON and text. A crash or a full disk leaves no half-written output."""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.files.jsonable import dumps
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a
+    part: a temp file in the same folder, flushed, then renamed over the target."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A unique hidden name beside the target (same file system, so the rename is atomic);
+    # opened like any new file so it gets the usual permissions.
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """`atomic_write_bytes` for UTF-8 text."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """JSON (dates as ISO strings, NaN as null), written atomically."""
+    text = dumps(data, indent=2)
+    return atomic_write_text(path, text + "\n")
+
+
+def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str]) -> list[Path]:
+    """``stem``.parquet (typed, for tools) and ``stem``.csv (for spreadsheets), atomically."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    csv = frame.to_csv(index=False, date_format="%Y-%m-%d")
+    base = Path(stem)
+    return [atomic_write_bytes(base.with_suffix(".parquet"), buffer.getvalue()),
+            atomic_write_text(base.with_suffix(".csv"), csv)]
