@@ -271,8 +271,9 @@ def test_cycle_time_samples_for_scenario_calibration(tmp_path: Path) -> None:
     with pytest.raises(exports.HistoryError, match="column 'nope' not found"):
         exports.cycle_time_samples(JIRA, column="nope")
     from workbench.scenario.distributions import Distribution
+    from workbench.scenario.samples import read_samples
 
-    d = Distribution.model_validate({"empirical": {"file": str(JIRA)}})
+    d = Distribution.model_validate({"empirical": read_samples({"file": str(JIRA)}, DATA)})
     assert len(d.params) == 2461
 
 

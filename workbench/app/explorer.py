@@ -31,16 +31,15 @@ import altair as alt
 import ipywidgets as W
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from workbench.present import explorer_charts as xc
 from workbench.present import tables
-from workbench.scenario.errors import format_loc, validation_problems
 from workbench.scenario.loader import (
     ScenarioError,
     dump_overrides_yaml,
     load_scenario_data,
     merge_scenario_data,
+    scenario_from_data,
 )
 from workbench.scenario.models import Scenario, Team
 from workbench.sim.capacity import working_days
@@ -509,11 +508,7 @@ class Explorer:
     def _validated(self, data: dict[str, Any]) -> Scenario:
         # The same merge and validation `load_scenario` does for a saved what-if, minus
         # re-reading the YAML (50 ms) on every change.
-        try:
-            return Scenario.model_validate(data, context={"base_dir": str(self.path.parent)})
-        except ValidationError as exc:
-            raise ScenarioError([f"what-if on {self.path.name}: {format_loc(loc)}: {msg}"
-                                 for loc, msg in validation_problems(exc, Scenario)]) from None
+        return scenario_from_data(data, f"what-if on {self.path.name}", self.path.parent)
 
     def update(self) -> None:
         """Re-run the forecast for the current controls and redraw (one run per change)."""

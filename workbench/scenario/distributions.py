@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -68,10 +67,10 @@ class Distribution(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _from_user_form(cls, value: Any, info: Any) -> Any:
+    def _from_user_form(cls, value: Any) -> Any:
         if isinstance(value, Mapping) and set(value) == {"kind", "params"}:
             return value
-        return _normal_form(value, (info.context or {}).get("base_dir"))
+        return _normal_form(value)
 
     @model_validator(mode="after")
     def _check(self) -> Distribution:
@@ -132,7 +131,7 @@ class Distribution(BaseModel):
         return {k: list(p)}
 
 
-def _normal_form(value: Any, base_dir: str | None) -> dict[str, Any]:
+def _normal_form(value: Any) -> dict[str, Any]:
     if isinstance(value, bool):
         raise ValueError("a number or a one-key mapping such as {triangular: [1, 3, 10]}")
     if isinstance(value, int | float):
@@ -160,32 +159,13 @@ def _normal_form(value: Any, base_dir: str | None) -> dict[str, Any]:
         if not isinstance(arg, Mapping) or set(arg) != {"mean"}:
             raise ValueError("exponential takes {mean: number}")
         return {"kind": kind, "params": (_num(arg["mean"]),)}
-    if isinstance(arg, Mapping):
-        return {"kind": kind, "params": _samples_from_file(arg, base_dir)}
+    if isinstance(arg, Mapping):  # {file: ...}: the loader puts the file's samples here
+        raise ValueError("empirical {file: ...} is read when a scenario file is loaded "
+                         "(load_scenario); here give a non-empty list of numbers")
     if not isinstance(arg, list | tuple) or not arg:
         raise ValueError("empirical takes a non-empty list of numbers or {file: path}")
     return {"kind": kind, "params": tuple(_num(x) for x in arg)}
 
-
-def _samples_from_file(arg: Mapping[str, Any], base_dir: str | None) -> tuple[float, ...]:
-    """Cycle times (days) from a completed-work export, for calibrating effort from history."""
-    unknown = set(arg) - {"file", "column", "window_days"}
-    if unknown or "file" not in arg:
-        raise ValueError(
-            "empirical from history takes {file: path, column?: name, window_days?: n}")
-    path = Path(str(arg["file"]))
-    if not path.is_absolute() and base_dir:
-        path = Path(base_dir) / path
-    if not path.exists():
-        raise ValueError(f"history file {str(arg['file'])!r} not found")
-    # history sits beside this layer; imported late (pandas is slow)
-    from workbench.files import exports
-
-    samples = exports.cycle_time_samples(path, column=arg.get("column"),
-                                         window_days=arg.get("window_days"))
-    if not samples:
-        raise ValueError(f"history file {str(arg['file'])!r} has no usable cycle times")
-    return tuple(float(x) for x in samples)
 
 
 def _num(x: Any) -> float:

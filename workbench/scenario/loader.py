@@ -4,6 +4,7 @@ Every mistake becomes one line `FILE: field.path: what is wrong (what is allowed
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 from collections.abc import Hashable, Iterable, Mapping
@@ -17,6 +18,7 @@ from pydantic import (
     ValidationError,
 )
 
+from workbench.scenario import samples
 from workbench.scenario.distributions import KINDS, Distribution
 from workbench.scenario.errors import field_names, format_loc, show, validation_problems
 from workbench.scenario.models import Scenario
@@ -327,11 +329,45 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _with_samples(data: dict[str, Any], origins: Origins, shown: str, folder: Path
+                  ) -> dict[str, Any]:
+    """A copy of ``data`` with each `empirical: {file: ...}` replaced by the file's samples."""
+    refs = list(samples.file_refs(data))
+    if not refs:
+        return data
+    data = copy.deepcopy(data)  # the caller's data keeps its file references
+    problems = []
+    for loc, _ in refs:
+        node = _node_at(data, loc)
+        try:
+            node["empirical"] = samples.read_samples(node["empirical"], folder)
+        except ValueError as exc:
+            problems.append(f"{_origin(origins, loc, shown)}: {format_loc(loc)}: {exc}")
+    if problems:
+        raise ScenarioError(problems)
+    return data
+
+
+def _node_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
+
+
 # --- validation and the JSON Schema -------------------------------------------------------------
 
+def scenario_from_data(data: Mapping[str, Any], shown: str, folder: Path,
+                       origins: Origins | None = None) -> Scenario:
+    """Validate merged plain data (what `load_scenario_data` gives, perhaps changed) into a
+    frozen `Scenario`, reading the history files of empirical distributions; ``shown`` names
+    the source in error lines, ``folder`` is where relative file paths start."""
+    return _validate(dict(data), origins or {}, shown, folder)
+
+
 def _validate(data: dict[str, Any], origins: Origins, shown: str, folder: Path) -> Scenario:
+    data = _with_samples(data, origins, shown, folder)
     try:
-        return Scenario.model_validate(data, context={"base_dir": str(folder)})
+        return Scenario.model_validate(data)
     except ValidationError as exc:
         lines = [f"{_origin(origins, loc, shown)}: {format_loc(loc)}: {msg}"
                  for loc, msg in validation_problems(exc, Scenario)]

@@ -1,0 +1,59 @@
+"""Effort calibrated from history: the loader reads the completed-work export an
+`empirical: {file: ...}` distribution names and puts its cycle times in its place, so the
+models never read files themselves."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+Loc = tuple[str | int, ...]
+FILE_KEYS = frozenset({"file", "column", "window_days"})
+
+
+def file_refs(node: Any, loc: Loc = ()) -> Iterator[tuple[Loc, dict[str, Any]]]:
+    """Every ``{empirical: {file: ...}}`` mapping in plain scenario data, with its field path."""
+    if isinstance(node, dict):
+        if isinstance(node.get("empirical"), Mapping) and len(node) == 1:
+            yield loc, node
+            return
+        for key, child in node.items():
+            yield from file_refs(child, (*loc, key))
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            yield from file_refs(child, (*loc, i))
+
+
+def read_samples(ref: Mapping[str, Any], folder: Path) -> list[float]:
+    """The cycle times (days) of the finished items of the export ``ref`` names; a relative
+    path is relative to ``folder``. Raises ValueError with what is wrong and what is allowed."""
+    if set(ref) - FILE_KEYS or "file" not in ref:
+        raise ValueError("empirical from history takes {file: path, column?: name, "
+                         "window_days?: n}")
+    if not isinstance(ref["file"], str) or not isinstance(ref.get("column", ""), str) \
+            or not isinstance(ref.get("window_days", 1), int):
+        raise ValueError("empirical from history takes {file: path, column?: name, "
+                         "window_days?: whole number}")
+    path = Path(ref["file"])
+    path = path if path.is_absolute() else folder / path
+    if not path.exists():
+        raise ValueError(f"history file {str(ref['file'])!r} not found")
+    samples = _cycle_times(str(path.resolve()), path.stat().st_mtime_ns, ref.get("column"),
+                           ref.get("window_days"))
+    if not samples:
+        raise ValueError(f"history file {str(ref['file'])!r} has no usable cycle times")
+    return list(samples)
+
+
+@functools.lru_cache(maxsize=32)
+def _cycle_times(path: str, mtime_ns: int, column: str | None, window_days: int | None
+                 ) -> tuple[float, ...]:
+    # Cached by file and modification time: the explorer re-validates on every change.
+    from workbench.files import exports  # pandas is slow to import: only when a file is named
+
+    try:
+        return tuple(exports.cycle_time_samples(path, column=column, window_days=window_days))
+    except exports.HistoryError as exc:
+        raise ValueError(str(exc)) from None
