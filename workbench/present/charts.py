@@ -13,12 +13,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from workbench.present._speedups import skip_slow_iri_checker
-
-skip_slow_iri_checker()
-
-import altair as alt  # noqa: E402  - after the import speed-up above
-import pandas as pd  # noqa: E402
+import altair as alt
+import pandas as pd
 
 AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.VConcatChart | alt.HConcatChart
 WIDTH = 640

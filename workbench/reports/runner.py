@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.files import atomic
-from workbench.present._speedups import skip_slow_iri_checker
+from workbench.present.speedups import skip_slow_iri_checker
 from workbench.reports.paths import REPORT_NOTEBOOK, TEMPLATE_NAME, TEMPLATES_DIR
 from workbench.reports.scenario_report import read_summary
 

@@ -28,7 +28,7 @@ from workbench.sim.records import RunLog
 
 Chunk = tuple[int, int]
 # The test suite sets this so that every run it simulates is checked against Little's law etc.
-CHECK_INVARIANTS = os.environ.get("WORKBENCH_CHECK_INVARIANTS") == "1"
+CHECK_ENV = "WORKBENCH_CHECK_INVARIANTS"
 
 
 class ChunkResult(NamedTuple):
@@ -42,15 +42,22 @@ class ChunkResult(NamedTuple):
 def run_chunk(scenario: Scenario, seed: int, first: int, stop: int) -> ChunkResult:
     """Replications ``first``..``stop-1``: the unit of parallel work."""
     rows, burn = [], []
+    check = checking_invariants()
     for rep in range(first, stop):
         log = simulate_once(scenario, seed, rep)
-        if CHECK_INVARIANTS:
+        if check:
             check_invariants(scenario, log)
         rows.append(summary_row(scenario, log))
         burn.append(burnup(log))
     columns = list(rows[0]) if rows else []
     return ChunkResult(columns, np.array([list(r.values()) for r in rows], dtype=float),
                        np.array(burn, dtype=np.int32))
+
+
+def checking_invariants() -> bool:
+    """Whether every replication is checked against the model's invariants (Little's law...):
+    on when the environment says so (the test suite does), read at call time."""
+    return os.environ.get(CHECK_ENV) == "1"
 
 
 def chunks(reps: int, workers: int, size: int | None = None) -> list[Chunk]:
@@ -134,6 +141,6 @@ def _gather(executor: Executor, scenario: Scenario, seed: int, parts: Sequence[C
 def replay(scenario: Scenario, seed: int, rep: int) -> RunLog:
     """The full event log of one replication, rebuilt exactly."""
     log = simulate_once(scenario, seed, rep)
-    if CHECK_INVARIANTS:
+    if checking_invariants():
         check_invariants(scenario, log)
     return log

@@ -1,4 +1,6 @@
-"""Start-up speed for notebook kernels and report runners.
+"""Start-up speed for notebook kernels and report runners: call `skip_slow_iri_checker()` first,
+before anything imports Altair, nbformat or papermill (it changes how jsonschema loads, so it is
+an explicit call, never an import side effect).
 
 `jsonschema` (imported by Altair, nbformat, papermill and nbconvert) eagerly imports
 `rfc3987_syntax`, which compiles ~35 Earley grammars at import: 2-4 s on this machine, paid by
