@@ -239,3 +239,21 @@ def test_someone_away_does_not_hold_work_others_could_do() -> None:
     log = simulate_once(s)
     assert {r.worker for r in log.records if r.event == "start"} == {1}
     assert metrics.epic_finish_days(log) == {"e": 2.0}
+
+
+def test_batches_assembled_or_extended_equal_one_run() -> None:
+    """The explorer's way (batches, a head, an extension) gives exactly `simulate`'s numbers."""
+    from workbench.sim import montecarlo
+
+    s = scenario(teams={"t": {"members": 2}},
+                 epics={"e": {"team": "t", "items": 8, "effort_days": {"triangular": [1, 2, 6]}}},
+                 milestones={"m": {"epics": ["e"]}})
+    whole = montecarlo.simulate(s, 12, seed=5)
+    parts = [f.result() for f in montecarlo.submit(None, s, 5, montecarlo.spans(0, 12, 5))]
+    assembled = montecarlo.assemble(s, 5, parts)
+    extended = montecarlo.extend(whole.head(7), [montecarlo.run_chunk(s, 5, 7, 12)])
+    for f in (assembled, extended):
+        assert f.reps == 12 and f.columns == whole.columns
+        assert np.array_equal(f.values, whole.values, equal_nan=True)
+        assert np.array_equal(f.burnup, whole.burnup)
+    assert np.array_equal(whole.head(4).values, whole.values[:4], equal_nan=True)

@@ -42,9 +42,10 @@ from workbench.scenario.loader import (
     scenario_from_data,
 )
 from workbench.scenario.models import Scenario, Team
+from workbench.sim import montecarlo
 from workbench.sim.capacity import working_days
 from workbench.sim.forecast import ProgramForecast
-from workbench.sim.montecarlo import ChunkResult, default_workers, process_pool, run_chunk
+from workbench.sim.montecarlo import ChunkResult, default_workers, process_pool
 
 DEFAULT_REPS = 200  # enough for a stable P85 (+-2 working days on the bundled program)
 QUICK_SECONDS = 0.25  # the first estimate: as many runs as fit, leaving time to draw them
@@ -244,25 +245,6 @@ def nested(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- running: a quick estimate now, the full replications a moment later ----------------------
 
-def assemble(scenario: Scenario, seed: int, parts: Sequence[ChunkResult]) -> ProgramForecast:
-    """A forecast from batches of replications (in replication order)."""
-    columns = next(p.columns for p in parts if p.columns)
-    return ProgramForecast(scenario, seed, sum(len(p.values) for p in parts), columns,
-                    np.vstack([p.values for p in parts]), np.vstack([p.burnup for p in parts]))
-
-
-def head(forecast: ProgramForecast, reps: int) -> ProgramForecast:
-    """The same forecast from its first ``reps`` replications (replication i is identical in
-    any run of the same seed, so this is exactly what a shorter run would give)."""
-    reps = min(reps, forecast.reps)
-    return ProgramForecast(forecast.scenario, forecast.seed, reps, forecast.columns,
-                    forecast.values[:reps], forecast.burnup[:reps])
-
-
-def as_parts(forecast: ProgramForecast) -> list[ChunkResult]:
-    return [ChunkResult(forecast.columns, forecast.values, forecast.burnup)]
-
-
 class Runner:
     """Runs replications for the explorer on a warm process pool (both cores on each change)
     or here, and remembers recent forecasts so going back to a setting is instant."""
@@ -277,23 +259,21 @@ class Runner:
                size: int | None = None) -> list[Future[ChunkResult]]:
         """Replications first..stop-1 in batches (default: one per worker)."""
         size = size or max(1, math.ceil((stop - first) / self.workers))
-        spans = [(a, min(a + size, stop)) for a in range(first, stop, size)]
-        if self._pool is None:
-            return [_done(run_chunk(scenario, self.seed, a, b)) for a, b in spans]
-        return [self._pool.submit(run_chunk, scenario, self.seed, a, b) for a, b in spans]
+        return montecarlo.submit(self._pool, scenario, self.seed,
+                                 montecarlo.spans(first, stop, size))
 
     def run(self, scenario: Scenario, reps: int) -> ProgramForecast:
         """A forecast, now (blocking)."""
         cached = self.cached(scenario, reps)
         if cached is not None:
             return cached
-        forecast = assemble(scenario, self.seed, [f.result() for f in
-                                                  self.submit(scenario, 0, reps)])
+        parts = [f.result() for f in self.submit(scenario, 0, reps)]
+        forecast = montecarlo.assemble(scenario, self.seed, parts)
         return self.remember(forecast)
 
     def cached(self, scenario: Scenario, reps: int) -> ProgramForecast | None:
         hit = self._cache.get(scenario.sha256)
-        return head(hit, reps) if hit is not None and hit.reps >= reps else None
+        return hit.head(reps) if hit is not None and hit.reps >= reps else None
 
     def remember(self, forecast: ProgramForecast) -> ProgramForecast:
         old = self._cache.get(forecast.scenario.sha256)
@@ -307,12 +287,6 @@ class Runner:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
-
-
-def _done(result: ChunkResult) -> Future[ChunkResult]:
-    future: Future[ChunkResult] = Future()
-    future.set_result(result)
-    return future
 
 
 # --- what the TPM reads: the delta line --------------------------------------------------------
@@ -526,7 +500,7 @@ class Explorer:
         quick_n = min(self._quick_reps(), reps)
         parts = [f.result() for f in self.runner.submit(scenario, 0, quick_n)]
         simulated = time.perf_counter()
-        first = assemble(scenario, self.seed, parts)
+        first = montecarlo.assemble(scenario, self.seed, parts)
         # Drawn before the refinement starts: on 2 cores the workers would slow the drawing.
         self._show(self.runner.remember(first) if quick_n == reps else first,
                    final=quick_n == reps)
@@ -578,8 +552,8 @@ class Explorer:
                 more: list[ChunkResult], base_more: list[ChunkResult], started: float) -> None:
         if base_more:
             self.baseline = self.runner.remember(
-                assemble(self.base, self.seed, [*as_parts(self.baseline), *base_more]))
-        whatif = self.runner.remember(assemble(scenario, self.seed, [*parts, *more]))
+                montecarlo.extend(self.baseline, base_more))
+        whatif = self.runner.remember(montecarlo.assemble(scenario, self.seed, [*parts, *more]))
         if scenario.sha256 == self.base.sha256 and whatif.reps > self.baseline.reps:
             self.baseline = whatif
         self._show(whatif, final=True)
@@ -695,7 +669,7 @@ class Explorer:
         if reps not in self._pictures:
             if len(self._pictures) > 8:
                 self._pictures.clear()
-            self._pictures[reps] = picture(head(self.baseline, reps))
+            self._pictures[reps] = picture(self.baseline.head(reps))
         return self._pictures[reps]
 
     def _status_text(self, whatif: ProgramForecast, final: bool) -> str:

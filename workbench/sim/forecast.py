@@ -83,6 +83,13 @@ class ProgramForecast:
         out["scope_p50"] = float(np.median(self.column("scope_items")))
         return out
 
+    def head(self, reps: int) -> ProgramForecast:
+        """The same forecast from its first ``reps`` replications: exactly what a shorter run
+        of the same seed gives (replication i draws the same numbers in any run)."""
+        reps = min(reps, self.reps)
+        return ProgramForecast(self.scenario, self.seed, reps, self.columns, self.values[:reps],
+                               self.burnup[:reps])
+
     def column(self, name: str) -> np.ndarray:
         return self.values[:, self.columns.index(name)]
 

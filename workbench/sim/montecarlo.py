@@ -64,7 +64,37 @@ def chunks(reps: int, workers: int, size: int | None = None) -> list[Chunk]:
     """Split replications into ordered batches: several per worker (for balance), each big
     enough that per-task overhead is noise."""
     size = size or max(1, min(200, math.ceil(reps / (4 * max(workers, 1)))))
-    return [(a, min(a + size, reps)) for a in range(0, reps, size)]
+    return spans(0, reps, size)
+
+
+def spans(first: int, stop: int, size: int) -> list[Chunk]:
+    """Replications ``first``..``stop-1`` in ordered batches of ``size``."""
+    return [(a, min(a + size, stop)) for a in range(first, stop, size)]
+
+
+def submit(executor: Executor | None, scenario: Scenario, seed: int, parts: Sequence[Chunk]
+           ) -> list[Future[ChunkResult]]:
+    """Start batches of replications on ``executor`` (None: run each here, now), in order."""
+    if executor is None:
+        return [_done(run_chunk(scenario, seed, a, b)) for a, b in parts]
+    return [executor.submit(run_chunk, scenario, seed, a, b) for a, b in parts]
+
+
+def assemble(scenario: Scenario, seed: int, parts: Sequence[ChunkResult]) -> ProgramForecast:
+    """The forecast of consecutive batches of replications, given in replication order from
+    replication 0 (what `simulate` returns for the same replications)."""
+    table = _Table(sum(len(p.values) for p in parts))
+    first = 0
+    for part in parts:
+        table.put(first, part)
+        first += len(part.values)
+    return table.forecast(scenario, seed)
+
+
+def extend(forecast: ProgramForecast, more: Sequence[ChunkResult]) -> ProgramForecast:
+    """``forecast`` with the batches of replications that follow its own."""
+    own = ChunkResult(forecast.columns, forecast.values, forecast.burnup)
+    return assemble(forecast.scenario, forecast.seed, [own, *more])
 
 
 def default_workers() -> int:
@@ -104,7 +134,7 @@ def simulate(scenario: Scenario, reps: int = 500, seed: int = 0, workers: int | 
         else:
             with process_pool(workers) as pool:
                 _gather(pool, scenario, seed, parts, bar, table)
-    return ProgramForecast(scenario, seed, reps, table.columns, table.values, table.burnup)
+    return table.forecast(scenario, seed)
 
 
 class _Table:
@@ -118,6 +148,8 @@ class _Table:
         self.burnup = np.empty((reps, 0), dtype=np.int32)
 
     def put(self, first: int, part: ChunkResult) -> None:
+        if not len(part.values):
+            return
         if not self.columns:
             self.columns = part.columns
             self.values = np.empty((self.reps, len(part.columns)))
@@ -125,6 +157,9 @@ class _Table:
         stop = first + len(part.values)
         self.values[first:stop] = part.values
         self.burnup[first:stop] = part.burnup
+
+    def forecast(self, scenario: Scenario, seed: int) -> ProgramForecast:
+        return ProgramForecast(scenario, seed, self.reps, self.columns, self.values, self.burnup)
 
 
 def _gather(executor: Executor, scenario: Scenario, seed: int, parts: Sequence[Chunk],
@@ -136,6 +171,12 @@ def _gather(executor: Executor, scenario: Scenario, seed: int, parts: Sequence[C
         # batch's result is freed as soon as it is copied.
         table.put(a, futures.popleft().result())
         bar.update(b - a)
+
+
+def _done(result: ChunkResult) -> Future[ChunkResult]:
+    future: Future[ChunkResult] = Future()
+    future.set_result(result)
+    return future
 
 
 def replay(scenario: Scenario, seed: int, rep: int) -> RunLog:
