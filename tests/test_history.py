@@ -11,6 +11,7 @@ import pytest
 
 from workbench.files import exports
 from workbench.history import flow
+from workbench.scenario.calendar import WorkCalendar
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "history"
 JIRA = DATA / "rueedlinger_agile_project_jira.csv"
@@ -154,7 +155,7 @@ def test_throughput_per_week_ends_on_the_last_day_and_drops_a_partial_first_week
 def test_throughput_per_workday_moves_day_off_work_to_the_working_day_before() -> None:
     # Fri 2024-12-20, Sat 21, Sun 22, Wed 25 (US holiday), Thu 26
     hist = frame(["2024-12-20", "2024-12-21", "2024-12-22", "2024-12-25", "2024-12-26"])
-    tp = flow.throughput(hist, flow.Period("workday"), flow.WorkCalendar(country="US"))
+    tp = flow.throughput(hist, flow.Period("workday"), WorkCalendar(country="US"))
     assert [d.isoformat() for d in tp.index.date] == [
         "2024-12-20", "2024-12-23", "2024-12-24", "2024-12-26"]
     assert list(tp) == [3, 0, 1, 1]
@@ -165,7 +166,7 @@ def test_calendar_from_a_scenario_section() -> None:
     from workbench.scenario.models import Calendar
 
     cal = Calendar.model_validate({"workdays": ["mon", "tue"], "holidays": {"country": "DE"}})
-    assert flow.WorkCalendar.from_scenario(cal) == flow.WorkCalendar((0, 1), "DE", None, ())
+    assert WorkCalendar.from_scenario(cal) == WorkCalendar((0, 1), "DE", None, ())
 
 
 # ---------------------------------------------------------------- cycle time, CFD, WIP

@@ -32,6 +32,7 @@ from workbench.present import charts
 from workbench.present import history_charts as hc
 from workbench.reports import history_report
 from workbench.reports.runner import notebook_parameters
+from workbench.scenario.calendar import WEEKDAY_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 JIRA = ROOT / "data" / "history" / "rueedlinger_agile_project_jira.csv"
@@ -348,7 +349,7 @@ def test_forecast_cli_starts_without_pandas() -> None:
     from workbench.app import history_commands
 
     assert history_commands.ROLES == exports.ROLES
-    assert history_commands.WEEKDAY_NAMES == flow.WEEKDAY_NAMES
+    assert history_commands.WEEKDAY_NAMES == WEEKDAY_NAMES
 
 
 def test_jira_import_matches_the_readme() -> None:

@@ -12,7 +12,8 @@ import pytest
 
 from workbench.files.exports import history_from_frame
 from workbench.history import throughput as t
-from workbench.history.flow import Period, WorkCalendar
+from workbench.history.flow import Period
+from workbench.scenario.calendar import WorkCalendar
 
 # chi2fit example (P. Rijken, Apache-2.0): throughput per 2-week iteration, backlog 100 items
 CHI2FIT = [3, 3, 4, 4, 7, 5, 1, 11, 5, 6, 3, 6, 6, 5, 4, 10, 4, 5, 8, 2, 4, 12, 5]

@@ -22,8 +22,9 @@ from workbench.files.jsonable import dumps
 
 if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s at start-up
     from workbench.files.exports import History
-    from workbench.history.flow import Period, Stability, WorkCalendar
+    from workbench.history.flow import Period, Stability
     from workbench.history.throughput import ThroughputForecast
+    from workbench.scenario.calendar import WorkCalendar
 
 # Mirrors of `workbench.history.ROLES` / `WEEKDAY_NAMES` (a test keeps them equal): building
 # the parser of every `workbench` command must not import pandas.
@@ -337,7 +338,7 @@ def _period(args: argparse.Namespace) -> Period:
 
 
 def _calendar(args: argparse.Namespace) -> WorkCalendar:
-    from workbench.history.flow import WorkCalendar
+    from workbench.scenario.calendar import WorkCalendar
 
     names = [d.strip().lower()[:3] for d in args.workdays.split(",") if d.strip()]
     bad = [d for d in names if d not in WEEKDAY_NAMES]

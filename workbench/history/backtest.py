@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.files.exports import History, HistoryError
-from workbench.history.flow import WEEK, Period, WorkCalendar, daily_completions
+from workbench.history.flow import WEEK, Period, daily_completions
 from workbench.history.flow import period_counts as _period_counts
 from workbench.history.throughput import (
     Throughput,
@@ -32,6 +32,7 @@ from workbench.history.throughput import (
     when_levels,
     when_monte_carlo,
 )
+from workbench.scenario.calendar import WorkCalendar
 
 LEVELS: tuple[float, ...] = (50, 85, 95)
 

@@ -5,7 +5,6 @@ throughput per period, cycle times, cumulative flow, ageing WIP, stability.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -14,58 +13,9 @@ import numpy as np
 import pandas as pd
 
 from workbench.files.exports import History, HistoryError
+from workbench.scenario.calendar import WorkCalendar
 
 # ------------------------------------------------------------------------- calendar, periods
-
-WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    """Working days: weekdays (0 = Monday) minus public holidays (by country code) and extra
-    dates. Used to count throughput per working day and to turn periods into dates."""
-
-    workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
-    country: str | None = None
-    subdivision: str | None = None
-    extra_holidays: tuple[dt.date, ...] = ()
-
-    @classmethod
-    def from_scenario(cls, calendar: object) -> WorkCalendar:
-        """From a scenario's `calendar` section (workdays by name, holidays by country/dates)."""
-        names = getattr(calendar, "workdays", WEEKDAY_NAMES[:5])
-        hol = getattr(calendar, "holidays", None)
-        return cls(tuple(WEEKDAY_NAMES.index(n) for n in names), getattr(hol, "country", None),
-                   getattr(hol, "subdivision", None), tuple(getattr(hol, "dates", ())))
-
-    def busdays(self, first: dt.date, last: dt.date) -> np.busdaycalendar:
-        """A NumPy business-day calendar covering the years first..last (plus a margin)."""
-        return _busdaycal(self, first.year - 1, last.year + 1)
-
-    def describe(self) -> str:
-        """E.g. ``Mon–Fri, US holidays``."""
-        days = ", ".join(WEEKDAY_NAMES[d].title() for d in self.workdays)
-        extra = f", {self.country} holidays" if self.country else ""
-        return days + extra + (f", {len(self.extra_holidays)} extra days off"
-                               if self.extra_holidays else "")
-
-
-@functools.lru_cache(maxsize=32)
-def _busdaycal(cal: WorkCalendar, first_year: int, last_year: int) -> np.busdaycalendar:
-    days = list(cal.extra_holidays)
-    if cal.country:
-        import holidays  # slow to import; only needed with a country
-
-        try:
-            table = holidays.country_holidays(cal.country, subdiv=cal.subdivision,
-                                              years=range(first_year, last_year + 1))
-        except NotImplementedError:
-            raise HistoryError(f"holidays: unknown country code {cal.country!r} (use an ISO "
-                               f"code such as US, DE, GB)") from None
-        days.extend(table.keys())
-    mask = [1 if d in cal.workdays else 0 for d in range(7)]
-    return np.busdaycalendar(weekmask=mask, holidays=np.array(days, dtype="datetime64[D]"))
-
 
 PeriodKind = Literal["day", "workday", "week"]
 

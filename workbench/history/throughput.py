@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.files.exports import History, HistoryError
-from workbench.history.flow import WEEK, Period, WorkCalendar, daily_completions, period_counts
+from workbench.history.flow import WEEK, Period, daily_completions, period_counts
+from workbench.scenario.calendar import WorkCalendar
 
 LEVELS: tuple[float, ...] = (50, 70, 85, 95)
 CHUNK = 1 << 20  # draws held at once: bounds memory whatever the trials or horizon

@@ -28,7 +28,7 @@ from workbench.files import atomic
 from workbench.files.exports import History, HistoryError, load_history
 from workbench.files.jsonable import plain
 from workbench.history.backtest import Backtest, Method, backtest
-from workbench.history.flow import Period, Stability, WorkCalendar, stability, throughput
+from workbench.history.flow import Period, Stability, stability, throughput
 from workbench.history.throughput import (
     Throughput,
     ThroughputForecast,
@@ -40,6 +40,7 @@ from workbench.present import history_charts as hc
 from workbench.present import tables
 from workbench.present.sentences import Html
 from workbench.reports.paths import NOTEBOOKS_DIR, locate, output_dir
+from workbench.scenario.calendar import WorkCalendar
 
 HISTORY_NOTEBOOK = NOTEBOOKS_DIR / "history_report.ipynb"
 SUMMARY_FILE = "summary.json"

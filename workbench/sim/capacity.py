@@ -12,12 +12,11 @@ import datetime as dt
 import math
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import holidays as holidays_lib
 import numpy as np
 
-from workbench.scenario.models import WEEKDAYS, Calendar, Scenario, Team
+from workbench.scenario.calendar import WorkCalendar
+from workbench.scenario.models import Calendar, Scenario, Team
 
 INF = math.inf
 
@@ -84,28 +83,9 @@ def _next_work_day(cap: np.ndarray) -> list[int]:
     return np.minimum.accumulate(days[::-1])[::-1].tolist()
 
 
-@lru_cache(maxsize=32)
-def _holiday_set(country: str, subdivision: str | None, first_year: int, last_year: int
-                 ) -> frozenset[dt.date]:
-    years = range(first_year, last_year + 1)
-    return frozenset(holidays_lib.country_holidays(country, subdiv=subdivision, years=years))
-
-
 def working_days(calendar: Calendar, start: dt.date, days: int) -> np.ndarray:
     """1.0 for each working calendar day from ``start``, 0.0 for weekends and holidays."""
-    weekday = (np.arange(days) + start.weekday()) % 7
-    allowed = [WEEKDAYS.index(w) for w in calendar.workdays]
-    work = np.isin(weekday, allowed).astype(float)
-    off = set(calendar.holidays.dates)
-    if calendar.holidays.country:
-        end = start + dt.timedelta(days=days)
-        off |= _holiday_set(calendar.holidays.country, calendar.holidays.subdivision,
-                            start.year, end.year)
-    for day in off:
-        d = (day - start).days
-        if 0 <= d < days:
-            work[d] = 0.0
-    return work
+    return WorkCalendar.from_scenario(calendar).working_days(start, days)
 
 
 def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple[int, int, int]],
