@@ -1,0 +1,2 @@
+"""The history road: flow metrics of completed work, throughput forecasts and backtests.
+It stands beside `sim` and never imports it."""

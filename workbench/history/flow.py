@@ -1,5 +1,5 @@
-"""Flow metrics of a completed-work history: working-day calendars and sampling periods,
-throughput per period, cycle times, cumulative flow, ageing WIP, stability.
+"""Flow metrics of a completed-work history: sampling periods (day, working day, week or
+sprint), throughput per period, cycle times, cumulative flow, ageing WIP, stability.
 """
 
 from __future__ import annotations

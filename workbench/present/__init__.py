@@ -1,0 +1,2 @@
+"""How results read: one set of formats, tidy tables, sentences and charts (DataFrame ->
+Altair chart). Nothing here simulates or writes files."""
