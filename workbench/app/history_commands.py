@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench import __version__
 from workbench.files.jsonable import dumps
+from workbench.present.formats import iso_date, percent
 
 if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s at start-up
     from workbench.files.exports import History
@@ -404,11 +405,11 @@ def _forecast_text(history: History, f: ThroughputForecast, check: Stability | N
     run = ("exact (convolution, no sampling noise)" if f.mode == "exact"
            else f"Monte Carlo, {f.trials:,} trials, seed {f.seed}")
     question = (f"When will the work be done? Scope: {f.scope}" if f.question == "when"
-                else f"How many items by {f.by}? ({f.scope})")
+                else f"How many items by {iso_date(f.by)}? ({f.scope})")
     lines = [question, f"Method: {run}; workbench {__version__}; {_fingerprint(history)}",
              history.report(), f"Throughput: {f.throughput}",
              f"Sampling: {f.period.describe()}; dates on {f.calendar}",
-             f"Start: {f.start or 'not given'}",
+             f"Start: {iso_date(f.start, missing='not given')}",
              f"Check: {check.describe() if check else 'too few periods to check stability'}",
              ""]
     table = f.table()
@@ -418,7 +419,8 @@ def _forecast_text(history: History, f: ThroughputForecast, check: Stability | N
     if f.question == "how_many":
         lines.append("Read: at P85, at least that many items are done in 85% of futures.")
     elif f.not_done > 0.0005:
-        lines.append(f"{f.not_done:.1%} of futures did not finish within the horizon.")
+        lines.append(f"{percent(f.not_done, digits=1)} of futures did not finish within the "
+                     "horizon.")
     return "\n".join(lines)
 
 

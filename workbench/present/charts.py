@@ -16,6 +16,13 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from workbench.present.formats import (  # noqa: E402
+    VEGA_MONEY,
+    VEGA_MONTH,
+    VEGA_PERCENT,
+    VEGA_PERCENT_AXIS,
+)
+
 AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.VConcatChart | alt.HConcatChart
 WIDTH = 640
 TARGET_COLOUR = "#c0392b"
@@ -73,10 +80,11 @@ def completion_dates(hist: pd.DataFrame) -> AnyChart:
     dashed. From `tables.finish_histogram`."""
     if hist.empty:
         return message("No milestones finished within the horizon.", "Completion dates")
-    x = alt.X("week_start:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month"))
+    x = alt.X("week_start:T", title=None, axis=alt.Axis(format=VEGA_MONTH, tickCount="month"))
     bars = alt.Chart().mark_bar(color="#8fb3d9").encode(
-        x=x, x2="week_end:T", y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format="%")),
-        y2=alt.datum(0), tooltip=["week_start:T", alt.Tooltip("share:Q", format=".0%")])
+        x=x, x2="week_end:T",
+        y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format=VEGA_PERCENT_AXIS)),
+        y2=alt.datum(0), tooltip=["week_start:T", alt.Tooltip("share:Q", format=VEGA_PERCENT)])
     target = alt.Chart().mark_rule(color=TARGET_COLOUR, strokeWidth=2).encode(x="target:T")
     label = alt.Chart().mark_text(align="left", dx=4, dy=-4, color=TARGET_COLOUR, baseline="top",
                                   y=0).encode(x="target:T", text=alt.value("target"))
@@ -91,7 +99,7 @@ def burnup(burn: pd.DataFrame) -> AnyChart:
     """Items done week by week: the median run (P50), the level 85% of runs reach (P85), the
     fan between them, and total scope. From `tables.burnup_table`."""
     base = alt.Chart(burn).encode(x=alt.X("week_end:T", title=None,
-                                          axis=alt.Axis(format="%b %Y", tickCount="month")))
+                                          axis=alt.Axis(format=VEGA_MONTH, tickCount="month")))
     fan = base.mark_area(opacity=0.25, color=P85_COLOUR).encode(
         y=alt.Y("done_p85:Q", title="items done"), y2="done_p50:Q")
     lines = base.transform_fold(["done_p50", "done_p85", "scope"], as_=["line", "items"]).mark_line(
@@ -113,7 +121,7 @@ def epic_timeline(timeline: pd.DataFrame, links: pd.DataFrame) -> AnyChart:
         return message("No epics in this scenario.", "Epic timeline")
     order = timeline.sort_values("order")["epic"].tolist()
     scale = alt.Scale(domain=order)
-    x_axis = alt.Axis(format="%b %Y", tickCount="month")
+    x_axis = alt.Axis(format=VEGA_MONTH, tickCount="month")
     bars = alt.Chart(timeline).mark_bar(height=12, cornerRadius=2).encode(
         x=alt.X("bar_start:T", title=None, axis=x_axis), x2="bar_end:T",
         y=alt.Y("epic:N", title=None, scale=scale, sort=order),
@@ -138,8 +146,8 @@ def team_utilisation(util: pd.DataFrame) -> alt.Chart:
     """Week by week, the share of each team's planned-work capacity spent on items in one
     typical run. From `tables.team_utilisation`."""
     return alt.Chart(util).mark_line(interpolate="step-after").encode(
-        x=alt.X("week_start:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month")),
-        y=alt.Y("utilisation:Q", title="utilisation", axis=alt.Axis(format="%"),
+        x=alt.X("week_start:T", title=None, axis=alt.Axis(format=VEGA_MONTH, tickCount="month")),
+        y=alt.Y("utilisation:Q", title="utilisation", axis=alt.Axis(format=VEGA_PERCENT_AXIS),
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("team:N", title="team")).properties(
         width=WIDTH, height=220,
@@ -151,7 +159,7 @@ def cumulative_flow(cfd: pd.DataFrame) -> alt.Chart:
     building up. From `tables.cumulative_flow`."""
     states = cfd.drop_duplicates("state").sort_values("order")["state"].tolist()
     return alt.Chart(cfd).mark_area().encode(
-        x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month")),
+        x=alt.X("day:T", title=None, axis=alt.Axis(format=VEGA_MONTH, tickCount="month")),
         y=alt.Y("items:Q", title="items", stack="zero"),
         color=alt.Color("state:N", title=None, sort=states,
                         scale=alt.Scale(scheme="tableau20")),
@@ -165,9 +173,10 @@ def cost_distribution(hist: pd.DataFrame) -> AnyChart:
     `tables.cost_histogram`."""
     base = alt.Chart(hist)
     bars = base.mark_bar(color="#9cc3a5").encode(
-        x=alt.X("cost_low:Q", title="people cost", axis=alt.Axis(format="~s"),
+        x=alt.X("cost_low:Q", title="people cost", axis=alt.Axis(format=VEGA_MONEY),
                 scale=alt.Scale(zero=False)), x2="cost_high:Q",
-        y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format="%")), y2=alt.datum(0))
+        y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format=VEGA_PERCENT_AXIS)),
+        y2=alt.datum(0))
     rules = base.transform_aggregate(p50="min(p50)", p85="min(p85)").transform_fold(
         ["p50", "p85"], as_=["which", "cost"]).mark_rule(strokeWidth=2).encode(
         x="cost:Q", color=alt.Color("which:N", title=None, scale=alt.Scale(

@@ -17,6 +17,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from workbench.present.formats import VEGA_DAY_MONTH, VEGA_MONTH, VEGA_PERCENT, VEGA_PERCENT_AXIS
+
 WHATIF = "what-if"
 BASELINE = "baseline"
 GHOST = "#a3a9b0"  # the baseline: present, but quieter than the what-if
@@ -67,14 +69,15 @@ def finish_distribution(milestones: Sequence[str], width: int = WIDTH) -> alt.VC
 
 def _milestone_chart(name: str, width: int) -> AnyChart:
     only = alt.datum.milestone == name
-    x = alt.X("week_start:T", title="finish week", axis=alt.Axis(format="%-d %b"))
+    x = alt.X("week_start:T", title="finish week", axis=alt.Axis(format=VEGA_DAY_MONTH))
     bars = alt.Chart(alt.Data(name="hist")).transform_filter(only).mark_bar(
         opacity=0.55, binSpacing=0).encode(
         x=x, x2="week_end:T",
-        y=alt.Y("share:Q", title="share of runs", stack=None, axis=alt.Axis(format="%")),
+        y=alt.Y("share:Q", title="share of runs", stack=None,
+                axis=alt.Axis(format=VEGA_PERCENT_AXIS)),
         y2=alt.datum(0), color=_run_colour(),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip("week_start:T", title="week of"),
-                 alt.Tooltip("share:Q", format=".0%")])
+                 alt.Tooltip("share:Q", format=VEGA_PERCENT)])
     rules = alt.Chart(alt.Data(name="dates")).transform_filter(only).mark_rule(
         strokeWidth=2).encode(
         x="when:T",
@@ -97,7 +100,7 @@ def burnup_fan(width: int = WIDTH) -> AnyChart:
     Data: ``burnup`` (week_end, done_p85, done_p50, done_optimistic, scope, run).
     """
     base = alt.Chart(alt.Data(name="burnup")).encode(
-        x=alt.X("week_end:T", title=None, axis=alt.Axis(format="%b %y")))
+        x=alt.X("week_end:T", title=None, axis=alt.Axis(format=VEGA_MONTH)))
     band = base.mark_area(opacity=0.22).encode(
         y=alt.Y("done_p85:Q", title="items done"), y2="done_optimistic:Q", color=_run_colour())
     median = base.mark_line(strokeWidth=2).encode(
@@ -128,7 +131,7 @@ def epic_timeline(order: Sequence[str], width: int = WIDTH) -> AnyChart:
     data = alt.Data(name="timeline")
     ghost = alt.Chart(data).transform_filter(alt.datum.run == BASELINE).mark_bar(
         color=GHOST, opacity=0.45, size=14).encode(
-        x=alt.X("bar_start:T", title="P50 to P85 finish", axis=alt.Axis(format="%b %y")),
+        x=alt.X("bar_start:T", title="P50 to P85 finish", axis=alt.Axis(format=VEGA_MONTH)),
         x2="bar_end:T", y=y, tooltip=tooltip)
     now = alt.Chart(data).transform_filter(alt.datum.run == WHATIF).mark_bar(size=6).encode(
         x="bar_start:T", x2="bar_end:T", y=y,

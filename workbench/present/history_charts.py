@@ -31,6 +31,13 @@ from workbench.history.flow import (
 )
 from workbench.history.throughput import ThroughputForecast, period_end_dates
 from workbench.present.charts import P85_COLOUR, TARGET_COLOUR, WIDTH, AnyChart, alt, message
+from workbench.present.formats import (
+    VEGA_DAY,
+    VEGA_MONTH,
+    VEGA_PERCENT,
+    VEGA_PERCENT_AXIS,
+    short_date,
+)
 
 MAX_BARS = 400      # bars in a run chart or distribution: more are binned, they'd be hairlines
 MAX_POINTS = 2000   # dots in a scatter: more only overlap at 640 px (and Altair stops at 5000)
@@ -190,7 +197,7 @@ def forecast_levels(forecast: ThroughputForecast) -> pd.DataFrame:
         if v is None:
             continue
         if forecast.question == "when":
-            text = f"P{q:g}: {v} {forecast.period.unit}s" + (f", {d.day} {d:%b %Y}" if d else "")
+            text = f"P{q:g}: {v} {forecast.period.unit}s" + (f", {short_date(d)}" if d else "")
         else:
             text = f"P{q:g}: {v} items"
         rows.append({"level": f"P{q:g}", "value": v, "date": pd.Timestamp(d) if d else pd.NaT,
@@ -223,7 +230,7 @@ def backtest_cases_table(result: Backtest, method: str | None = None) -> pd.Data
 
 
 def _date_axis() -> alt.Axis:
-    return alt.Axis(format="%b %Y", labelOverlap=True)
+    return alt.Axis(format=VEGA_MONTH, labelOverlap=True)
 
 
 def _with_cycle_time(history: History) -> pd.DataFrame:
@@ -358,7 +365,7 @@ def ageing_wip_chart(wip: pd.DataFrame, percentiles: pd.DataFrame,
     """Ageing work in progress (`ageing_table`): each open item's age so far, by state, against
     the finished items' cycle-time percentiles. Items above the P85 line are already older than
     85% of finished work took: the ones to ask about."""
-    day = f" on {as_of.day} {as_of:%b %Y}" if as_of else ""
+    day = f" on {short_date(as_of)}" if as_of else ""
     if wip.empty:
         return message(f"No work in progress{day}.", "Ageing work in progress")
     order = list(dict.fromkeys(wip["state"]))
@@ -399,7 +406,7 @@ def forecast_chart(dist: pd.DataFrame, levels: pd.DataFrame, forecast: Throughpu
         title = f"{forecast.period.unit}s from the start" if when else "items done"
         bars = alt.Chart(dist).mark_bar(color=BAR_COLOUR).encode(
             x=alt.X(f"{field}:Q", title=title, scale=alt.Scale(zero=False)),
-            y=alt.Y("probability:Q", title="chance", axis=alt.Axis(format="%")))
+            y=alt.Y("probability:Q", title="chance", axis=alt.Axis(format=VEGA_PERCENT_AXIS)))
         pos, lv = "value:Q", levels
     scale = alt.Scale(domain=list(LEVEL_COLOURS), range=list(LEVEL_COLOURS.values()))
     rules = alt.Chart(lv).mark_rule(strokeDash=[4, 3], strokeWidth=2).encode(
@@ -407,7 +414,7 @@ def forecast_chart(dist: pd.DataFrame, levels: pd.DataFrame, forecast: Throughpu
     labels = alt.Chart(lv).mark_text(align="left", dx=4, fontSize=11, baseline="top").encode(
         x=alt.X(pos), y=alt.Y("row:Q", scale=None, axis=None), text="label:N",
         color=alt.Color("level:N", scale=scale, legend=None))
-    by = f"{forecast.by.day} {forecast.by:%b %Y}" if forecast.by else "the end"
+    by = short_date(forecast.by, missing="the end")
     what = (f"chance of finishing in each {forecast.period.unit}" if when
             else f"chance of each number of items done by {by}")
     name = "When will it be done?" if when else "How many will be done?"
@@ -420,10 +427,11 @@ def _dated_bars(dist: pd.DataFrame, period: Period) -> alt.Chart:
     frame = dist.assign(end=dist["date"] + pd.Timedelta(days=1),
                         begin=dist["date"] - pd.Timedelta(days=period.days - 1))
     span = (frame["end"].max() - frame["begin"].min()).days
-    axis = alt.Axis(format="%d %b %Y" if span < 240 else "%b %Y", labelOverlap=True)
+    axis = alt.Axis(format=VEGA_DAY if span < 240 else VEGA_MONTH, labelOverlap=True)
     return alt.Chart(frame).mark_bar(color=BAR_COLOUR, stroke="white", strokeWidth=0.5).encode(
         x=alt.X("begin:T", title=None, axis=axis), x2="end:T",
-        y=alt.Y("probability:Q", title="chance", axis=alt.Axis(format="%")), y2=alt.datum(0))
+        y=alt.Y("probability:Q", title="chance", axis=alt.Axis(format=VEGA_PERCENT_AXIS)),
+        y2=alt.datum(0))
 
 
 def coverage_chart(coverage: pd.DataFrame) -> AnyChart:
@@ -436,13 +444,13 @@ def coverage_chart(coverage: pd.DataFrame) -> AnyChart:
                                               axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar().encode(
         xOffset=alt.XOffset("method:N", sort=None),
-        y=alt.Y("coverage:Q", title="forecasts that came true", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("coverage:Q", title="forecasts that came true",
+                axis=alt.Axis(format=VEGA_PERCENT_AXIS), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("method:N", title="throughput sample", sort=None,
                         legend=alt.Legend(orient="bottom", direction="vertical")))
     text = base.mark_text(baseline="top", dy=4, fontSize=10, color="white").encode(
         xOffset=alt.XOffset("method:N", sort=None), y="coverage:Q",
-        text=alt.Text("coverage:Q", format=".0%"))
+        text=alt.Text("coverage:Q", format=VEGA_PERCENT))
     nominal = alt.Chart(coverage.drop_duplicates("level")).mark_tick(
         color="black", thickness=3, size=90).encode(x=alt.X("level:N", sort=None),
                                                      y="nominal:Q")

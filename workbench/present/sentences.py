@@ -9,12 +9,12 @@ escaped, so a scenario named ``<script>...`` prints as text and never runs.
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
 import pandas as pd
 
-from workbench.present.tables import headline_milestone, long_date, percent
+from workbench.present.formats import days, long_date, money, percent
+from workbench.present.tables import headline_milestone
 from workbench.sim.forecast import ProgramForecast
 
 
@@ -71,7 +71,7 @@ def summary_sentences(forecast: ProgramForecast, impact: pd.DataFrame | None = N
         lines.append(_flow_sentence(forecast))
     cost = forecast.cost()
     if cost["p50"] > 0:
-        lines.append(f"People cost: {_money(cost['p50'])} at P50, {_money(cost['p85'])} at P85.")
+        lines.append(f"People cost: {money(cost['p50'])} at P50, {money(cost['p85'])} at P85.")
     if impact is not None and headline:
         lines.append(_risk_sentence(impact, headline))
     return [line for line in lines if line]
@@ -130,9 +130,8 @@ def _risk_sentence(impact: pd.DataFrame, milestone: str) -> str:
     if rows.empty or rows["shift_days"].max() <= 0:
         return ""
     top = rows.loc[rows["shift_days"].idxmax()]
-    days = f"at least {top['shift_days']:.0f}" if top["lower_bound"] else \
-        f"{top['shift_days']:.0f}"
-    return (f"Biggest risk: {top['risk']} moves the {milestone} P85 by {days} days "
+    shift = ("at least " if top["lower_bound"] else "") + days(top["shift_days"])
+    return (f"Biggest risk: {top['risk']} moves the {milestone} P85 by {shift} "
             f"(switched off, the same runs land that much earlier).")
 
 
@@ -143,15 +142,8 @@ def _flow_sentence(forecast: ProgramForecast) -> str:
     util = (overall.get("utilisation") or {}).get("mean")
     if t is None or rate is None:
         return "No milestones and no finished work to summarise."
-    return (f"Flow: an item takes {t:.1f} days on average; {rate:.2f} items finish per day; "
+    return (f"Flow: an item takes {days(t, digits=1)} on average; {rate:.2f} items finish per day; "
             f"people are busy {percent(util)} of their planned-work time.")
-
-
-def _money(x: float) -> str:
-    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= size:
-            return f"{x / size:.1f}{unit}"
-    return f"{x:.0f}" if math.isfinite(x) else "—"
 
 
 def sweep_sentences(results: pd.DataFrame, milestone: str = "") -> list[str]:

@@ -17,6 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.present.formats import as_date, as_number
+
+# Defined in formats; importable from here too while explorer.py still says `tables.percent`.
+from workbench.present.formats import long_date as long_date
+from workbench.present.formats import percent as percent
+from workbench.present.formats import short_date as short_date
 from workbench.sim.forecast import ProgramForecast
 from workbench.sim.records import RunLog
 
@@ -33,13 +39,12 @@ def milestone_rows(milestones: Iterable[Mapping[str, Any]]) -> list[dict[str, An
     for m in milestones:
         last = m.get("most_often_last") or {}
         rows.append({
-            "milestone": m["name"], "target": _date(m.get("target")),
-            "p50": _date(m.get("p50")), "p85": _date(m.get("p85")), "p95": _date(m.get("p95")),
-            "p50_days": _num(m.get("p50_days")), "p85_days": _num(m.get("p85_days")),
-            "p95_days": _num(m.get("p95_days")),
-            "chance_of_target": _num(m.get("chance_of_target")),
-            "unfinished_share": _num(m.get("unfinished_share")),
-            "most_often_last": last.get("epic"), "most_often_last_share": _num(last.get("share")),
+            "milestone": m["name"],
+            **{k: _date(m.get(k)) for k in ("target", "p50", "p85", "p95")},
+            **{k: as_number(m.get(k)) for k in ("p50_days", "p85_days", "p95_days",
+                                                "chance_of_target", "unfinished_share")},
+            "most_often_last": last.get("epic"),
+            "most_often_last_share": as_number(last.get("share")),
         })
     return rows
 
@@ -73,8 +78,8 @@ def epic_table(forecast: ProgramForecast) -> pd.DataFrame:
         rows.append({"epic": e["name"], "team": e["team"],
                      "depends_on": ", ".join(forecast.scenario.epics[e["name"]].depends_on),
                      "p50": _date(e["p50"]), "p85": _date(e["p85"]), "p95": _date(e["p95"]),
-                     "p50_days": _num(e["p50_days"]), "p85_days": _num(e["p85_days"]),
-                     "unfinished_share": _num(e["unfinished_share"])})
+                     "p50_days": as_number(e["p50_days"]), "p85_days": as_number(e["p85_days"]),
+                     "unfinished_share": as_number(e["unfinished_share"])})
     return tidy(rows, ["epic", "team", "depends_on", "p50", "p85", "p95", "p50_days",
                          "p85_days", "unfinished_share"])
 
@@ -268,34 +273,10 @@ def _state_steps(log: RunLog) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]],
     return steps, [s for s in order if s in steps] + [s for s in steps if s not in order]
 
 
-# --- formatting ----------------------------------------------------------------------------------
-
-def long_date(d: Any) -> str:
-    """'3 June 2027' (how a leader writes a date); 'beyond the horizon' when missing."""
-    d = _date(d)
-    return "beyond the horizon" if d is None else f"{d.day} {d:%B %Y}"
-
-
-def short_date(d: Any) -> str:
-    """'3 Jun 2027'; an em dash when missing (not finished within the horizon)."""
-    d = _date(d)
-    return "—" if d is None else f"{d.day} {d:%b %Y}"
-
-
-def percent(x: Any) -> str:
-    """'61%'; an em dash when there is no number (e.g. no target)."""
-    x = _num(x)
-    return "—" if x is None else f"{100 * x:.0f}%"
-
-
 def _date(value: Any) -> pd.Timestamp | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return None
-    return pd.Timestamp(value)
-
-
-def _num(value: Any) -> float | None:
-    return None if value is None or not math.isfinite(float(value)) else float(value)
+    """A date cell of a table: a Timestamp, or None when missing (as `formats` reads missing)."""
+    day = as_date(value)
+    return None if day is None else pd.Timestamp(day)
 
 
 def tidy(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:

@@ -6,15 +6,8 @@ import csv as csv_module
 import io
 from typing import Any
 
+from workbench.present.formats import BEYOND, iso_date, money, percent
 from workbench.sim.forecast import ProgramForecast
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x:.0%}"
-
-
-def _money(x: float) -> str:
-    return f"{x / 1e6:.2f}M" if x >= 1e6 else f"{x:,.0f}"
 
 
 def _grid(header: list[str], rows: list[list[str]]) -> str:
@@ -30,25 +23,26 @@ def table(forecast: ProgramForecast) -> str:
     out.append(f"{s.name}: {forecast.reps} runs, seed {forecast.seed}, "
                f"scenario sha256 {s.sha256[:12]}")
     if s.milestones:
-        rows = [[m["name"], m["target"] or "-", m["p50"] or "beyond horizon",
-                 m["p85"] or "beyond horizon", m["p95"] or "beyond horizon",
-                 _pct(m["chance_of_target"]), _pct(m["unfinished_share"]),
-                 f'{m["most_often_last"]["epic"]} ({_pct(m["most_often_last"]["share"])})']
+        rows = [[m["name"], iso_date(m["target"]),
+                 *(iso_date(m[p], missing=BEYOND) for p in ("p50", "p85", "p95")),
+                 percent(m["chance_of_target"]), percent(m["unfinished_share"]),
+                 f'{m["most_often_last"]["epic"]} ({percent(m["most_often_last"]["share"])})']
                 for m in forecast.milestones()]
         out += ["", _grid(["milestone", "target", "P50", "P85", "P95", "chance", "unfinished",
                            "most often last"], rows)]
         for m in forecast.milestones():
             if m["cut_line"] is not None:
-                out.append(f"  by {m['target']} at 85%: {', '.join(m['cut_line']) or 'nothing'}")
+                kept = ", ".join(m["cut_line"]) or "nothing"
+                out.append(f"  by {iso_date(m['target'])} at 85%: {kept}")
     if s.epics:
-        rows = [[e["name"], e["team"], e["p50"] or "-", e["p85"] or "-", e["p95"] or "-",
-                 _pct(e["unfinished_share"])] for e in forecast.epics()]
+        rows = [[e["name"], e["team"], *(iso_date(e[p]) for p in ("p50", "p85", "p95")),
+                 percent(e["unfinished_share"])] for e in forecast.epics()]
         out += ["", _grid(["epic", "team", "P50", "P85", "P95", "unfinished"], rows)]
     c = forecast.cost()
     if c["p95"] > 0:
-        out += ["", f"cost: P50 {_money(c['p50'])}, P85 {_money(c['p85'])}, "
-                    f"P95 {_money(c['p95'])}"]
-    teams = ", ".join(f"{t['name']} {_pct(t['utilisation'])}" for t in forecast.teams())
+        out += ["", f"cost: P50 {money(c['p50'])}, P85 {money(c['p85'])}, "
+                    f"P95 {money(c['p95'])}"]
+    teams = ", ".join(f"{t['name']} {percent(t['utilisation'])}" for t in forecast.teams())
     out += ["", f"utilisation: {teams}"]
     if s.arrivals:
         out += ["", _flow_table(forecast.flow())]

@@ -36,8 +36,8 @@ from workbench.history.throughput import (
     forecast_when,
     throughput_from_history,
 )
+from workbench.present import formats
 from workbench.present import history_charts as hc
-from workbench.present import tables
 from workbench.present.sentences import Html
 from workbench.reports.paths import NOTEBOOKS_DIR, locate, output_dir
 from workbench.scenario.calendar import WorkCalendar
@@ -254,16 +254,17 @@ def forecast_sentence(r: HistoryReport) -> str:
     p50, p85 = _at(f, 50), _at(f, 85)
     how = f"at the {_rate(f.period)} throughput of {_sample_words(r)}"
     if f.question == "how_many":
-        by = tables.long_date(f.by)
+        by = formats.long_date(f.by)
         return (f"85% chance at least {p85[0]} items are done by {by} ({f.periods} whole "
                 f"{f.period.unit}s {how}); 50% chance of at least {p50[0]}.")
     n = r.items
     if p85[0] is None:
         return (f"Fewer than 85% of futures finish the {n} items within the forecast's "
-                f"horizon {how} ({f.not_done:.0%} never do; mean {r.sample.mean:.2f} items a "
-                f"{f.period.unit}): the sample is too slow for this scope.")
-    tail = f"; 50% chance by {tables.long_date(p50[1])}" if p50[0] is not None else ""
-    return (f"85% chance the {n} items are done by {tables.long_date(p85[1])} ({p85[0]} "
+                f"horizon {how} ({formats.percent(f.not_done)} never do; mean "
+                f"{r.sample.mean:.2f} items a {f.period.unit}): the sample is too slow for "
+                f"this scope.")
+    tail = f"; 50% chance by {formats.long_date(p50[1])}" if p50[0] is not None else ""
+    return (f"85% chance the {n} items are done by {formats.long_date(p85[1])} ({p85[0]} "
             f"{f.period.unit}s {how}){tail}.")
 
 
@@ -275,13 +276,13 @@ def backtest_sentence(r: HistoryReport) -> str:
     cov = b.coverage.loc[r.method]
     what = (f"of the next {b.target} items" if b.question == "when"
             else f"of the items done in the next {b.target} {b.period.unit}s")
-    text = (f"Backtests: our P85 came true {tables.percent(cov['P85'])} of the time "
+    text = (f"Backtests: our P85 came true {formats.percent(cov['P85'])} of the time "
             f"({int(cov['cases'])} past forecasts {what}, each from the data before its date; "
-            f"P50 {tables.percent(cov['P50'])}, P95 {tables.percent(cov['P95'])}).")
+            f"P50 {formats.percent(cov['P50'])}, P95 {formats.percent(cov['P95'])}).")
     if b.best != r.method:
         best = b.coverage.loc[b.best]
         text += (f" Better calibrated on this history: {b.best} (P85 came true "
-                 f"{tables.percent(best['P85'])}; off the promised levels by "
+                 f"{formats.percent(best['P85'])}; off the promised levels by "
                  f"{best['calibration_error']:.0f} points on average, ours by "
                  f"{cov['calibration_error']:.0f}): consider sampling that way.")
     return text
@@ -292,8 +293,8 @@ def sample_sentence(r: HistoryReport) -> str:
     s, unit = r.sample, r.period.unit
     counts = np.asarray(s.values)
     overall = throughput(r.history, r.period, r.calendar, end=r.as_of).mean()
-    return (f"Throughput sample: {counts.size} {unit}s from {tables.long_date(r.window[0])} to "
-            f"{tables.long_date(r.window[1])}, {_items(int(counts.sum()))}, mean "
+    return (f"Throughput sample: {counts.size} {unit}s from {formats.long_date(r.window[0])} to "
+            f"{formats.long_date(r.window[1])}, {_items(int(counts.sum()))}, mean "
             f"{counts.mean():.1f} a {unit} (whole history: {overall:.1f}); "
             f"{r.period.describe()}.")
 
@@ -313,13 +314,13 @@ def warnings(r: HistoryReport) -> list[str]:
     out = []
     later = int((r.loaded.items["finish"] >= pd.Timestamp(r.as_of) + pd.Timedelta(days=1)).sum())
     if later:
-        out.append(f"The data is cut at {tables.long_date(r.as_of)} (as_of): {later:,} items "
+        out.append(f"The data is cut at {formats.long_date(r.as_of)} (as_of): {later:,} items "
                    f"finished later are not used.")
     overall = throughput(r.history, r.period, r.calendar, end=r.as_of).mean()
     if r.sample.mean < QUIET * overall:
         out.append(f"Warning: the sample's pace ({r.sample.mean:.2f} a {r.period.unit}) is under "
-                   f"{QUIET:.0%} of the history's ({overall:.2f}): check the export covers recent "
-                   f"work, or set as_of to the last busy day.")
+                   f"{formats.percent(QUIET)} of the history's ({overall:.2f}): check the export "
+                   f"covers recent work, or set as_of to the last busy day.")
     return out
 
 
@@ -349,7 +350,7 @@ def _sample_words(r: HistoryReport) -> str:
 
 def title(r: HistoryReport) -> Html:
     """The report's title block: which file, up to which day (the file name is escaped)."""
-    return Html([f"{Path(r.loaded.source).name}, data up to {tables.long_date(r.as_of)}"],
+    return Html([f"{Path(r.loaded.source).name}, data up to {formats.long_date(r.as_of)}"],
                 tag="p", heading="Forecast from history")
 
 
@@ -363,7 +364,7 @@ def forecast_display(r: HistoryReport) -> pd.DataFrame:
     t = r.forecast.table()
     t["confidence"] = t["confidence"].str.replace("%", "% chance")
     if "date" in t:
-        t["date"] = t["date"].map(tables.short_date)
+        t["date"] = t["date"].map(formats.short_date)
     return t.rename(columns=str.capitalize).set_index("Confidence")
 
 
@@ -372,7 +373,7 @@ def backtest_display(r: HistoryReport) -> pd.DataFrame:
     if r.backtest is None:
         return pd.DataFrame({"Backtest": [r.backtest_note]})
     cov = r.backtest.coverage
-    out = pd.DataFrame({f"{c} came true": cov[c].map(tables.percent)
+    out = pd.DataFrame({f"{c} came true": cov[c].map(formats.percent)
                         for c in cov.columns if c.startswith("P")})
     out["Calibration error (points)"] = cov["calibration_error"].round(1)
     out["Past forecasts"] = cov["cases"].astype(int)
@@ -398,10 +399,10 @@ def inputs(r: HistoryReport) -> Html:
     """Which columns were read as what, the date formats, and the work in progress at as_of."""
     h = r.loaded
     cols = ", ".join(f"{role} ← {col}" for role, col in h.columns.items())
-    formats = ", ".join(f"{col}: {fmt}" for col, fmt in h.date_formats.items())
+    read_as = ", ".join(f"{col}: {fmt}" for col, fmt in h.date_formats.items())
     return Html([f"File: {h.source} (SHA-256 {r.sha256[:16]}), {h.rows_read:,} rows.",
-                 f"Columns used: {cols}.", f"Date formats: {formats}.",
-                 f"On {tables.long_date(r.as_of)}: {len(r.history.items):,} items finished, "
+                 f"Columns used: {cols}.", f"Date formats: {read_as}.",
+                 f"On {formats.long_date(r.as_of)}: {len(r.history.items):,} items finished, "
                  f"{len(r.history.open_items):,} in progress."])
 
 
@@ -575,7 +576,7 @@ def consistency_problems(r: HistoryReport, out_dir: str | os.PathLike[str]) -> l
     problems += _exact_problems(r)
     sentence = forecast_sentence(r)
     p85 = _at(f, 85)
-    quoted = tables.long_date(p85[1]) if f.question == "when" and p85[0] is not None \
+    quoted = formats.long_date(p85[1]) if f.question == "when" and p85[0] is not None \
         else f"at least {p85[0]} items" if f.question == "how_many" else "Fewer than 85%"
     if quoted not in sentence:
         problems.append(f"the summary sentence does not quote P85 ({quoted})")

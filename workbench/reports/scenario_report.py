@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.files import atomic
-from workbench.present import tables
+from workbench.present import formats, tables
 from workbench.present.sentences import milestone_sentence
 from workbench.reports.paths import SUMMARY_FILE, locate, output_dir
 from workbench.scenario.loader import load_scenario
@@ -112,7 +112,7 @@ def consistency_problems(data: ReportData, out_dir: str | os.PathLike[str]) -> l
             if not math.isclose(share, m["chance_of_target"]):
                 problems.append(f"{m['name']}: chance {m['chance_of_target']} != {share}")
         sentence = milestone_sentence(m, f.scenario.horizon_days)
-        if m["p85"] and tables.long_date(m["p85"]) not in sentence:
+        if m["p85"] and formats.long_date(m["p85"]) not in sentence:
             problems.append(f"{m['name']}: summary sentence does not quote P85 {m['p85']}")
     on_disk = read_summary(out_dir)
     if on_disk["milestones"] != f.to_dict()["milestones"]:

@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from workbench.files import atomic
 from workbench.files.jsonable import plain
-from workbench.present import tables
+from workbench.present import formats, tables
 from workbench.reports import paths, runner, scenario_report
 from workbench.scenario.errors import format_loc, validation_problems
 from workbench.scenario.loader import ScenarioError, load_scenario
@@ -543,10 +543,10 @@ def ranking(results: pd.DataFrame, milestone: str = "", metric: str = "p85_days"
     shown = pd.DataFrame({"Point": rows["point"]})
     for f in swept_fields(results):  # blank: the point leaves that field as its scenario has it
         shown[f] = rows[f].astype(object).where(rows[f].notna(), "")
-    shown["P50"] = rows["p50"].map(tables.short_date)
-    shown["P85"] = rows["p85"].map(tables.short_date)
-    shown["Chance of target"] = rows["chance_of_target"].map(tables.percent)
-    shown["Cost P85"] = rows["cost_p85"].map(lambda x: f"{x:,.0f}")
+    shown["P50"] = rows["p50"].map(formats.short_date)
+    shown["P85"] = rows["p85"].map(formats.short_date)
+    shown["Chance of target"] = rows["chance_of_target"].map(formats.percent)
+    shown["Cost P85"] = rows["cost_p85"].map(formats.money)
     shown.index = pd.RangeIndex(1, len(shown) + 1, name=f"Rank ({name})")
     return shown
 
@@ -572,8 +572,8 @@ def heatmap_table(results: pd.DataFrame, milestone: str = "", metric: str = "p85
     # Plain column names: Vega-Lite would read the dots of `teams.platform.members` as nesting.
     cells = rows.groupby([x, y], as_index=False).agg(value=(metric, "mean"), p85=("p85", "max"))
     cells = cells.rename(columns={x: "x", y: "y"})
-    cells["label"] = cells["value"].map(tables.percent) if metric == "chance_of_target" \
-        else cells["p85"].map(tables.short_date)
+    cells["label"] = cells["value"].map(formats.percent) if metric == "chance_of_target" \
+        else cells["p85"].map(formats.short_date)
     return HeatmapData(cells[["x", "y", "value", "label"]], x, y, metric)
 
 
