@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.present import explorer_charts as xc
-from workbench.present import tables
+from workbench.present import formats, tables
 from workbench.scenario.loader import (
     ScenarioError,
     dump_overrides_yaml,
@@ -120,7 +120,8 @@ def build_controls(scenario: Scenario) -> dict[str, Control]:
     for name, epic in scenario.epics.items():
         controls.update(_scope_control(name, epic.items))
     for name, risk in scenario.risks.items():
-        box = W.Checkbox(value=True, description=f"{name} ({risk.probability:.0%})", indent=False)
+        label = f"{name} ({formats.percent(risk.probability)})"
+        box = W.Checkbox(value=True, description=label, indent=False)
         controls[f"risks.{name}.probability"] = Control(
             box, True, _risk_fields(name, risk.probability), "Risks")
     for name, milestone in scenario.milestones.items():
@@ -325,8 +326,8 @@ def _delta(old: Mapping[str, Any], new: Mapping[str, Any],
     if new.get("target") != old.get("target"):
         parts.append(f"target {_target(old.get('target'))} → {_target(new.get('target'))}")
     if new.get("chance_of_target") is not None or old.get("chance_of_target") is not None:
-        parts.append(f"chance of target {tables.percent(old.get('chance_of_target'))} → "
-                     f"{tables.percent(new.get('chance_of_target'))}")
+        parts.append(f"chance of target {formats.percent(old.get('chance_of_target'))} → "
+                     f"{formats.percent(new.get('chance_of_target'))}")
     return "; ".join(parts)
 
 
@@ -338,16 +339,16 @@ def _p85_move(old: str | None, new: str | None, count: Callable[[dt.date, dt.dat
     if days == 0:
         return f"P85 unchanged ({_short(new)})"
     way = "later" if days > 0 else "earlier"
-    unit = "working day" if abs(days) == 1 else "working days"
-    return f"P85 moves {abs(days)} {unit} {way} ({_short(old)} → {_short(new)})"
+    moved = formats.days(abs(days), unit="working day")
+    return f"P85 moves {moved} {way} ({_short(old)} → {_short(new)})"
 
 
 def _target(iso: str | None) -> str:
-    return "none" if iso is None else tables.short_date(iso)
+    return formats.short_date(iso, missing="none")
 
 
 def _short(iso: str | None) -> str:
-    return "beyond the horizon" if iso is None else tables.short_date(iso)
+    return formats.short_date(iso, missing=formats.BEYOND)
 
 
 # --- the charts, from two forecasts -----------------------------------------------------------
@@ -405,8 +406,8 @@ def milestone_marks(baseline: Sequence[Mapping[str, Any]],
     titles, dates = [], []
     for m in whatif:
         b = old.get(m["name"], {})
-        text = (f"{m['name']}: chance of target {tables.percent(m['chance_of_target'])} "
-                f"(baseline {tables.percent(b.get('chance_of_target'))}) · P85 "
+        text = (f"{m['name']}: chance of target {formats.percent(m['chance_of_target'])} "
+                f"(baseline {formats.percent(b.get('chance_of_target'))}) · P85 "
                 f"{_short(m['p85'])} (baseline {_short(b.get('p85'))})")
         titles.append({"milestone": m["name"], "text": text})
         for label, iso in zip(xc.DATE_LABELS, (m["target"], b.get("p85"), m["p85"]),
