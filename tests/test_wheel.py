@@ -78,7 +78,7 @@ def build_wheel(src: Path, dist: Path) -> Path:
     # environment lacks the build requirements
     isolation = ["--no-build-isolation"] if build_requirements_met() else []
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
-                    *isolation, str(src)], check=True, timeout=300)
+                    *isolation, str(src)], check=True, env=clean_env(), timeout=300)
     return next(dist.glob("tpm_workbench-*.whl"))
 
 
