@@ -94,10 +94,13 @@ def sync_api() -> Any:
 
 @pytest.fixture
 def lab(sync_api: Any, tmp_path: Path) -> Iterator[Lab]:
-    """JupyterLab on a copy of the notebook (so autosave never touches the committed one)."""
+    """JupyterLab on a copy of the notebook (so autosave never touches the committed one),
+    with the scenario it names in scenarios/ beside it, as in a project folder."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     shutil.copy(ROOT / "notebooks" / "explore.ipynb", notebooks)
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(ROOT / "scenarios" / "program.yaml", tmp_path / "scenarios")
     port, token = free_port(), new_token()
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),

@@ -3,6 +3,9 @@
     python -m workbench.app.docs           # rewrite docs/scenarios.md
     python -m workbench.app.docs --check   # exit 1 if the committed file is out of date
 
+A developer's tool, run in the project checkout (or a folder below it): docs/ and scenarios/ are
+those of the project folder, the nearest folder at or above the current one with pyproject.toml.
+
 Every key, type, default and description comes from `workbench.scenario`; the error lines shown
 are produced by the real validator; the bundled scenarios are listed with their first comment.
 """
@@ -22,6 +25,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from workbench.reports.paths import project_root
 from workbench.scenario import distributions
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.errors import (
@@ -35,7 +39,7 @@ from workbench.scenario.loader import merge_scenario_data
 from workbench.scenario.models import Scenario
 from workbench.scenario.rules import RULES
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = project_root()
 DOC_PATH = ROOT / "docs" / "scenarios.md"
 SCENARIO_DIR = ROOT / "scenarios"
 

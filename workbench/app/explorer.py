@@ -34,6 +34,7 @@ import pandas as pd
 
 from workbench.present import explorer_charts as xc
 from workbench.present import formats, tables
+from workbench.reports.paths import locate
 from workbench.scenario.loader import (
     ScenarioError,
     dump_overrides_yaml,
@@ -52,19 +53,22 @@ QUICK_SECONDS = 0.25  # the first estimate: as many runs as fit, leaving time to
 MIN_QUICK_REPS = 8
 REPS_CHOICES = (50, 100, 200, 500, 1000)
 CHUNK_REPS = 4  # refinement batches: small, so stale work ends soon after a newer change
-PROJECT_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+PROJECT_SCENARIOS = Path("scenarios")  # looked up from the current folder upwards
 
 
 def scenario_file(name: str | Path) -> Path:
-    """A scenario path as given if it exists, else the bundled scenario of that name (so a
-    notebook names ``program.yaml`` without ``../`` paths)."""
+    """A scenario path as given (relative to the current folder) if it exists, else the one of
+    that name in the project's ``scenarios/``, the nearest at or above the current folder (so
+    explore.ipynb, run in notebooks/, names ``program.yaml`` without ``../``)."""
     path = Path(name)
     if path.is_file():
         return path.resolve()
-    bundled = PROJECT_SCENARIOS / path.name
+    folder = locate(PROJECT_SCENARIOS)
+    bundled = folder / path.name
     if bundled.is_file():
-        return bundled
-    known = ", ".join(sorted(p.name for p in PROJECT_SCENARIOS.glob("*.yaml")))
+        return bundled.resolve()
+    known = ", ".join(sorted(p.name for p in folder.glob("*.yaml"))) or \
+        f"none: no {PROJECT_SCENARIOS}/ in {Path.cwd()} or above"
     raise ScenarioError([f"{name}: file not found (bundled scenarios: {known})"])
 
 

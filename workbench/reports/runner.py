@@ -65,11 +65,13 @@ def parameter_problems(notebook: str | os.PathLike[str], parameters: Mapping[str
 
 def execute_notebook(notebook: str | os.PathLike[str], output: str | os.PathLike[str],
                      parameters: Mapping[str, Any]) -> Path:
-    """Run a notebook with papermill (kernel ``python3``, the one in this environment) and write
-    it to ``output`` atomically. On failure the executed notebook is kept next to ``output`` as
-    ``*.failed.ipynb`` and papermill's error is raised."""
+    """Run a notebook with papermill (in a ``python3`` kernel on this interpreter, whatever
+    kernelspec Jupyter would find) and write it to ``output`` atomically. On failure the executed
+    notebook is kept next to ``output`` as ``*.failed.ipynb`` and papermill's error is raised."""
     skip_slow_iri_checker()
     import papermill as pm
+
+    from workbench.reports.kernel import ThisPythonKernelManager
 
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -78,6 +80,7 @@ def execute_notebook(notebook: str | os.PathLike[str], output: str | os.PathLike
     try:
         pm.execute_notebook(str(notebook), str(partial), parameters=dict(parameters),
                             kernel_name="python3", progress_bar=False, log_output=False,
+                            kernel_manager_class=ThisPythonKernelManager,
                             # one save at the end, not one per cell (MBs of chart images)
                             request_save_on_cell_execute=False,
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
