@@ -251,8 +251,9 @@ def run_forecast(args: argparse.Namespace) -> int:
         return _fail("forecast", exc)
     check = stability(sample) if len(sample) >= 4 else None
     if args.format == "json":
-        _print_json({"workbench": __version__, "history": history_dict(history),
-                     "forecast": forecast.to_dict(), "stability": stability_dict(check)})
+        _print_json({"workbench": __version__, "history": history.to_dict(),
+                     "forecast": forecast.to_dict(),
+                     "stability": check.to_dict() if check else None})
     else:
         print(_forecast_text(history, forecast, check))
     return 0
@@ -276,7 +277,7 @@ def run_backtest(args: argparse.Namespace) -> int:
     except (HistoryError, ValueError) as exc:
         return _fail("backtest", exc)
     if args.format == "json":
-        _print_json({"workbench": __version__, "history": history_dict(history),
+        _print_json({"workbench": __version__, "history": history.to_dict(),
                      "backtest": result.to_dict()})
     else:
         print(f"workbench {__version__}; {_fingerprint(history)}")
@@ -390,15 +391,6 @@ def _fingerprint(history: History) -> str:
     return f"history sha256 {digest}"
 
 
-def stability_dict(check: Stability | None) -> dict[str, Any] | None:
-    """The stability check as plain data (None: too few periods to check)."""
-    if check is None:
-        return None
-    return {"stable": check.stable, "random_halves_difference": round(check.random_difference, 4),
-            "first_vs_second_half_difference": round(check.time_difference, 4),
-            "threshold": check.threshold, "samples": check.samples, "text": check.describe()}
-
-
 def _forecast_text(history: History, f: ThroughputForecast, check: Stability | None) -> str:
     run = ("exact (convolution, no sampling noise)" if f.mode == "exact"
            else f"Monte Carlo, {f.trials:,} trials, seed {f.seed}")
@@ -419,17 +411,6 @@ def _forecast_text(history: History, f: ThroughputForecast, check: Stability | N
     elif f.not_done > 0.0005:
         lines.append(f"{f.not_done:.1%} of futures did not finish within the horizon.")
     return "\n".join(lines)
-
-
-def history_dict(history: History) -> dict[str, Any]:
-    """What was read and left out, as plain data (also in the history report's summary)."""
-    return {"source": history.source, "rows_read": history.rows_read,
-            "finished_items": len(history.items), "in_progress": len(history.open_items),
-            "left_out": history.excluded, "columns": dict(history.columns),
-            "date_formats": dict(history.date_formats),
-            "problems": [{"kind": p.kind, "count": p.count, "excluded": p.excluded,
-                          "meaning": p.meaning, "examples": list(p.examples)}
-                         for p in history.problems]}
 
 
 def _print_json(data: dict[str, Any]) -> None:

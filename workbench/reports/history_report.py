@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from workbench import __version__
-from workbench.app import history_commands
 from workbench.files import atomic
 from workbench.files.exports import History, HistoryError, load_history
 from workbench.files.jsonable import plain
@@ -502,13 +501,13 @@ def summary(r: HistoryReport) -> dict[str, Any]:
     counts = np.asarray(r.sample.values)
     return {
         "workbench": __version__,
-        "history": {**history_commands.history_dict(r.loaded), "sha256": r.sha256},
+        "history": {**r.loaded.to_dict(), "sha256": r.sha256},
         "as_of": r.as_of.isoformat(),
         "sample": {"first_day": r.window[0].isoformat(), "last_day": r.window[1].isoformat(),
                    "periods": int(counts.size), "items": int(counts.sum()),
                    "mean": round(float(r.sample.mean), 4), "source": r.sample.source},
         "forecast": r.forecast.to_dict(),
-        "stability": history_commands.stability_dict(r.stability),
+        "stability": r.stability.to_dict() if r.stability else None,
         "backtest": r.backtest.to_dict() if r.backtest is not None else None,
         "backtest_note": r.backtest_note,
         "summary": summary_sentences(r),
@@ -535,7 +534,7 @@ def write_outputs(r: HistoryReport, out_dir: str | os.PathLike[str]) -> dict[str
               "throughput": _sample_counts(r.history, r.period, r.calendar, r.as_of,
                                            int(r.parameters.get("window_days") or 0))
               .rename("items").reset_index(),
-              "problems": pd.DataFrame(history_commands.history_dict(r.loaded)["problems"],
+              "problems": pd.DataFrame([p.to_dict() for p in r.loaded.problems],
                                        columns=["kind", "count", "excluded", "meaning",
                                                 "examples"]).astype({"examples": str})}
     if r.backtest is not None:
