@@ -18,10 +18,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench import __version__
+from workbench.app.options import add_setting
 from workbench.files.jsonable import dumps
+from workbench.history.settings import (
+    AS_OF,
+    BY,
+    COUNTRY,
+    DATE_FORMAT,
+    HALF_LIFE_DAYS,
+    ITEMS,
+    ORIGINS,
+    PERIOD,
+    SEED,
+    SPRINT_WEEKS,
+    TRIALS,
+    WINDOW_DAYS,
+    WORKDAYS,
+    Setting,
+)
 
 if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s at start-up
     from workbench.files.exports import History
+    from workbench.history.backtest import Backtest, Method
     from workbench.history.flow import Period, Stability, WorkCalendar
     from workbench.history.throughput import ThroughputForecast
 
@@ -29,6 +47,9 @@ if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s 
 # the parser of every `workbench` command must not import pandas.
 ROLES: tuple[str, ...] = ("key", "type", "status", "start", "finish", "points", "project")
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The settings every history command takes alike (`workbench.history.settings`).
+SAMPLE = (PERIOD, SPRINT_WEEKS, WINDOW_DAYS, HALF_LIFE_DAYS)
+CALENDAR = (COUNTRY, WORKDAYS)  # `report --history`: no --workdays (its kernel has none)
 
 
 def register(subparsers: Any) -> None:
@@ -44,10 +65,10 @@ def _add_forecast(sub: Any) -> None:
     text = "Forecast from history: when N items will be done, or how many by a date."
     p = _command(sub, "forecast", text, run_forecast)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--items", type=int, metavar="N", help="items still to do")
+    add_setting(what, ITEMS)
     what.add_argument("--items-range", type=int, nargs=2, metavar=("LO", "HI"),
                       help="items still to do, as a range (equally likely)")
-    what.add_argument("--by", metavar="DATE", help="how many items by this date (YYYY-MM-DD)")
+    add_setting(what, BY)
     p.add_argument("--split", type=float, nargs=2, metavar=("LO", "HI"),
                    help="split rate range: items grow to ceil(items x rate), e.g. 1.0 1.5")
     p.add_argument("--risk", type=float, nargs=3, action="append", default=[],
@@ -57,39 +78,31 @@ def _add_forecast(sub: Any) -> None:
                    help="share of the team's throughput on this work, 0-1 (default 1)")
     p.add_argument("--start", metavar="DATE",
                    help="first day of work (default: the day after the last day of data)")
-    p.add_argument("--trials", type=int, default=10_000, help="Monte Carlo futures (10000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0); same seed, same numbers")
+    _add(p, TRIALS, SEED)
     p.add_argument("--exact", action="store_true",
                    help="compute exact probabilities by convolution instead of sampling")
     p.add_argument("--levels", default="50,70,85,95", help="confidence levels (50,70,85,95)")
-    _add_sampling(p)
+    _add(p, *SAMPLE, AS_OF, *CALENDAR)
+    _add_output(p)
     _add_mapping(p)
 
 
 def _add_backtest(sub: Any) -> None:
-    text = "Replay history: how often would past P50/P85/P95 forecasts have come true?"
+    text = ("Replay history: how often would past P50/P85/P95 forecasts have come true? Scores "
+            "the forecast's own sampling (--window-days, --half-life-days) beside all history, "
+            "the last 90 days and recent periods weighted more.")
     p = _command(sub, "backtest", text, run_backtest)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--items", type=int, metavar="N", help="forecast when the next N items "
-                      "are done")
+    add_setting(what, ITEMS)
     what.add_argument("--periods", type=int, metavar="K",
-                      help="forecast how many items in the next K periods")
-    p.add_argument("--origins", type=int, default=100, help="past dates to forecast from (100)")
-    p.add_argument("--recent-days", type=int, default=90,
-                   help="the recent-window method: sample only the last D days (90)")
-    p.add_argument("--half-life-days", type=float, default=60,
-                   help="the recency-weighted method: weight halves every H days (60)")
+                      help="how many items in the next K periods?")
+    _add(p, ORIGINS)
     p.add_argument("--min-history-days", type=int,
                    help="history needed before the first origin (default 12 periods, >= 60 days)")
     p.add_argument("--monte-carlo", action="store_true",
-                   help="sample futures instead of exact probabilities (slower, noisier)")
-    p.add_argument("--trials", type=int, default=10_000, help="futures with --monte-carlo")
-    p.add_argument("--seed", type=int, default=0, help="random seed with --monte-carlo (0)")
-    p.add_argument("--period", choices=("day", "workday", "week"), default="week",
-                   help="throughput counted per calendar day, working day or week (week)")
-    p.add_argument("--sprint-weeks", type=int, default=1, help="weeks per period with "
-                   "--period week (1; 2 for two-week sprints)")
-    _add_calendar(p)
+                   help="sample futures (--trials, --seed) instead of exact probabilities "
+                        "(slower, noisier)")
+    _add(p, TRIALS, SEED, *SAMPLE, *CALENDAR)
     _add_output(p)
     _add_mapping(p)
 
@@ -106,26 +119,9 @@ def _command(sub: Any, name: str, text: str, run: Any) -> argparse.ArgumentParse
     return parser
 
 
-def _add_sampling(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--period", choices=("day", "workday", "week"), default="week",
-                   help="throughput counted per calendar day (zero days included), working day "
-                        "or week (week)")
-    p.add_argument("--sprint-weeks", type=int, default=1,
-                   help="weeks per period with --period week (1; 2 for two-week sprints)")
-    p.add_argument("--window-days", type=int,
-                   help="sample only the last D days of history (default: all of it)")
-    p.add_argument("--half-life-days", type=float,
-                   help="weight recent periods more: a period H days older counts half")
-    p.add_argument("--as-of", metavar="DATE",
-                   help="pretend the data ends on this date (default: the last finish)")
-    _add_calendar(p)
-    _add_output(p)
-
-
-def _add_calendar(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--country", help="public holidays of this country (ISO code, e.g. US)")
-    p.add_argument("--workdays", default="mon,tue,wed,thu,fri",
-                   help="working weekdays (mon,tue,wed,thu,fri)")
+def _add(parser: argparse._ActionsContainer, *options: Setting) -> None:
+    for setting in options:
+        add_setting(parser, setting)
 
 
 def _add_output(p: argparse.ArgumentParser) -> None:
@@ -139,36 +135,18 @@ def _add_mapping(p: argparse.ArgumentParser) -> None:
         g.add_argument(f"--{role}-column", metavar="NAME", help=f"the {role} column")
     g.add_argument("--states", metavar="A,B,C",
                    help="columns holding the date each item entered each state, in order")
-    g.add_argument("--date-format", metavar="FMT",
-                   help="date format, e.g. '%%d/%%b/%%y %%H:%%M' (default: detected)")
+    add_setting(g, DATE_FORMAT)
 
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
     """The options of `workbench report --history HISTORY.csv` (added to `workbench report`,
-    whose --out and --seed they share)."""
+    whose --out and --seed they share: its --seed default is `SEED`'s, a test checks)."""
     g = p.add_argument_group("a report from history instead of a scenario: "
                              "workbench report --history HISTORY.csv (--items N | --by DATE)")
     g.add_argument("--history", metavar="HISTORY.csv",
                    help="completed-work CSV export: forecast from it, with backtests and flow "
                         "charts (writes OUT/<file>.html, .ipynb and OUT/<file>/)")
-    g.add_argument("--items", type=int, metavar="N", help="when will N items be done?")
-    g.add_argument("--by", metavar="DATE", help="how many items by DATE (YYYY-MM-DD)?")
-    g.add_argument("--window-days", type=int, default=90, metavar="D",
-                   help="throughput sample: the last D days of data (90; 0: all history)")
-    g.add_argument("--half-life-days", type=float, default=0.0, metavar="H",
-                   help="weight recent periods more: a period H days older counts half")
-    g.add_argument("--as-of", metavar="DATE",
-                   help="pretend the data ends on this date (default: the last finish)")
-    g.add_argument("--period", choices=("day", "workday", "week"), default="week",
-                   help="throughput counted per calendar day, working day or week (week)")
-    g.add_argument("--sprint-weeks", type=int, default=1, metavar="W",
-                   help="weeks per period with --period week (1; 2 for two-week sprints)")
-    g.add_argument("--country", metavar="CODE",
-                   help="public holidays of this country (ISO code, e.g. US)")
-    g.add_argument("--trials", type=int, default=10_000, metavar="N",
-                   help="Monte Carlo futures (10000)")
-    g.add_argument("--origins", type=int, default=100, metavar="N",
-                   help="past dates the backtest forecasts from (100; 0: no backtest)")
+    _add(g, ITEMS, BY, *SAMPLE, AS_OF, COUNTRY, TRIALS, ORIGINS)
     _add_mapping(p)
 
 
@@ -222,11 +200,11 @@ def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
     _date(args.by, "--by")
     _date(args.as_of, "--as-of")
     return {"history_path": args.history, "mapping": mapping,
-            "date_format": args.date_format or "",
+            "date_format": args.date_format,
             "items": args.items or 0, "by_date": args.by or "",
             "window_days": args.window_days, "half_life_days": float(args.half_life_days),
-            "as_of": args.as_of or "", "period": args.period, "sprint_weeks": args.sprint_weeks,
-            "country": args.country or "", "trials": args.trials, "seed": args.seed,
+            "as_of": args.as_of, "period": args.period, "sprint_weeks": args.sprint_weeks,
+            "country": args.country, "trials": args.trials, "seed": args.seed,
             "origins": args.origins}
 
 
@@ -262,14 +240,11 @@ def run_forecast(args: argparse.Namespace) -> int:
 def run_backtest(args: argparse.Namespace) -> int:
     """`workbench backtest`: print coverage per method (or JSON); 2 if the input needs fixing."""
     from workbench.files.exports import HistoryError
-    from workbench.history.backtest import Method, backtest
+    from workbench.history.backtest import backtest, beside, own_method
 
     try:
         history = _load(args)
-        methods = (Method("all history"),
-                   Method(f"last {args.recent_days} days", window_days=args.recent_days),
-                   Method(f"recency-weighted (half-life {args.half_life_days:g} days)",
-                          half_life_days=args.half_life_days))
+        methods = beside(own_method(args.window_days, args.half_life_days))
         result = backtest(history, items=args.items, periods=args.periods,
                           period=_period(args), origins=args.origins, methods=methods,
                           min_history_days=args.min_history_days, calendar=_calendar(args),
@@ -283,10 +258,17 @@ def run_backtest(args: argparse.Namespace) -> int:
         print(f"workbench {__version__}; {_fingerprint(history)}")
         print(history.report())
         print(result.describe())
-        better = [m for m, ok in result.helps().items() if ok]
-        print("Drift reaction helps: " + (", ".join(better) if better else
-                                          "no (all history is best calibrated)"))
+        print(_drift_line(result, methods))
     return 0
+
+
+def _drift_line(result: Backtest, methods: Sequence[Method]) -> str:
+    """Do the reactions to drift (a recent window, recent periods weighted more) beat sampling
+    all history, the way that ignores drift? (`beside` always includes all history.)"""
+    still = next(m.name for m in methods if m.window_days is None and m.half_life_days is None)
+    better = result.better_than(still)
+    return "Drift reaction helps: " + (", ".join(better) if better else
+                                       f"no ({still} is best calibrated)")
 
 
 def _forecast(args: argparse.Namespace, history: History
@@ -299,9 +281,10 @@ def _forecast(args: argparse.Namespace, history: History
     )
 
     period, calendar = _period(args), _calendar(args)
-    sample = throughput_from_history(history, period, window_days=args.window_days,
+    sample = throughput_from_history(history, period, window_days=args.window_days or None,
                                      as_of=_date(args.as_of, "--as-of"),
-                                     half_life_days=args.half_life_days, calendar=calendar)
+                                     half_life_days=args.half_life_days or None,
+                                     calendar=calendar)
     levels = _levels(args.levels)
     common: dict[str, Any] = {"focus": args.focus, "start": _date(args.start, "--start"),
                               "calendar": calendar, "levels": levels, "trials": args.trials,
@@ -326,7 +309,7 @@ def _load(args: argparse.Namespace) -> History:
                                if getattr(args, f"{r}_column", None)}
     if args.states:
         mapping["states"] = [s.strip() for s in args.states.split(",") if s.strip()]
-    return load_history(args.history, mapping, args.date_format)
+    return load_history(args.history, mapping, args.date_format or None)
 
 
 def _period(args: argparse.Namespace) -> Period:
@@ -344,11 +327,12 @@ def _calendar(args: argparse.Namespace) -> WorkCalendar:
     bad = [d for d in names if d not in WEEKDAY_NAMES]
     if bad or not names:
         raise ValueError(f"--workdays: {args.workdays!r} (allowed: {','.join(WEEKDAY_NAMES)})")
-    return WorkCalendar(tuple(sorted({WEEKDAY_NAMES.index(d) for d in names})), args.country)
+    workdays = tuple(sorted({WEEKDAY_NAMES.index(d) for d in names}))
+    return WorkCalendar(workdays, args.country or None)
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
+    if not text:
         return None
     try:
         return dt.date.fromisoformat(text)
