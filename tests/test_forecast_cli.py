@@ -62,6 +62,14 @@ def test_forecast_how_many_exact(capsys: pytest.CaptureFixture[str]) -> None:
     assert items == sorted(items, reverse=True)  # more confidence, fewer items
 
 
+def test_a_quiet_sample_is_flagged_in_the_terminal_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("forecast", JIRA, "--items", "20") == 0  # its last 90 days hold one item
+    out = capsys.readouterr().out
+    assert "Warning: the sample's pace (0.08 a week) is under 25% of the history's" in out
+    assert run("forecast", JIRA, "--items", "20", "--as-of", "2018-03-31") == 0
+    assert "Warning" not in capsys.readouterr().out
+
+
 def test_backtest_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("backtest", JIRA, "--items", "30", "--origins", "40") == 0
     out = capsys.readouterr().out

@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s 
     from workbench.files.exports import History
     from workbench.history.backtest import Backtest, Method
     from workbench.history.flow import Period, Stability, WorkCalendar
-    from workbench.history.throughput import ThroughputForecast
+    from workbench.history.throughput import Throughput, ThroughputForecast
 
 # Mirrors of `workbench.history.ROLES` / `WEEKDAY_NAMES` (a test keeps them equal): building
 # the parser of every `workbench` command must not import pandas.
@@ -227,13 +227,13 @@ def run_forecast(args: argparse.Namespace) -> int:
         forecast, sample = _forecast(args, history)
     except (HistoryError, ValueError) as exc:
         return _fail("forecast", exc)
-    check = stability(sample) if len(sample) >= 4 else None
+    check = stability(sample.values) if sample.values.size >= 4 else None
     if args.format == "json":
         _print_json({"workbench": __version__, "history": history.to_dict(),
                      "forecast": forecast.to_dict(),
                      "stability": check.to_dict() if check else None})
     else:
-        print(_forecast_text(history, forecast, check))
+        print(_forecast_text(history, forecast, check, _quiet_line(history, sample, args)))
     return 0
 
 
@@ -272,7 +272,7 @@ def _drift_line(result: Backtest, methods: Sequence[Method]) -> str:
 
 
 def _forecast(args: argparse.Namespace, history: History
-              ) -> tuple[ThroughputForecast, Sequence[int]]:
+              ) -> tuple[ThroughputForecast, Throughput]:
     from workbench.history.throughput import (
         ScopeRisk,
         forecast_how_many,
@@ -291,15 +291,14 @@ def _forecast(args: argparse.Namespace, history: History
                               "seed": args.seed, "exact": args.exact}
     if args.by:
         by = _date(args.by, "--by")
-        return forecast_how_many(by, sample, **common), sample.values.tolist()
+        return forecast_how_many(by, sample, **common), sample
     remaining = args.items if args.items is not None else tuple(args.items_range)
     if any(lo != int(lo) or hi != int(hi) for _, lo, hi in args.risk):
         raise ValueError("--risk: P LO HI with whole numbers of items, e.g. --risk 0.3 5 10")
     risks = [ScopeRisk(p, int(lo), int(hi), name=f"{i + 1}") for i, (p, lo, hi) in
              enumerate(args.risk)]
     split = tuple(args.split) if args.split else None
-    return (forecast_when(remaining, sample, split=split, risks=risks, **common),
-            sample.values.tolist())
+    return forecast_when(remaining, sample, split=split, risks=risks, **common), sample
 
 
 def _load(args: argparse.Namespace) -> History:
@@ -375,13 +374,26 @@ def _fingerprint(history: History) -> str:
     return f"history sha256 {digest}"
 
 
-def _forecast_text(history: History, f: ThroughputForecast, check: Stability | None) -> str:
+def _quiet_line(history: History, sample: Throughput, args: argparse.Namespace) -> str:
+    """A warning when the sample runs far below the team's usual pace (a cut export, a lull)."""
+    from workbench.history.throughput import QUIET, quiet_pace
+
+    overall = quiet_pace(history, sample, _calendar(args))
+    if overall is None:
+        return ""
+    return (f"Warning: the sample's pace ({sample.mean:.2f} a {sample.period.unit}) is under "
+            f"{QUIET:.0%} of the history's ({overall:.2f}): check the export covers recent work, "
+            f"or set --as-of to the last busy day (or --window-days 0 for all history)")
+
+
+def _forecast_text(history: History, f: ThroughputForecast, check: Stability | None,
+                   warning: str = "") -> str:
     run = ("exact (convolution, no sampling noise)" if f.mode == "exact"
            else f"Monte Carlo, {f.trials:,} trials, seed {f.seed}")
     question = (f"When will the work be done? Scope: {f.scope}" if f.question == "when"
                 else f"How many items by {f.by}? ({f.scope})")
     lines = [question, f"Method: {run}; workbench {__version__}; {_fingerprint(history)}",
-             history.report(), f"Throughput: {f.throughput}",
+             history.report(), f"Throughput: {f.throughput}", *([warning] if warning else []),
              f"Sampling: {f.period.describe()}; dates on {f.calendar}",
              f"Start: {f.start or 'not given'}",
              f"Check: {check.describe() if check else 'too few periods to check stability'}",

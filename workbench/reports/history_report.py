@@ -41,10 +41,12 @@ from workbench.history.settings import (
     WINDOW_DAYS,
 )
 from workbench.history.throughput import (
+    QUIET,
     Throughput,
     ThroughputForecast,
     forecast_how_many,
     forecast_when,
+    quiet_pace,
     throughput_from_history,
 )
 from workbench.present import history_charts as hc
@@ -57,7 +59,6 @@ SUMMARY_FILE = "summary.json"
 KIND_WORDS = {"finish_before_start": "finished before they started",
               "unparsable_date": "with a date not in its column's format",
               "missing_finish": "with no dates", "duplicate_key": "repeated keys"}
-QUIET = 0.25  # a sample below this share of the history's mean pace is flagged
 
 
 @dataclass(frozen=True, eq=False)
@@ -310,8 +311,8 @@ def warnings(r: HistoryReport) -> list[str]:
     if later:
         out.append(f"The data is cut at {tables.long_date(r.as_of)} (as_of): {later:,} items "
                    f"finished later are not used.")
-    overall = throughput(r.history, r.period, r.calendar, end=r.as_of).mean()
-    if r.sample.mean < QUIET * overall:
+    overall = quiet_pace(r.history, r.sample, r.calendar)
+    if overall is not None:
         out.append(f"Warning: the sample's pace ({r.sample.mean:.2f} a {r.period.unit}) is under "
                    f"{QUIET:.0%} of the history's ({overall:.2f}): check the export covers recent "
                    f"work, or set as_of to the last busy day.")
