@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from workbench.files.exports import History, HistoryError, history_from_frame
-from workbench.history.backtest import Method, backtest
+from workbench.history.backtest import Method, backtest, beside, own_method
 from workbench.history.flow import Period
 
 ALL = (Method("all history"),)
@@ -104,3 +104,12 @@ def test_too_short_a_history_is_an_error_that_says_so() -> None:
         backtest(hist, items=40, period=Period("day"))
     with pytest.raises(ValueError, match="either items"):
         backtest(hist, items=4, periods=3)
+
+
+def test_the_forecasts_own_sampling_is_scored_first_beside_the_others() -> None:
+    assert [m.name for m in beside(own_method(90, None))] == [
+        "last 90 days (this forecast)", "all history", "recency-weighted (half-life 60 days)"]
+    ours = own_method(0, 30.0)
+    assert (ours.name, ours.window_days, ours.half_life_days) == (
+        "all history, half-life 30 days (this forecast)", None, 30.0)
+    assert len(beside(ours)) == 4

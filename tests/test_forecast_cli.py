@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,14 @@ def test_forecast_how_many_exact(capsys: pytest.CaptureFixture[str]) -> None:
     assert items == sorted(items, reverse=True)  # more confidence, fewer items
 
 
+def test_a_quiet_sample_is_flagged_in_the_terminal_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("forecast", JIRA, "--items", "20") == 0  # its last 90 days hold one item
+    out = capsys.readouterr().out
+    assert "Warning: the sample's pace (0.08 a week) is under 25% of the history's" in out
+    assert run("forecast", JIRA, "--items", "20", "--as-of", "2018-03-31") == 0
+    assert "Warning" not in capsys.readouterr().out
+
+
 def test_backtest_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("backtest", JIRA, "--items", "30", "--origins", "40") == 0
     out = capsys.readouterr().out
@@ -116,3 +125,25 @@ def test_the_workbench_command_line(tmp_path: Path, capsys: pytest.CaptureFixtur
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["forecast"]["mode"] == "exact"
+
+
+# --- one set of defaults ----------------------------------------------------------------------
+
+def forecast_table(out: str) -> dict[int, tuple[int, str]]:
+    """confidence -> (periods, date) from `workbench forecast`'s table."""
+    rows = re.findall(r"^\s*(\d+)%\s+(\d+)\s+(\d{4}-\d{2}-\d{2})$", out, re.M)
+    return {int(q): (int(n), day) for q, n, day in rows}
+
+
+def test_forecast_and_history_report_agree_with_no_options(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the same question, only the file and --items: the defaults must give the same answer
+    cli = pytest.importorskip("workbench.app.cli")
+    assert cli.main(["forecast", CHI2FIT, "--items", "100"]) == 0
+    table = forecast_table(capsys.readouterr().out)
+    assert cli.main(["report", "--history", CHI2FIT, "--items", "100",
+                     "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "chi2fit_team_resolved" / "summary.json").read_text())
+    report = {p["confidence"]: (p["periods"], p["date"])
+              for p in summary["forecast"]["percentiles"]}
+    assert [table[q] for q in (50, 85, 95)] == [report[q] for q in (50, 85, 95)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import base64
 import datetime as dt
+import inspect
 import json
 import math
 import re
@@ -24,7 +25,7 @@ import pytest
 from workbench.app import cli
 from workbench.files import exports
 from workbench.files.exports import history_from_frame, load_history
-from workbench.history import flow
+from workbench.history import flow, settings
 from workbench.history.backtest import backtest
 from workbench.history.flow import Period
 from workbench.history.throughput import Throughput, forecast_how_many, forecast_when
@@ -250,6 +251,31 @@ def test_notebook_is_thin_and_its_parameters_are_the_kernels() -> None:
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     assert all(isinstance(n.value, ast.Constant | ast.Dict)
                for n in ast.parse(params.source).body if isinstance(n, ast.AnnAssign))
+
+
+# The notebook's example question and where it writes; every other parameter is a setting.
+EXAMPLE = {"history_path", "mapping", "items", "by_date", "as_of", "out_dir"}
+
+
+def test_notebook_and_kernel_defaults_are_the_options() -> None:
+    declared = notebook_parameters(NOTEBOOK)
+    options = {s.name: s.default for s in settings.ALL}
+    notebook = {n: ast.literal_eval(declared[n]["default"]) for n in set(declared) - EXAMPLE}
+    assert notebook == {n: options.get(n, "no setting") for n in notebook}
+    kernel = inspect.signature(history_report.prepare).parameters
+    assert {n: kernel[n].default for n in [*notebook, "as_of"]} == {
+        **notebook, "as_of": settings.AS_OF.default}
+
+
+def test_every_history_command_parses_the_same_defaults() -> None:
+    parsed = [vars(cli._parser().parse_args(argv)) for argv in (
+        ["forecast", str(CHI2FIT), "--items", "5"], ["backtest", str(CHI2FIT), "--items", "5"],
+        ["report", "--history", str(CHI2FIT), "--items", "5"])]
+    for s in settings.ALL:
+        dest = s.flag.removeprefix("--").replace("-", "_")
+        seen = {args[dest] for args in parsed if dest in args}
+        wanted = {s.default} if s.default is not None else {None, 5}  # a question: given or not
+        assert seen and seen <= wanted, (s.name, seen)
 
 
 # --- a real `workbench report --history` ----------------------------------------------------------

@@ -18,19 +18,40 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench import __version__
+from workbench.app.options import add_setting
 from workbench.files.jsonable import dumps
+from workbench.history.settings import (
+    AS_OF,
+    BY,
+    COUNTRY,
+    DATE_FORMAT,
+    HALF_LIFE_DAYS,
+    ITEMS,
+    ORIGINS,
+    PERIOD,
+    SEED,
+    SPRINT_WEEKS,
+    TRIALS,
+    WINDOW_DAYS,
+    WORKDAYS,
+    Setting,
+)
 from workbench.present.formats import iso_date, percent
 
 if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s at start-up
     from workbench.files.exports import History
+    from workbench.history.backtest import Backtest, Method
     from workbench.history.flow import Period, Stability
-    from workbench.history.throughput import ThroughputForecast
+    from workbench.history.throughput import Throughput, ThroughputForecast
     from workbench.scenario.calendar import WorkCalendar
 
 # Mirrors of `workbench.history.ROLES` / `WEEKDAY_NAMES` (a test keeps them equal): building
 # the parser of every `workbench` command must not import pandas.
 ROLES: tuple[str, ...] = ("key", "type", "status", "start", "finish", "points", "project")
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The settings every history command takes alike (`workbench.history.settings`).
+SAMPLE = (PERIOD, SPRINT_WEEKS, WINDOW_DAYS, HALF_LIFE_DAYS)
+CALENDAR = (COUNTRY, WORKDAYS)  # `report --history`: no --workdays (its kernel has none)
 
 
 def register(subparsers: Any) -> None:
@@ -46,10 +67,10 @@ def _add_forecast(sub: Any) -> None:
     text = "Forecast from history: when N items will be done, or how many by a date."
     p = _command(sub, "forecast", text, run_forecast)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--items", type=int, metavar="N", help="items still to do")
+    add_setting(what, ITEMS)
     what.add_argument("--items-range", type=int, nargs=2, metavar=("LO", "HI"),
                       help="items still to do, as a range (equally likely)")
-    what.add_argument("--by", metavar="DATE", help="how many items by this date (YYYY-MM-DD)")
+    add_setting(what, BY)
     p.add_argument("--split", type=float, nargs=2, metavar=("LO", "HI"),
                    help="split rate range: items grow to ceil(items x rate), e.g. 1.0 1.5")
     p.add_argument("--risk", type=float, nargs=3, action="append", default=[],
@@ -59,39 +80,31 @@ def _add_forecast(sub: Any) -> None:
                    help="share of the team's throughput on this work, 0-1 (default 1)")
     p.add_argument("--start", metavar="DATE",
                    help="first day of work (default: the day after the last day of data)")
-    p.add_argument("--trials", type=int, default=10_000, help="Monte Carlo futures (10000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0); same seed, same numbers")
+    _add(p, TRIALS, SEED)
     p.add_argument("--exact", action="store_true",
                    help="compute exact probabilities by convolution instead of sampling")
     p.add_argument("--levels", default="50,70,85,95", help="confidence levels (50,70,85,95)")
-    _add_sampling(p)
+    _add(p, *SAMPLE, AS_OF, *CALENDAR)
+    _add_output(p)
     _add_mapping(p)
 
 
 def _add_backtest(sub: Any) -> None:
-    text = "Replay history: how often would past P50/P85/P95 forecasts have come true?"
+    text = ("Replay history: how often would past P50/P85/P95 forecasts have come true? Scores "
+            "the forecast's own sampling (--window-days, --half-life-days) beside all history, "
+            "the last 90 days and recent periods weighted more.")
     p = _command(sub, "backtest", text, run_backtest)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--items", type=int, metavar="N", help="forecast when the next N items "
-                      "are done")
+    add_setting(what, ITEMS)
     what.add_argument("--periods", type=int, metavar="K",
-                      help="forecast how many items in the next K periods")
-    p.add_argument("--origins", type=int, default=100, help="past dates to forecast from (100)")
-    p.add_argument("--recent-days", type=int, default=90,
-                   help="the recent-window method: sample only the last D days (90)")
-    p.add_argument("--half-life-days", type=float, default=60,
-                   help="the recency-weighted method: weight halves every H days (60)")
+                      help="how many items in the next K periods?")
+    _add(p, ORIGINS)
     p.add_argument("--min-history-days", type=int,
                    help="history needed before the first origin (default 12 periods, >= 60 days)")
     p.add_argument("--monte-carlo", action="store_true",
-                   help="sample futures instead of exact probabilities (slower, noisier)")
-    p.add_argument("--trials", type=int, default=10_000, help="futures with --monte-carlo")
-    p.add_argument("--seed", type=int, default=0, help="random seed with --monte-carlo (0)")
-    p.add_argument("--period", choices=("day", "workday", "week"), default="week",
-                   help="throughput counted per calendar day, working day or week (week)")
-    p.add_argument("--sprint-weeks", type=int, default=1, help="weeks per period with "
-                   "--period week (1; 2 for two-week sprints)")
-    _add_calendar(p)
+                   help="sample futures (--trials, --seed) instead of exact probabilities "
+                        "(slower, noisier)")
+    _add(p, TRIALS, SEED, *SAMPLE, *CALENDAR)
     _add_output(p)
     _add_mapping(p)
 
@@ -108,26 +121,9 @@ def _command(sub: Any, name: str, text: str, run: Any) -> argparse.ArgumentParse
     return parser
 
 
-def _add_sampling(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--period", choices=("day", "workday", "week"), default="week",
-                   help="throughput counted per calendar day (zero days included), working day "
-                        "or week (week)")
-    p.add_argument("--sprint-weeks", type=int, default=1,
-                   help="weeks per period with --period week (1; 2 for two-week sprints)")
-    p.add_argument("--window-days", type=int,
-                   help="sample only the last D days of history (default: all of it)")
-    p.add_argument("--half-life-days", type=float,
-                   help="weight recent periods more: a period H days older counts half")
-    p.add_argument("--as-of", metavar="DATE",
-                   help="pretend the data ends on this date (default: the last finish)")
-    _add_calendar(p)
-    _add_output(p)
-
-
-def _add_calendar(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--country", help="public holidays of this country (ISO code, e.g. US)")
-    p.add_argument("--workdays", default="mon,tue,wed,thu,fri",
-                   help="working weekdays (mon,tue,wed,thu,fri)")
+def _add(parser: argparse._ActionsContainer, *options: Setting) -> None:
+    for setting in options:
+        add_setting(parser, setting)
 
 
 def _add_output(p: argparse.ArgumentParser) -> None:
@@ -141,36 +137,18 @@ def _add_mapping(p: argparse.ArgumentParser) -> None:
         g.add_argument(f"--{role}-column", metavar="NAME", help=f"the {role} column")
     g.add_argument("--states", metavar="A,B,C",
                    help="columns holding the date each item entered each state, in order")
-    g.add_argument("--date-format", metavar="FMT",
-                   help="date format, e.g. '%%d/%%b/%%y %%H:%%M' (default: detected)")
+    add_setting(g, DATE_FORMAT)
 
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
     """The options of `workbench report --history HISTORY.csv` (added to `workbench report`,
-    whose --out and --seed they share)."""
+    whose --out and --seed they share: its --seed default is `SEED`'s, a test checks)."""
     g = p.add_argument_group("a report from history instead of a scenario: "
                              "workbench report --history HISTORY.csv (--items N | --by DATE)")
     g.add_argument("--history", metavar="HISTORY.csv",
                    help="completed-work CSV export: forecast from it, with backtests and flow "
                         "charts (writes OUT/<file>.html, .ipynb and OUT/<file>/)")
-    g.add_argument("--items", type=int, metavar="N", help="when will N items be done?")
-    g.add_argument("--by", metavar="DATE", help="how many items by DATE (YYYY-MM-DD)?")
-    g.add_argument("--window-days", type=int, default=90, metavar="D",
-                   help="throughput sample: the last D days of data (90; 0: all history)")
-    g.add_argument("--half-life-days", type=float, default=0.0, metavar="H",
-                   help="weight recent periods more: a period H days older counts half")
-    g.add_argument("--as-of", metavar="DATE",
-                   help="pretend the data ends on this date (default: the last finish)")
-    g.add_argument("--period", choices=("day", "workday", "week"), default="week",
-                   help="throughput counted per calendar day, working day or week (week)")
-    g.add_argument("--sprint-weeks", type=int, default=1, metavar="W",
-                   help="weeks per period with --period week (1; 2 for two-week sprints)")
-    g.add_argument("--country", metavar="CODE",
-                   help="public holidays of this country (ISO code, e.g. US)")
-    g.add_argument("--trials", type=int, default=10_000, metavar="N",
-                   help="Monte Carlo futures (10000)")
-    g.add_argument("--origins", type=int, default=100, metavar="N",
-                   help="past dates the backtest forecasts from (100; 0: no backtest)")
+    _add(g, ITEMS, BY, *SAMPLE, AS_OF, COUNTRY, TRIALS, ORIGINS)
     _add_mapping(p)
 
 
@@ -224,11 +202,11 @@ def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
     _date(args.by, "--by")
     _date(args.as_of, "--as-of")
     return {"history_path": args.history, "mapping": mapping,
-            "date_format": args.date_format or "",
+            "date_format": args.date_format,
             "items": args.items or 0, "by_date": args.by or "",
             "window_days": args.window_days, "half_life_days": float(args.half_life_days),
-            "as_of": args.as_of or "", "period": args.period, "sprint_weeks": args.sprint_weeks,
-            "country": args.country or "", "trials": args.trials, "seed": args.seed,
+            "as_of": args.as_of, "period": args.period, "sprint_weeks": args.sprint_weeks,
+            "country": args.country, "trials": args.trials, "seed": args.seed,
             "origins": args.origins}
 
 
@@ -251,26 +229,24 @@ def run_forecast(args: argparse.Namespace) -> int:
         forecast, sample = _forecast(args, history)
     except (HistoryError, ValueError) as exc:
         return _fail("forecast", exc)
-    check = stability(sample) if len(sample) >= 4 else None
+    check = stability(sample.values) if sample.values.size >= 4 else None
     if args.format == "json":
-        _print_json({"workbench": __version__, "history": history_dict(history),
-                     "forecast": forecast.to_dict(), "stability": stability_dict(check)})
+        _print_json({"workbench": __version__, "history": history.to_dict(),
+                     "forecast": forecast.to_dict(),
+                     "stability": check.to_dict() if check else None})
     else:
-        print(_forecast_text(history, forecast, check))
+        print(_forecast_text(history, forecast, check, _quiet_line(history, sample, args)))
     return 0
 
 
 def run_backtest(args: argparse.Namespace) -> int:
     """`workbench backtest`: print coverage per method (or JSON); 2 if the input needs fixing."""
     from workbench.files.exports import HistoryError
-    from workbench.history.backtest import Method, backtest
+    from workbench.history.backtest import backtest, beside, own_method
 
     try:
         history = _load(args)
-        methods = (Method("all history"),
-                   Method(f"last {args.recent_days} days", window_days=args.recent_days),
-                   Method(f"recency-weighted (half-life {args.half_life_days:g} days)",
-                          half_life_days=args.half_life_days))
+        methods = beside(own_method(args.window_days, args.half_life_days))
         result = backtest(history, items=args.items, periods=args.periods,
                           period=_period(args), origins=args.origins, methods=methods,
                           min_history_days=args.min_history_days, calendar=_calendar(args),
@@ -278,20 +254,27 @@ def run_backtest(args: argparse.Namespace) -> int:
     except (HistoryError, ValueError) as exc:
         return _fail("backtest", exc)
     if args.format == "json":
-        _print_json({"workbench": __version__, "history": history_dict(history),
+        _print_json({"workbench": __version__, "history": history.to_dict(),
                      "backtest": result.to_dict()})
     else:
         print(f"workbench {__version__}; {_fingerprint(history)}")
         print(history.report())
         print(result.describe())
-        better = [m for m, ok in result.helps().items() if ok]
-        print("Drift reaction helps: " + (", ".join(better) if better else
-                                          "no (all history is best calibrated)"))
+        print(_drift_line(result, methods))
     return 0
 
 
+def _drift_line(result: Backtest, methods: Sequence[Method]) -> str:
+    """Do the reactions to drift (a recent window, recent periods weighted more) beat sampling
+    all history, the way that ignores drift? (`beside` always includes all history.)"""
+    still = next(m.name for m in methods if m.window_days is None and m.half_life_days is None)
+    better = result.better_than(still)
+    return "Drift reaction helps: " + (", ".join(better) if better else
+                                       f"no ({still} is best calibrated)")
+
+
 def _forecast(args: argparse.Namespace, history: History
-              ) -> tuple[ThroughputForecast, Sequence[int]]:
+              ) -> tuple[ThroughputForecast, Throughput]:
     from workbench.history.throughput import (
         ScopeRisk,
         forecast_how_many,
@@ -300,24 +283,24 @@ def _forecast(args: argparse.Namespace, history: History
     )
 
     period, calendar = _period(args), _calendar(args)
-    sample = throughput_from_history(history, period, window_days=args.window_days,
+    sample = throughput_from_history(history, period, window_days=args.window_days or None,
                                      as_of=_date(args.as_of, "--as-of"),
-                                     half_life_days=args.half_life_days, calendar=calendar)
+                                     half_life_days=args.half_life_days or None,
+                                     calendar=calendar)
     levels = _levels(args.levels)
     common: dict[str, Any] = {"focus": args.focus, "start": _date(args.start, "--start"),
                               "calendar": calendar, "levels": levels, "trials": args.trials,
                               "seed": args.seed, "exact": args.exact}
     if args.by:
         by = _date(args.by, "--by")
-        return forecast_how_many(by, sample, **common), sample.values.tolist()
+        return forecast_how_many(by, sample, **common), sample
     remaining = args.items if args.items is not None else tuple(args.items_range)
     if any(lo != int(lo) or hi != int(hi) for _, lo, hi in args.risk):
         raise ValueError("--risk: P LO HI with whole numbers of items, e.g. --risk 0.3 5 10")
     risks = [ScopeRisk(p, int(lo), int(hi), name=f"{i + 1}") for i, (p, lo, hi) in
              enumerate(args.risk)]
     split = tuple(args.split) if args.split else None
-    return (forecast_when(remaining, sample, split=split, risks=risks, **common),
-            sample.values.tolist())
+    return forecast_when(remaining, sample, split=split, risks=risks, **common), sample
 
 
 def _load(args: argparse.Namespace) -> History:
@@ -327,7 +310,7 @@ def _load(args: argparse.Namespace) -> History:
                                if getattr(args, f"{r}_column", None)}
     if args.states:
         mapping["states"] = [s.strip() for s in args.states.split(",") if s.strip()]
-    return load_history(args.history, mapping, args.date_format)
+    return load_history(args.history, mapping, args.date_format or None)
 
 
 def _period(args: argparse.Namespace) -> Period:
@@ -345,11 +328,12 @@ def _calendar(args: argparse.Namespace) -> WorkCalendar:
     bad = [d for d in names if d not in WEEKDAY_NAMES]
     if bad or not names:
         raise ValueError(f"--workdays: {args.workdays!r} (allowed: {','.join(WEEKDAY_NAMES)})")
-    return WorkCalendar(tuple(sorted({WEEKDAY_NAMES.index(d) for d in names})), args.country)
+    workdays = tuple(sorted({WEEKDAY_NAMES.index(d) for d in names}))
+    return WorkCalendar(workdays, args.country or None)
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
+    if not text:
         return None
     try:
         return dt.date.fromisoformat(text)
@@ -392,22 +376,26 @@ def _fingerprint(history: History) -> str:
     return f"history sha256 {digest}"
 
 
-def stability_dict(check: Stability | None) -> dict[str, Any] | None:
-    """The stability check as plain data (None: too few periods to check)."""
-    if check is None:
-        return None
-    return {"stable": check.stable, "random_halves_difference": round(check.random_difference, 4),
-            "first_vs_second_half_difference": round(check.time_difference, 4),
-            "threshold": check.threshold, "samples": check.samples, "text": check.describe()}
+def _quiet_line(history: History, sample: Throughput, args: argparse.Namespace) -> str:
+    """A warning when the sample runs far below the team's usual pace (a cut export, a lull)."""
+    from workbench.history.throughput import QUIET, quiet_pace
+
+    overall = quiet_pace(history, sample, _calendar(args))
+    if overall is None:
+        return ""
+    return (f"Warning: the sample's pace ({sample.mean:.2f} a {sample.period.unit}) is under "
+            f"{QUIET:.0%} of the history's ({overall:.2f}): check the export covers recent work, "
+            f"or set --as-of to the last busy day (or --window-days 0 for all history)")
 
 
-def _forecast_text(history: History, f: ThroughputForecast, check: Stability | None) -> str:
+def _forecast_text(history: History, f: ThroughputForecast, check: Stability | None,
+                   warning: str = "") -> str:
     run = ("exact (convolution, no sampling noise)" if f.mode == "exact"
            else f"Monte Carlo, {f.trials:,} trials, seed {f.seed}")
     question = (f"When will the work be done? Scope: {f.scope}" if f.question == "when"
                 else f"How many items by {iso_date(f.by)}? ({f.scope})")
     lines = [question, f"Method: {run}; workbench {__version__}; {_fingerprint(history)}",
-             history.report(), f"Throughput: {f.throughput}",
+             history.report(), f"Throughput: {f.throughput}", *([warning] if warning else []),
              f"Sampling: {f.period.describe()}; dates on {f.calendar}",
              f"Start: {iso_date(f.start, missing='not given')}",
              f"Check: {check.describe() if check else 'too few periods to check stability'}",
@@ -422,17 +410,6 @@ def _forecast_text(history: History, f: ThroughputForecast, check: Stability | N
         lines.append(f"{percent(f.not_done, digits=1)} of futures did not finish within the "
                      "horizon.")
     return "\n".join(lines)
-
-
-def history_dict(history: History) -> dict[str, Any]:
-    """What was read and left out, as plain data (also in the history report's summary)."""
-    return {"source": history.source, "rows_read": history.rows_read,
-            "finished_items": len(history.items), "in_progress": len(history.open_items),
-            "left_out": history.excluded, "columns": dict(history.columns),
-            "date_formats": dict(history.date_formats),
-            "problems": [{"kind": p.kind, "count": p.count, "excluded": p.excluded,
-                          "meaning": p.meaning, "examples": list(p.examples)}
-                         for p in history.problems]}
 
 
 def _print_json(data: dict[str, Any]) -> None:

@@ -1,8 +1,13 @@
-"""Command-line options shared by the commands that simulate (`run`, `report`)."""
+"""Command-line options shared by the commands that simulate (`run`, `report`), and the history
+settings (`workbench.history.settings`) as options of the commands that forecast from history."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import Any
+
+from workbench.history.settings import Setting
 
 
 def positive_int(text: str) -> int:
@@ -27,3 +32,26 @@ def add_simulation_options(parser: argparse.ArgumentParser, default_reps: int) -
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="FIELD.PATH=VALUE",
                         help="override a field, e.g. teams.platform.members=8 (repeatable)")
+
+
+def add_setting(parser: argparse._ActionsContainer, setting: Setting) -> None:
+    """A history setting as an option, worded the same in every command that takes it."""
+    parser.add_argument(setting.flag, type=_checked(setting), default=setting.default,
+                        choices=setting.choices, metavar=setting.metavar,
+                        help=setting.help_text.replace("%", "%%"))  # argparse formats help
+
+
+def _checked(setting: Setting) -> Callable[[str], Any]:
+    """The setting's type, refusing values under its minimum in the user's words."""
+    least = setting.minimum
+    if least is None:
+        return setting.type
+
+    def parse(text: str) -> Any:
+        value = setting.type(text)  # not a number: argparse says "invalid int value"
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be {least:g} or more (got {text})")
+        return value
+
+    parse.__name__ = getattr(setting.type, "__name__", "value")
+    return parse

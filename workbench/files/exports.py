@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,11 @@ class Problem:
         eg = f" (e.g. {'; '.join(self.examples)})" if self.examples else ""
         return f"{self.kind}: {self.count:,} row(s), {self.meaning}{eg}"
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return {"kind": self.kind, "count": self.count, "excluded": self.excluded,
+                "meaning": self.meaning, "examples": list(self.examples)}
+
 
 @dataclass(frozen=True, eq=False)
 class History:
@@ -90,6 +96,15 @@ class History:
         head = (f"{self.source}: {self.rows_read:,} rows read, {len(self.items):,} finished items"
                 f" used, {len(self.open_items):,} in progress, {self.excluded:,} left out")
         return "\n".join([head, *("  " + p.line() for p in self.problems)])
+
+    def to_dict(self) -> dict[str, Any]:
+        """What was read and left out, as plain data (the `history` of JSON outputs and of
+        the history report's summary)."""
+        return {"source": self.source, "rows_read": self.rows_read,
+                "finished_items": len(self.items), "in_progress": len(self.open_items),
+                "left_out": self.excluded, "columns": dict(self.columns),
+                "date_formats": dict(self.date_formats),
+                "problems": [p.to_dict() for p in self.problems]}
 
 
 # --------------------------------------------------------------------------------- import

@@ -47,11 +47,30 @@ class Method:
     half_life_days: float | None = None
 
 
+# The ways a forecast can sample, each scored beside the forecast's own: the team's whole
+# history (no reaction to drift), a recent window, and recent periods weighted more.
 DEFAULT_METHODS: tuple[Method, ...] = (
     Method("all history"),
     Method("last 90 days", window_days=90),
     Method("recency-weighted (half-life 60 days)", half_life_days=60),
 )
+
+
+def own_method(window_days: int | None, half_life_days: float | None) -> Method:
+    """A forecast's own sampling (0 or None: not used), named for the backtest table, e.g.
+    'last 90 days (this forecast)'."""
+    parts = [f"last {window_days} days" if window_days else "all history"]
+    if half_life_days:
+        parts.append(f"half-life {half_life_days:g} days")
+    return Method(", ".join(parts) + " (this forecast)", window_days or None,
+                  half_life_days or None)
+
+
+def beside(ours: Method, others: Sequence[Method] = DEFAULT_METHODS) -> tuple[Method, ...]:
+    """`ours` first (the baseline of `Backtest.helps`), then the others that sample
+    differently: what `workbench backtest` and the history report score."""
+    same = (ours.window_days, ours.half_life_days)
+    return (ours, *(m for m in others if (m.window_days, m.half_life_days) != same))
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +98,11 @@ class Backtest:
         """Per method after the first: is it better calibrated than the first (the baseline)?"""
         err = self.coverage["calibration_error"]
         return {str(m): bool(err[m] < err.iloc[0]) for m in err.index[1:]}
+
+    def better_than(self, method: str) -> list[str]:
+        """The methods better calibrated than `method`, in table order."""
+        err = self.coverage["calibration_error"]
+        return [str(m) for m in err.index if err[m] < err[method]]
 
     def describe(self) -> str:
         """A text table a TPM can read."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -226,6 +226,12 @@ class Stability:
         return (f"throughput sample {verdict}: random halves differ by "
                 f"{self.random_difference:.0%}, first vs second half by {self.time_difference:.0%}"
                 f" (threshold {self.threshold:.0%}, {self.samples} samples)")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return {"stable": self.stable, "random_halves_difference": round(self.random_difference, 4),
+                "first_vs_second_half_difference": round(self.time_difference, 4),
+                "threshold": self.threshold, "samples": self.samples, "text": self.describe()}
 
 
 def stability(counts: Iterable[float], seed: int = 0, threshold: float = 0.25,

@@ -30,12 +30,14 @@ import pandas as pd
 
 from workbench.files.exports import History, HistoryError
 from workbench.history.flow import WEEK, Period, daily_completions, period_counts
+from workbench.history.flow import throughput as run_chart  # the items per period, all history
 from workbench.scenario.calendar import WorkCalendar
 
 LEVELS: tuple[float, ...] = (50, 70, 85, 95)
 CHUNK = 1 << 20  # draws held at once: bounds memory whatever the trials or horizon
 TOL = 1e-9       # float slack when comparing probabilities and scaled counts
 LEFT = 1e-10     # exact mode stops when less than this chance of not being done is left
+QUIET = 0.25     # a sample below this share of the history's mean pace is flagged
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,14 @@ def throughput_from_history(history: History, period: Period = WEEK, *,
               f"{int(counts.sum())} items, mean {counts.mean():.2f} per {period.unit}"
               + (f", recency half-life {half_life_days:g} days" if half_life_days else ""))
     return Throughput(counts, weights, period, source, end.astype(dt.date))
+
+
+def quiet_pace(history: History, sample: Throughput,
+               calendar: WorkCalendar | None = None) -> float | None:
+    """The whole history's mean pace per period when the sample runs under `QUIET` of it (an
+    export cut short, or a recent window that caught a lull), else None."""
+    overall = float(run_chart(history, sample.period, calendar, end=sample.last_day).mean())
+    return overall if sample.mean < QUIET * overall else None
 
 
 def recency_weights(starts: np.ndarray, end: np.datetime64, period: Period,

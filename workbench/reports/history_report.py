@@ -23,17 +23,30 @@ import numpy as np
 import pandas as pd
 
 from workbench import __version__
-from workbench.app import history_commands
 from workbench.files import atomic
 from workbench.files.exports import History, HistoryError, load_history
 from workbench.files.jsonable import plain
-from workbench.history.backtest import Backtest, Method, backtest
+from workbench.history.backtest import Backtest, Method, backtest, beside, own_method
 from workbench.history.flow import Period, Stability, stability, throughput
+from workbench.history.settings import (
+    AS_OF,
+    COUNTRY,
+    DATE_FORMAT,
+    HALF_LIFE_DAYS,
+    ORIGINS,
+    PERIOD,
+    SEED,
+    SPRINT_WEEKS,
+    TRIALS,
+    WINDOW_DAYS,
+)
 from workbench.history.throughput import (
+    QUIET,
     Throughput,
     ThroughputForecast,
     forecast_how_many,
     forecast_when,
+    quiet_pace,
     throughput_from_history,
 )
 from workbench.present import formats
@@ -44,17 +57,9 @@ from workbench.scenario.calendar import WorkCalendar
 
 HISTORY_NOTEBOOK = NOTEBOOKS_DIR / "history_report.ipynb"
 SUMMARY_FILE = "summary.json"
-# Other ways to sample throughput that the backtest tries beside the forecast's own: the
-# team's whole history, a recent window, and recent periods weighted more (drift reactions).
-ALTERNATIVES: tuple[Method, ...] = (
-    Method("all history"),
-    Method("last 90 days", window_days=90),
-    Method("recency-weighted (half-life 60 days)", half_life_days=60),
-)
 KIND_WORDS = {"finish_before_start": "finished before they started",
               "unparsable_date": "with a date not in its column's format",
               "missing_finish": "with no dates", "duplicate_key": "repeated keys"}
-QUIET = 0.25  # a sample below this share of the history's mean pace is flagged
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,13 +97,16 @@ class HistoryReport:
 # =================================================================================================
 
 def prepare(history_path: str | os.PathLike[str], mapping: Mapping[str, Any] | None = None,
-            items: int = 0, by_date: str = "", window_days: int = 90,
-            half_life_days: float = 0.0, as_of: str = "", period: str = "week",
-            sprint_weeks: int = 1, country: str = "", trials: int = 10_000, seed: int = 0,
-            origins: int = 100, date_format: str = "") -> HistoryReport:
+            items: int = 0, by_date: str = "", window_days: int = WINDOW_DAYS.default,
+            half_life_days: float = HALF_LIFE_DAYS.default, as_of: str = AS_OF.default,
+            period: str = PERIOD.default, sprint_weeks: int = SPRINT_WEEKS.default,
+            country: str = COUNTRY.default, trials: int = TRIALS.default,
+            seed: int = SEED.default, origins: int = ORIGINS.default,
+            date_format: str = DATE_FORMAT.default) -> HistoryReport:
     """Read the export, cut it at `as_of`, sample throughput over the last `window_days`
     (0: all history), forecast when `items` are done (or how many by `by_date`), and backtest
-    the same kind of forecast at `origins` past dates (0: no backtest)."""
+    the same kind of forecast at `origins` past dates (0: no backtest). The defaults are
+    `workbench.history.settings`', the same as `workbench forecast`'s."""
     params = {"history_path": str(history_path), "mapping": dict(mapping or {}),
               "items": items, "by_date": by_date, "window_days": window_days,
               "half_life_days": half_life_days, "as_of": as_of, "period": period,
@@ -110,7 +118,7 @@ def prepare(history_path: str | os.PathLike[str], mapping: Mapping[str, Any] | N
     common: dict[str, Any] = {"calendar": cal, "trials": trials, "seed": seed}
     forecast = forecast_how_many(by, sample, **common) if by else \
         forecast_when(items, sample, **common)
-    ours = _own_method(window_days, half_life_days)
+    ours = own_method(window_days, half_life_days)
     target = {"items": items or None, "periods": None if items else forecast.periods}
     result, note = _backtest(history, target, per, cal, origins, ours)
     check = stability(sample.values, seed) if sample.values.size >= 4 else None
@@ -208,14 +216,6 @@ def _first_finish(history: History) -> dt.date:
     return pd.Timestamp(history.items["finish"].min()).date()
 
 
-def _own_method(window_days: int, half_life_days: float) -> Method:
-    parts = [f"last {window_days} days" if window_days else "all history"]
-    if half_life_days:
-        parts.append(f"half-life {half_life_days:g} days")
-    return Method(", ".join(parts) + " (this forecast)", window_days or None,
-                  half_life_days or None)
-
-
 def _backtest(history: History, target: Mapping[str, int | None], per: Period,
               cal: WorkCalendar, origins: int, ours: Method) -> tuple[Backtest | None, str]:
     """The same kind of forecast (`target`: items or periods) replayed at past dates; (None,
@@ -224,12 +224,9 @@ def _backtest(history: History, target: Mapping[str, int | None], per: Period,
         return None, "skipped (origins = 0)"
     if not any(target.values()):
         return None, "no whole period before the date, so nothing to replay"
-    others = [m for m in ALTERNATIVES
-              if (m.window_days, m.half_life_days) != (ours.window_days, ours.half_life_days)]
     try:
         result = backtest(history, items=target["items"], periods=target["periods"],
-                          period=per, origins=origins,
-                          methods=[ours, *others], calendar=cal)
+                          period=per, origins=origins, methods=beside(ours), calendar=cal)
     except HistoryError as exc:
         return None, str(exc).removeprefix("backtest: ")
     return result, ""
@@ -316,8 +313,8 @@ def warnings(r: HistoryReport) -> list[str]:
     if later:
         out.append(f"The data is cut at {formats.long_date(r.as_of)} (as_of): {later:,} items "
                    f"finished later are not used.")
-    overall = throughput(r.history, r.period, r.calendar, end=r.as_of).mean()
-    if r.sample.mean < QUIET * overall:
+    overall = quiet_pace(r.history, r.sample, r.calendar)
+    if overall is not None:
         out.append(f"Warning: the sample's pace ({r.sample.mean:.2f} a {r.period.unit}) is under "
                    f"{formats.percent(QUIET)} of the history's ({overall:.2f}): check the export "
                    f"covers recent work, or set as_of to the last busy day.")
@@ -504,13 +501,13 @@ def summary(r: HistoryReport) -> dict[str, Any]:
     counts = np.asarray(r.sample.values)
     return {
         "workbench": __version__,
-        "history": {**history_commands.history_dict(r.loaded), "sha256": r.sha256},
+        "history": {**r.loaded.to_dict(), "sha256": r.sha256},
         "as_of": r.as_of.isoformat(),
         "sample": {"first_day": r.window[0].isoformat(), "last_day": r.window[1].isoformat(),
                    "periods": int(counts.size), "items": int(counts.sum()),
                    "mean": round(float(r.sample.mean), 4), "source": r.sample.source},
         "forecast": r.forecast.to_dict(),
-        "stability": history_commands.stability_dict(r.stability),
+        "stability": r.stability.to_dict() if r.stability else None,
         "backtest": r.backtest.to_dict() if r.backtest is not None else None,
         "backtest_note": r.backtest_note,
         "summary": summary_sentences(r),
@@ -537,7 +534,7 @@ def write_outputs(r: HistoryReport, out_dir: str | os.PathLike[str]) -> dict[str
               "throughput": _sample_counts(r.history, r.period, r.calendar, r.as_of,
                                            int(r.parameters.get("window_days") or 0))
               .rename("items").reset_index(),
-              "problems": pd.DataFrame(history_commands.history_dict(r.loaded)["problems"],
+              "problems": pd.DataFrame([p.to_dict() for p in r.loaded.problems],
                                        columns=["kind", "count", "excluded", "meaning",
                                                 "examples"]).astype({"examples": str})}
     if r.backtest is not None:
