@@ -32,6 +32,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check workbench tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Debian's Chromium for the browser test (tests/test_browser.py), installed through apt when it is
 # missing and we are root. Without apt or root the test skips and says how to enable it; under CI

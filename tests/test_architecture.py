@@ -3,9 +3,12 @@ imported, and the layers only import downwards (the import-linter contract in py
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +16,7 @@ from tests.helpers import SMALL_PROGRAM_YAML
 from workbench.scenario.loader import load_scenario
 from workbench.sim import montecarlo
 
+ROOT = Path(__file__).resolve().parents[1]
 IMPORT_EVERYTHING = textwrap.dedent("""
     import importlib, os, pkgutil, sys
     import workbench
@@ -48,3 +52,30 @@ def test_invariant_checks_follow_the_environment_at_call_time(
     monkeypatch.setattr(montecarlo, "check_invariants", lambda scenario, log: seen.append(1))
     montecarlo.run_chunk(load_scenario(small_program), 0, 0, 3)
     assert len(seen) == calls
+
+
+def lint_imports(project: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter's check of the layer contract in ``project``'s pyproject.toml."""
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    return subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache",
+                           str(project / "pyproject.toml")], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_layers_only_import_downwards() -> None:
+    done = lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 kept, 0 broken" in done.stdout
+
+
+def test_an_import_back_up_fails_the_contract_and_is_named(tmp_path: Path) -> None:
+    """Plant `sim.model -> app.cli` in a copy of the package: the check fails and says where."""
+    shutil.copytree(ROOT / "workbench", tmp_path / "workbench",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    model = tmp_path / "workbench" / "sim" / "model.py"
+    model.write_text(model.read_text() + "\nimport workbench.app.cli  # planted\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode == 1
+    assert "workbench.sim is not allowed to import workbench.app" in done.stdout
+    assert "workbench.sim.model -> workbench.app.cli" in done.stdout
