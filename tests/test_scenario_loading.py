@@ -235,12 +235,13 @@ def test_bad_overrides_are_one_line_each(write_file):
      "milestones.beta.epics: has 0 entries (allowed: list of text with at least 1 entry)"),
     ("teams: {platform: 5}",
      "teams.platform: 5 is not a mapping (allowed: a mapping of members, focus, wip_limit, "
-     "cost_per_person_day, stages, interrupts, hires, leavers, time_off)"),
+     "cost_per_person_day, stages, interrupts, hires, leavers, time_off, handover_after_days, "
+     "handover_cost_days)"),
     ("start: someday",
      "start: 'someday' is not a date: input is too short (allowed: date (YYYY-MM-DD))"),
     ("colour: blue",
-     "colour: unknown key 'colour' (allowed: name, description, start, horizon_days, "
-     "warmup_days, calendar, teams, epics, arrivals, risks, milestones)"),
+     "colour: unknown key 'colour' (allowed: name, description, currency, start, "
+     "horizon_days, warmup_days, calendar, teams, epics, arrivals, risks, milestones)"),
 ])
 def test_each_mistake_is_one_located_line(write_file, change, expected):
     write_file("base.yaml", BASE)
@@ -261,11 +262,11 @@ def test_every_problem_is_reported_not_only_the_first(write_file):
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("", "top level: the file is empty (allowed: a mapping of sections: name, description, "
-         "start, horizon_days, warmup_days, calendar, teams, epics, arrivals, risks, milestones, "
-         "extends)"),
+         "currency, start, horizon_days, warmup_days, calendar, teams, epics, arrivals, risks, "
+         "milestones, extends)"),
     ("- a\n- b\n", "top level: ['a', 'b'] is not a mapping (allowed: a mapping of sections: "
-                   "name, description, start, horizon_days, warmup_days, calendar, teams, epics, "
-                   "arrivals, risks, milestones, extends)"),
+                   "name, description, currency, start, horizon_days, warmup_days, calendar, "
+                   "teams, epics, arrivals, risks, milestones, extends)"),
     ("name: x\n\tstart: 2027-01-04\n",
      "line 2: found character '\\t' that cannot start any token"),
 ])

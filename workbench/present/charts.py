@@ -172,8 +172,10 @@ def cost_distribution(hist: pd.DataFrame) -> AnyChart:
     """People cost across runs, with the P50 and P85 cost marked. From
     `tables.cost_histogram`."""
     base = alt.Chart(hist)
+    currency = str(hist["currency"].iloc[0]) if "currency" in hist and len(hist) else ""
+    title = f"people cost ({currency})" if currency else "people cost"
     bars = base.mark_bar(color="#9cc3a5").encode(
-        x=alt.X("cost_low:Q", title="people cost", axis=alt.Axis(format=VEGA_MONEY),
+        x=alt.X("cost_low:Q", title=title, axis=alt.Axis(format=VEGA_MONEY),
                 scale=alt.Scale(zero=False)), x2="cost_high:Q",
         y=alt.Y("share:Q", title="share of runs", axis=alt.Axis(format=VEGA_PERCENT_AXIS)),
         y2=alt.datum(0))

@@ -36,6 +36,19 @@ class Html:
         return "\n".join(([self.heading] if self.heading else []) + self.lines)
 
 
+def cost_figures(forecast: ProgramForecast) -> dict[str, str]:
+    """Cost P50/P85/P95 as every face prints them, in the scenario's currency: "≥ 2.1M" where
+    runs cut at the horizon make a percentile a lower bound, and a ``note`` saying so."""
+    c = forecast.cost()
+    currency = forecast.scenario.currency
+    out = {p: ("≥ " if p in c["lower_bound"] else "") + money(c[p], currency)
+           for p in ("p50", "p85", "p95")}
+    cut = c["runs_cut"]
+    out["note"] = (f"{cut} of {forecast.reps} runs still had work at the horizon: their cost "
+                   f"counts only up to it, so figures marked ≥ are lower bounds.") if cut else ""
+    return out
+
+
 def milestone_sentence(m: dict[str, Any], horizon_days: int) -> str:
     """One milestone from `ProgramForecast.milestones()` in a sentence."""
     if m["p85"] is None:
@@ -69,9 +82,10 @@ def summary_sentences(forecast: ProgramForecast, impact: pd.DataFrame | None = N
         lines.append(_cut_line(forecast, headline))
     if not milestones:
         lines.append(_flow_sentence(forecast))
-    cost = forecast.cost()
-    if cost["p50"] > 0:
-        lines.append(f"People cost: {money(cost['p50'])} at P50, {money(cost['p85'])} at P85.")
+    cost = cost_figures(forecast)
+    if forecast.cost()["p50"] > 0:
+        lines.append(f"People cost: {cost['p50']} at P50, {cost['p85']} at P85. "
+                     f"{cost['note']}".rstrip())
     if impact is not None and headline:
         lines.append(_risk_sentence(impact, headline))
     return [line for line in lines if line]

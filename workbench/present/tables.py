@@ -24,6 +24,7 @@ from workbench.present.formats import long_date as long_date
 from workbench.present.formats import percent as percent
 from workbench.present.formats import short_date as short_date
 from workbench.sim.forecast import ProgramForecast
+from workbench.sim.metrics import HANDED_BACK
 from workbench.sim.records import RunLog
 
 MAX_CHART_ROWS = 1500  # well below Altair's 5000-row limit; more adds nothing a reader sees
@@ -120,7 +121,7 @@ def cost_histogram(forecast: ProgramForecast, bins: int = 30) -> pd.DataFrame:
     summary = forecast.cost()
     return pd.DataFrame({"cost_low": edges[:-1], "cost_high": edges[1:], "runs": counts,
                          "share": counts / forecast.reps, "p50": summary["p50"],
-                         "p85": summary["p85"]})
+                         "p85": summary["p85"], "currency": forecast.scenario.currency})
 
 
 def burnup_table(forecast: ProgramForecast) -> pd.DataFrame:
@@ -203,9 +204,9 @@ def _busy_per_day(log: RunLog) -> dict[str, np.ndarray]:
     for r in log.records:
         if r.event == "start":
             open_[(r.item, r.stage)] = (r.time, r.effort_days)
-        elif r.event in ("finish", "stop") and (r.item, r.stage) in open_:
+        elif r.event in ("finish", *HANDED_BACK) and (r.item, r.stage) in open_:
             t0, effort = open_.pop((r.item, r.stage))
-            done = effort - r.effort_days if r.event == "stop" else effort
+            done = effort - r.effort_days if r.event in HANDED_BACK else effort
             cap = log.capacity[r.team].available.get(r.stage) if r.team in log.capacity else None
             _spread(busy[r.team], t0, r.time, done, cap)
     return dict(busy)

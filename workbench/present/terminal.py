@@ -6,7 +6,8 @@ import csv as csv_module
 import io
 from typing import Any
 
-from workbench.present.formats import BEYOND, iso_date, money, percent
+from workbench.present.formats import BEYOND, iso_date, percent
+from workbench.present.sentences import cost_figures
 from workbench.sim.forecast import ProgramForecast
 
 
@@ -38,10 +39,10 @@ def table(forecast: ProgramForecast) -> str:
         rows = [[e["name"], e["team"], *(iso_date(e[p]) for p in ("p50", "p85", "p95")),
                  percent(e["unfinished_share"])] for e in forecast.epics()]
         out += ["", _grid(["epic", "team", "P50", "P85", "P95", "unfinished"], rows)]
-    c = forecast.cost()
-    if c["p95"] > 0:
-        out += ["", f"cost: P50 {money(c['p50'])}, P85 {money(c['p85'])}, "
-                    f"P95 {money(c['p95'])}"]
+    if forecast.cost()["p95"] > 0:
+        c = cost_figures(forecast)
+        out += ["", f"cost: P50 {c['p50']}, P85 {c['p85']}, P95 {c['p95']}"]
+        out += [f"  {c['note']}"] if c["note"] else []
     teams = ", ".join(f"{t['name']} {percent(t['utilisation'])}" for t in forecast.teams())
     out += ["", f"utilisation: {teams}"]
     if s.arrivals:

@@ -41,10 +41,14 @@ class WorkCalendar:
         public = _public_holidays(self.country, self.subdivision, first_year, last_year)
         return public | frozenset(self.extra_holidays)
 
+    def weekdays(self, start: dt.date, days: int) -> np.ndarray:
+        """1.0 for each day of the working week from ``start`` (public holidays included)."""
+        weekday = (np.arange(days) + start.weekday()) % 7
+        return np.isin(weekday, self.workdays).astype(float)
+
     def working_days(self, start: dt.date, days: int) -> np.ndarray:
         """1.0 for each working calendar day from ``start``, 0.0 for days off."""
-        weekday = (np.arange(days) + start.weekday()) % 7
-        work = np.isin(weekday, self.workdays).astype(float)
+        work = self.weekdays(start, days)
         end = start + dt.timedelta(days=days)
         for day in self.days_off(start.year, end.year):
             d = (day - start).days

@@ -189,6 +189,12 @@ class Team(Frozen):
     leavers: tuple[Leaver, ...] = Field((), description="People leaving during the program.")
     time_off: tuple[TimeOff, ...] = Field(
         (), description="Holidays, training, parental leave: periods when people are away.")
+    handover_after_days: Annotated[float, Field(ge=0)] = Field(
+        2, description="An item whose owner will be away (time off, leave, a capacity risk) for "
+                       "more than this many working days goes back to the front of its queue, "
+                       "for a colleague who is there.")
+    handover_cost_days: Annotated[float, Field(ge=0)] = Field(
+        0, description="Extra person-days the colleague needs to pick a handed-over item up.")
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -336,6 +342,8 @@ class Scenario(Frozen):
 
     name: str = Field(description="The program's name, shown on every report.")
     description: str = Field("", description="A few words on what the program delivers.")
+    currency: str = Field("", max_length=8, description="Shown with every amount of money, e.g. "
+                          "EUR or USD (default: amounts without a currency).")
     start: dt.date = Field(description="First calendar day of the simulation.")
     horizon_days: PosInt = Field(
         730, description="A run stops here; unfinished work is reported, never waited for.")

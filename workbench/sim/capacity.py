@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,9 +36,24 @@ class WorkerSlot:
     next_work: list[int] = field(default_factory=list, repr=False)  # first day >= d with capacity
     rate: float | None = None  # constant capacity every day (fast path), else None
     hire: int | None = None  # which entry of the team's `hires` brought this person
+    away_starts: list[int] = field(default_factory=list, repr=False)  # long absences begin
 
-    def freeze(self) -> None:
-        """Prepare the lookups used on the simulation's hot path."""
+    def freeze(self, work: np.ndarray, handover_after_days: float = math.inf) -> None:
+        """Prepare the lookups used on the simulation's hot path; ``work`` is the calendar's
+        working days, against which an absence longer than ``handover_after_days`` working
+        days is found (an item held then goes to a colleague)."""
+        self._freeze_curve()
+        self.away_starts = _long_absences(self.cap, work, self.first_day, self.last_day,
+                                          handover_after_days)
+
+    def away_before(self, t0: float, t1: float) -> int | None:
+        """The first day a long absence begins after ``t0`` and before ``t1``, if any."""
+        i = bisect_right(self.away_starts, t0)
+        if i < len(self.away_starts) and self.away_starts[i] < t1:
+            return self.away_starts[i]
+        return None
+
+    def _freeze_curve(self) -> None:
         horizon = len(self.cap)
         end = min(self.last_day, horizon)
         self.cap[:max(self.first_day, 0)] = 0.0
@@ -77,6 +92,23 @@ class WorkerSlot:
         return self.cum[d] + self.daily[d] * (t - d)
 
 
+def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: int,
+                   longer_than: float) -> list[int]:
+    """Days on which a run of more than ``longer_than`` working days without capacity begins
+    (time off, leave, a capacity risk; weekends and public holidays are not absences, and
+    leaving for good is not either: that hands work back by itself)."""
+    first = max(first_day, 0)
+    days = np.flatnonzero(work[first:max(last_day, first)] > 0) + first
+    if not days.size or not math.isfinite(longer_than):
+        return []
+    away = (cap[days] <= 0).astype(np.int8)
+    edges = np.diff(np.concatenate(([0], away, [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # a run that starts before the person's first capacity is their not having started yet
+    return [int(days[a]) for a, b in zip(starts, ends, strict=True)
+            if b - a > longer_than and cap[: days[a]].any()]
+
+
 def _next_work_day(cap: np.ndarray) -> list[int]:
     """For each day, the first day from it on with capacity (len(cap): none left)."""
     days = np.where(cap > 0, np.arange(len(cap)), len(cap))
@@ -88,6 +120,11 @@ def working_days(calendar: Calendar, start: dt.date, days: int) -> np.ndarray:
     return WorkCalendar.from_scenario(calendar).working_days(start, days)
 
 
+def paid_days(calendar: Calendar, start: dt.date, days: int) -> np.ndarray:
+    """1.0 for each day people are paid for: the working week, public holidays included."""
+    return WorkCalendar.from_scenario(calendar).weekdays(start, days)
+
+
 def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple[int, int, int]],
                interrupt_load: list[tuple[float, int, float]]) -> list[WorkerSlot]:
     """Every person slot of a team for one replication.
@@ -97,13 +134,14 @@ def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple
     """
     team = scenario.teams[name]
     people = _slots(scenario, name, team, work)
+    _pair_ramping_hires(scenario, team, people)
     _apply_mentoring(scenario, team, people, work)
     _apply_time_off(scenario, team, people)
     for first, end, count in lost:
         _remove(people, first, end, count)
     _apply_interrupts(people, interrupt_load)
     for p in people:
-        p.freeze()
+        p.freeze(work, team.handover_after_days)
     return people
 
 
@@ -149,6 +187,35 @@ def _ramp(horizon: int, first: int, weeks: float) -> np.ndarray:
     if weeks <= 0:
         return (days >= 0).astype(float)
     return np.clip((days + 1) / (weeks * 7), 0.0, 1.0) * (days >= 0)
+
+
+def _pair_ramping_hires(scenario: Scenario, team: Team, people: list[WorkerSlot]) -> None:
+    """A hire in ramp-up pairs with the full-speed colleagues of their stage: their capacity
+    adds to the colleagues' (who hold the items) until they are at full speed, so nobody's
+    item waits on someone at 2% speed. With no such colleague the hire works alone."""
+    for h, hire in enumerate(team.hires):
+        first = scenario.day_of(hire.date)
+        full = first + max(math.ceil(hire.ramp_up_weeks * 7) - 1, 0)
+        hires = [p for p in people if p.hire == h]
+        mates = [p for p in people if p.stage == hires[0].stage and p.hire != h
+                 and p.first_day <= max(first, 0) < p.last_day
+                 and not _ramping(scenario, team, p, first)]
+        if full <= first or not mates:
+            continue
+        span = slice(max(first, 0), max(full, 0))
+        lent = sum(p.cap[span] for p in hires) / len(mates)
+        for p in hires:
+            p.cap[span] = 0.0
+        for q in mates:
+            q.cap[span] += lent * (q.cap[span] > 0)
+
+
+def _ramping(scenario: Scenario, team: Team, person: WorkerSlot, day: int) -> bool:
+    """Whether ``person`` is itself a hire still ramping up on ``day``."""
+    if person.hire is None:
+        return False
+    hire = team.hires[person.hire]
+    return day < scenario.day_of(hire.date) + math.ceil(hire.ramp_up_weeks * 7) - 1
 
 
 def _apply_mentoring(scenario: Scenario, team: Team, people: list[WorkerSlot], work: np.ndarray

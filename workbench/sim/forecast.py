@@ -141,11 +141,19 @@ class ProgramForecast:
             out.append(row)
         return out
 
-    def cost(self) -> dict[str, float]:
+    def cost(self) -> dict[str, Any]:
+        """Cost percentiles; ``runs_cut`` runs had work left at the horizon, so their cost
+        (paid only up to the horizon) is a lower bound, and so is any percentile they reach."""
         c = self.column("cost")
-        return {"mean": float(c.mean()),
-                **{f"p{q}": float(np.quantile(c, q / 100, method="inverted_cdf"))
-                   for q in PERCENTILES}}
+        cut = self.column("cost_cut") > 0 if "cost_cut" in self.columns else c < -1
+        out: dict[str, Any] = {"mean": float(c.mean())}
+        for q in PERCENTILES:
+            out[f"p{q}"] = float(np.quantile(c, q / 100, method="inverted_cdf"))
+        # A percentile is exact only if every cut run lies above it (their true cost is higher
+        # still, so the order below it stands); otherwise it is a lower bound.
+        out["runs_cut"] = int(cut.sum())
+        out["lower_bound"] = [f"p{q}" for q in PERCENTILES if bool((c[cut] <= out[f"p{q}"]).any())]
+        return out
 
     def teams(self) -> list[dict[str, Any]]:
         out = []

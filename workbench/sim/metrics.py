@@ -15,6 +15,12 @@ from workbench.scenario.models import Scenario
 from workbench.sim.records import RunLog
 
 NAN = math.nan
+# Records of a service cut short: the item went back to its queue with `effort_days` left.
+HANDED_BACK = ("stop", "handover")
+# A service the horizon cuts: `effort_days` of it would fall after the run ends.
+CUT = "cut"
+# The pseudo-stage of items done at one stage and waiting for room at the next.
+WAITING = "waiting for "
 
 
 def epic_finish_days(log: RunLog) -> dict[str, float]:
@@ -88,7 +94,7 @@ def busy_days(log: RunLog, since: float = 0.0) -> dict[tuple[str, str], float]:
             started[(r.item, r.stage)] = r.time
             if r.time >= since:
                 busy[(r.team, r.stage)] += r.effort_days
-        elif r.event == "stop" and started.get((r.item, r.stage), -1.0) >= since:
+        elif r.event in (*HANDED_BACK, CUT) and started.get((r.item, r.stage), -1.0) >= since:
             busy[(r.team, r.stage)] -= r.effort_days
     return busy
 
@@ -157,7 +163,12 @@ def _visits(log: RunLog) -> tuple[dict[str, list[tuple[float, float, float]]],
     for r in log.records:
         ev = r.event
         if ev == "queue":
+            waited = open_.pop((r.item, r.team, WAITING + r.stage), None)
+            if waited is not None:
+                visits[f"{r.team}/{WAITING}{r.stage}"].append((waited[0], NAN, r.time))
             open_[(r.item, r.team, r.stage)] = [r.time, NAN]
+        elif ev == "blocked":
+            open_[(r.item, r.team, WAITING + r.stage)] = [r.time, NAN]
         elif ev == "start":
             v = open_.get((r.item, r.team, r.stage))
             if v is not None and math.isnan(v[1]):
@@ -247,9 +258,14 @@ FLOW_FIELDS = ("time_in_system_days", "wait_days", "throughput_per_day", "wip", 
 
 
 def flow_keys(scenario: Scenario) -> list[str]:
-    """Every ``team/stage`` of the scenario, then ``overall``."""
-    return [f"{t}/{s}" for t, team in scenario.teams.items() for s in team.stage_names] + \
-        ["overall"]
+    """Every ``team/stage`` of the scenario, each ``team/waiting for <stage>`` where a stage's
+    WIP limit can hold finished work back, then ``overall``."""
+    keys = []
+    for t, team in scenario.teams.items():
+        keys += [f"{t}/{s}" for s in team.stage_names]
+        keys += [f"{t}/{WAITING}{s}" for s, st in (team.stages or {}).items()
+                 if st.wip_limit is not None]
+    return [*keys, "overall"]
 
 
 def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
@@ -266,6 +282,9 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
         row[f"last:{name}"] = float(scenario.milestones[name].epics.index(last))
     ends = team_end_days(scenario, log, epic_days)
     row["cost"] = cost(scenario, log, ends)
+    # the horizon cut this run's work short, so its cost is a lower bound
+    row["cost_cut"] = float(any(math.isnan(d) for d in epic_days.values())
+                            or len(epic_days) < len(scenario.epics))
     util = utilisation(log, ends)
     row.update({f"util:{t}": util.get(t, NAN) for t in scenario.teams})
     flows = flow(log)

@@ -25,7 +25,7 @@ import simpy
 
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.models import Arrival, Epic, Rework, Scenario
-from workbench.sim.capacity import INF, WorkerSlot, build_team, working_days
+from workbench.sim.capacity import INF, WorkerSlot, build_team, paid_days, working_days
 from workbench.sim.records import Record, RunLog, TeamCapacity
 
 DONE = -1
@@ -77,8 +77,12 @@ class WorkQueue:
     and a lane with nothing waiting lends its capacity to the others.
     """
 
-    def __init__(self, env: simpy.Environment, shares: dict[str, float]) -> None:
+    def __init__(self, env: simpy.Environment, shares: dict[str, float],
+                 whole_items: bool = False) -> None:
         self.env = env
+        # A backlog counts an item's whole effort when it lets it in (its stage efforts are not
+        # started yet); a stage queue counts the effort left at that stage.
+        self.whole_items = whole_items
         self.lanes: dict[tuple[int, int], deque[WorkItem]] = {}
         self.order: list[tuple[int, int]] = []
         self.getters: deque[simpy.Event] = deque()
@@ -138,7 +142,8 @@ class WorkQueue:
     def _served(self, item: WorkItem) -> None:
         if self.shares:
             group = item.epic if item.epic in self.shares else ""
-            self.served[group] += item.remaining
+            self.served[group] += sum(e for e in item.efforts if e) if self.whole_items \
+                else item.remaining
 
 
 class TeamFlow:
@@ -148,12 +153,13 @@ class TeamFlow:
                  wip_limit: int | None, shares: dict[str, float]) -> None:
         env = run.env
         self.run, self.name, self.stages = run, name, stages
-        self.backlog = WorkQueue(env, shares)
+        self.backlog = WorkQueue(env, shares, whole_items=True)
         self.queues = [WorkQueue(env, shares if i == 0 else {}) for i in range(len(stages))]
         self.count = [0] * len(stages)
         self.limits = limits
         self.blocked: list[deque[WorkItem]] = [deque() for _ in stages]
         self.wip, self.wip_limit = 0, wip_limit
+        self.handover_cost = run.scenario.teams[name].handover_cost_days
 
     def release(self) -> None:
         """Start backlog items while the team is under its WIP limit."""
@@ -192,6 +198,9 @@ class TeamFlow:
             return
         limit = self.limits[to]
         if limit is not None and self.count[to] >= limit:
+            # done here but the next stage is full: it waits, visibly (flow: "waiting for ...")
+            self.run.log(Record(self.run.env.now, "blocked", item.id, item.epic, self.name,
+                                self.stages[to]))
             self.blocked[to].append(item)
             return
         self.count[to] += 1
@@ -300,9 +309,17 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
         end = person.finish_time(start, effort)
         log(_new(Record, (start, "start", item.id, item.epic, name, stage_name, person.index,
                           effort)))
+        away = person.away_before(start, min(end, person.last_day)) if person.away_starts \
+            else None
+        if away is not None:  # away for long before it is done: a colleague takes it over
+            yield env.timeout(away - start)
+            _hand_over(run, team, person, stage, item, effort - person.work_done(start, away))
+            continue
         if end > person.last_day or end == INF:
-            if not leaves:
-                return  # beyond the horizon: the run stops before this item is done
+            if not leaves:  # beyond the horizon: the run stops before this item is done
+                log(Record(start, "cut", item.id, item.epic, name, stage_name, person.index,
+                           effort - person.work_done(start, run.horizon)))
+                return
             yield env.timeout(max(person.last_day - start, 0))
             item.remaining = effort - person.work_done(start, env.now)
             log(Record(env.now, "stop", item.id, item.epic, name, stage_name, person.index,
@@ -313,6 +330,16 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
         log(_new(Record, (end, "finish", item.id, item.epic, name, stage_name, person.index,
                           effort)))
         run.finished_stage(team, item)
+
+
+def _hand_over(run: Run, team: TeamFlow, person: WorkerSlot, stage: int, item: WorkItem,
+               remaining: float) -> None:
+    """The item goes back to the front of its stage's queue with the work left (plus the
+    team's hand-over cost), for whoever is there."""
+    run.log(Record(run.env.now, "handover", item.id, item.epic, team.name, team.stages[stage],
+                   person.index, remaining))
+    item.remaining = remaining + team.handover_cost
+    team.queues[stage].put(item, front=True)
 
 
 def epic_gate(run: Run, name: str, epic: Epic, lane: tuple[int, int], delay_days: float
@@ -369,6 +396,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
     """Play the scenario out once; the same (seed, rep) always gives the same log."""
     run = Run(scenario, seed, rep)
     work = working_days(scenario.calendar, scenario.start, scenario.horizon_days)
+    paid = paid_days(scenario.calendar, scenario.start, scenario.horizon_days)
     lost = _capacity_losses(run)
     lanes = run.lanes
     delays = _delays(run)
@@ -388,7 +416,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
         for person in people:
             run.env.process(worker(run, flow, person, stages.index(person.stage)))
         interrupts += [Record(t, "interrupt", -1, "", name, "", -1, e) for t, _, e in load]
-        capacity[name] = _team_capacity(name, stages, people, work)
+        capacity[name] = _team_capacity(name, stages, people, paid)
     for name, epic in scenario.epics.items():
         run.efforts[name] = (epic.effort_days or Distribution(kind="fixed", params=(0.0,)),
                              run.stream(f"effort:{name}"))
@@ -544,14 +572,14 @@ def _stage_draws(effort: Effort, stages: tuple[str, ...], rng: np.random.Generat
     return out
 
 
-def _team_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot], work: np.ndarray
-                   ) -> TeamCapacity:
-    available = {s: np.zeros(len(work)) for s in stages}
-    paid = np.zeros(len(work))
-    days = np.arange(len(work))
+def _team_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
+                   weekdays: np.ndarray) -> TeamCapacity:
+    available = {s: np.zeros(len(weekdays)) for s in stages}
+    paid = np.zeros(len(weekdays))
+    days = np.arange(len(weekdays))
     for p in people:
         available[p.stage] += p.cap
-        paid += work * ((days >= p.first_day) & (days < p.last_day))
+        paid += weekdays * ((days >= p.first_day) & (days < p.last_day))
     return TeamCapacity(name, available, paid)
 
 

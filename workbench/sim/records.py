@@ -43,7 +43,7 @@ class TeamCapacity:
 
     team: str
     available: dict[str, np.ndarray]  # stage -> person-days of planned-work capacity per day
-    paid: np.ndarray  # people on the payroll on each working day (cost basis)
+    paid: np.ndarray  # people on the payroll each day of the working week, holidays included
 
 
 @dataclass(frozen=True)
