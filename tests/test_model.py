@@ -151,7 +151,9 @@ def test_rework_sends_items_back() -> None:
 
 
 def test_no_capacity_or_endless_work_ends_at_horizon() -> None:
-    s = scenario(horizon_days=100, teams={"t": {"members": 0}},
+    # Nobody there all run long (no members at all is a validation error now).
+    away = {"members": 1, "time_off": [{"start": "2027-01-04", "end": "2027-12-31"}]}
+    s = scenario(horizon_days=100, teams={"t": away},
                  epics={"e": {"team": "t", "items": 3, "effort_days": 1}},
                  milestones={"m": {"epics": ["e"], "target": "2027-02-01"}})
     f = simulate(s, reps=5, seed=1)

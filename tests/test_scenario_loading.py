@@ -131,15 +131,17 @@ def test_an_error_is_reported_against_the_file_that_set_the_field(write_file):
     ]
 
 
-def test_a_rule_broken_by_a_what_if_points_at_the_field_where_it_is_written(write_file):
-    # The what-if adds a stage; the epic without effort for it is written in the base.
-    base = write_file("base.yaml", BASE)
+def test_a_rule_broken_by_a_what_if_is_the_what_ifs_mistake(write_file):
+    # The what-if adds a stage; the epic without effort for it is written in the base, but the
+    # base is sound on its own, so the line names the what-if (issue: "an error caused by a
+    # what-if file is reported against its base file").
+    write_file("base.yaml", BASE)
     child = write_file("child.yaml", """
         extends: base.yaml
         teams: {platform: {stages: {test: {people: 0}}}}
     """)
     assert problems(child) == [
-        f"{base}: epics.ledger.effort_days: no effort for stage 'test' (stages of team "
+        f"{child}: epics.ledger.effort_days: no effort for stage 'test' (stages of team "
         "'platform': build, review, test)"]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 from workbench import __version__
 from workbench.app import history_commands, lab, report_commands
 from workbench.app.options import add_simulation_options
+from workbench.scenario import limits
 from workbench.scenario.loader import ScenarioError, load_scenario, scenario_json_schema
 
 Command = Callable[[argparse.Namespace], int]
@@ -29,6 +31,11 @@ Command = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `workbench` command and return its exit code (never a traceback)."""
     args = _parser().parse_args(argv)
+    try:
+        _apply_limits(args.limits)
+    except ValueError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.run(args))
     except ScenarioError as exc:
@@ -47,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="workbench",
         description="Forecast when a program lands, with what confidence and at what cost.")
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    parser.add_argument("--limit", dest="limits", action="append", default=[],
+                        metavar="NAME=N", help="raise a size limit for this command, e.g. "
+                        f"--limit epics=50000 (limits: {', '.join(limits.NAMES)}; "
+                        "see docs/scenarios.md)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_validate(sub)
     _add_schema(sub)
@@ -55,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     lab.register(sub)  # `lab`: JupyterLab on the notebooks (the what-if explorer)
     report_commands.register(sub)  # `report` and `sweep`: HTML reports and papermill sweeps
     return parser
+
+
+def _apply_limits(pairs: Sequence[str]) -> None:
+    """Put ``--limit`` pairs after any from the environment, where this process and the
+    kernels and workers it starts all read them."""
+    if not pairs:
+        return
+    limits.parse(pairs)  # a bad pair is one line before any work
+    old = os.environ.get(limits.ENV_VAR, "")
+    os.environ[limits.ENV_VAR] = ",".join(p for p in (old, *pairs) if p)
 
 
 def _command(sub: Any, name: str, run: Command, help_text: str) -> argparse.ArgumentParser:

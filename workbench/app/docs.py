@@ -13,6 +13,7 @@ are produced by the real validator; the bundled scenarios are listed with their 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import functools
 import inspect
@@ -26,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from workbench.reports.paths import project_root
-from workbench.scenario import distributions
+from workbench.scenario import distributions, limits
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.errors import (
     bare_type,
@@ -111,7 +112,7 @@ _MISTAKES: tuple[dict[str, Any], ...] = (
 def render() -> str:
     """The full text of docs/scenarios.md."""
     parts = [_intro(), _example(), *(_section(m, where) for m, where in model_sections()),
-             _distributions(), _extends(), _rules(), _errors(), _bundled()]
+             _distributions(), _extends(), _rules(), _limits(), _errors(), _bundled()]
     return "\n\n".join(p.strip("\n") for p in parts) + "\n"
 
 
@@ -296,6 +297,18 @@ def _rules() -> str:
     return "\n".join(["## Rules across sections", "",
                       "Checked once every section is valid on its own:", "",
                       *(f"- {rule}" for rule in RULES)])
+
+
+def _limits() -> str:
+    rows = [f"| `{f.name}` | {f.default:,} |" for f in dataclasses.fields(limits.Limits)]
+    return "\n".join([
+        "## Limits", "",
+        "Checked before any work, so a mistyped number gives one line instead of a crash "
+        "after minutes. Raise one for a command with `workbench --limit NAME=N ...`, or for a "
+        f"session with `{limits.ENV_VAR}=NAME=N,NAME=N` (report kernels and sweep workers "
+        "inherit it). Anchors and aliases (`&x`, `*x`) are refused in scenario files: a few "
+        "bytes of them can stand for gigabytes, and `extends` shares whole files instead.", "",
+        "| limit | default |", "|---|---|", *rows])
 
 
 def _errors() -> str:

@@ -69,6 +69,25 @@ class WorkCalendar:
 
 
 @functools.lru_cache(maxsize=64)
+def regional_holidays(country: str, year: int) -> tuple[tuple[dt.date, str], ...]:
+    """Holidays that most (three in four) of a country's regions keep but the country as a
+    whole does not, in ``year``: what a calendar without a `subdivision` would silently miss
+    (GB's Easter Monday, for one). Empty for countries without such regions (the US)."""
+    import holidays
+
+    regions = holidays.list_supported_countries().get(country, [])
+    national = holidays.country_holidays(country, years=year)
+    kept: dict[dt.date, int] = {}
+    names: dict[dt.date, str] = {}
+    for region in regions:
+        for day, name in holidays.country_holidays(country, subdiv=region, years=year).items():
+            if day not in national:
+                kept[day] = kept.get(day, 0) + 1
+                names[day] = name
+    return tuple(sorted((d, names[d]) for d, n in kept.items() if n >= 0.75 * len(regions)))
+
+
+@functools.lru_cache(maxsize=64)
 def _public_holidays(country: str | None, subdivision: str | None, first_year: int,
                      last_year: int) -> frozenset[dt.date]:
     if not country:

@@ -9,7 +9,7 @@ import difflib
 import os
 from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import yaml
@@ -18,7 +18,7 @@ from pydantic import (
     ValidationError,
 )
 
-from workbench.scenario import samples
+from workbench.scenario import limits, samples
 from workbench.scenario.distributions import KINDS, Distribution
 from workbench.scenario.errors import field_names, format_loc, show, validation_problems
 from workbench.scenario.models import Scenario
@@ -29,7 +29,34 @@ from workbench.scenario.models import Scenario
 # =================================================================================================
 
 Overrides = Mapping[str, Any] | Iterable[str]
-Origins = dict[tuple[Any, ...], str]  # field path -> the file that last set it (for error lines)
+class Origins:
+    """Which file set each field (for error lines), looked up only when a line is written: the
+    files of an `extends` chain, base first, and the fields set by overrides."""
+
+    def __init__(self, layers: list[tuple[str, Mapping[str, Any]]] | None = None) -> None:
+        self.layers = layers or []
+        self.overrides: dict[tuple[Any, ...], str] = {}
+
+    def names(self) -> set[str]:
+        return {name for name, _ in self.layers} | set(self.overrides.values())
+
+    def of(self, loc: tuple[Any, ...], default: str) -> str:
+        """The file that last set the longest prefix of ``loc`` that any file sets."""
+        for n in range(len(loc), 0, -1):
+            if loc[:n] in self.overrides:
+                return self.overrides[loc[:n]]
+            for name, data in reversed(self.layers):
+                if _has_path(data, loc[:n]):
+                    return name
+        return default
+
+
+def _has_path(data: Any, loc: tuple[Any, ...]) -> bool:
+    for part in loc:
+        if not isinstance(data, Mapping) or part not in data:
+            return False
+        data = data[part]
+    return True
 
 
 class ScenarioError(Exception):
@@ -49,7 +76,26 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides = ()) -> Sc
     """
     shown = str(path)
     data, origins = _resolve(Path(path), shown, overrides)
-    return _validate(data, origins, shown, Path(path).parent)
+    try:
+        return _validate(data, origins, shown, Path(path).parent)
+    except ScenarioError as exc:
+        raise ScenarioError(_blamed(exc.problems, Path(path), shown, origins)) from None
+
+
+def _blamed(problems: list[str], path: Path, shown: str, origins: Origins) -> list[str]:
+    """A rule that breaks only once a what-if is applied (its base file is sound on its own) is
+    the what-if's mistake, even where the field it trips over was set in the base."""
+    parent = _read_yaml(path, shown).get("extends")
+    if parent is None:
+        return problems
+    base, _ = _extends_target(parent, path, shown)
+    try:
+        load_scenario(base)
+    except ScenarioError:
+        return problems  # the base has mistakes of its own: each line keeps its file
+    bases = {name for name in origins.names() if name != shown}
+    return [next((shown + line[len(b):] for b in bases if line.startswith(b + ": ")), line)
+            for line in problems]
 
 
 def load_scenario_data(path: str | os.PathLike[str], overrides: Overrides = ()) -> dict[str, Any]:
@@ -105,39 +151,105 @@ def scenario_json_schema() -> dict[str, Any]:
 
 # --- reading files ----------------------------------------------------------------------------
 
-class _Loader(yaml.SafeLoader):
-    """`yaml.safe_load`, plus two checks a TPM needs: a key written twice is an error (otherwise
-    the second epic of that name silently replaces the first), and an impossible date such as
-    2027-02-30 is reported at its line."""
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
+_SCALARS: dict[tuple[str, str], Any] = {}
+_UNSET = object()
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # `<<: *anchor` is meant to be overridden by the keys beside it
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, Hashable) and key in seen:
+
+# The checks are a mixin for both loaders; for type checking they are a SafeLoader.
+if TYPE_CHECKING:
+    _CheckBase = yaml.SafeLoader
+else:
+    _CheckBase = object
+
+
+class _Checks(_CheckBase):
+    """What `yaml.safe_load` lacks for a TPM: a key written twice is an error (otherwise the
+    second epic of that name silently replaces the first); an impossible date such as 2027-02-30
+    stays text, so validation reports it at its field; and anchors and aliases (`&x`, `*x`) are
+    refused: a few bytes of aliases can stand for gigabytes of data (a "billion laughs" file),
+    and no scenario needs them (`extends` shares whole files)."""
+
+    anchored = True  # whether the text may hold anchors (set per file: most have none)
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        # Built directly from the node tree (no generator per mapping): faster on big files.
+        return self._build(node, set())
+
+    def _build(self, node: yaml.Node, seen: set[int]) -> Any:
+        if self.anchored:
+            if id(node) in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "an alias (*name) repeats a value written elsewhere (allowed: "
+                    "no anchors or aliases in scenario files; write the value out, or use "
+                    "extends)", node.start_mark)
+            seen.add(id(node))
+        kind = type(node)
+        if kind is yaml.SequenceNode:
+            return [self._build(child, seen) for child in node.value]
+        if kind is yaml.MappingNode:
+            return self._mapping(node, seen)  # type: ignore[arg-type]  # kind is MappingNode
+        key = (node.tag, node.value)
+        value = _SCALARS.get(key, _UNSET)
+        if value is _UNSET:
+            value = self.construct_object(node)
+            if len(_SCALARS) < 100_000:  # same text, same value: build each once
+                _SCALARS[key] = value
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, seen: set[int]) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self._build(key_node, seen)
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{show(key)} cannot be a key (allowed: a name or a number)",
+                    key_node.start_mark)
+            if key in out:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r} (allowed: each key once)",
                     key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+            out[key] = self._build(value_node, seen)
+        return out
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # A plain scalar's type depends only on its text, and a big file repeats the same texts
+        # (team names, small numbers) thousands of times: resolve each text once.
+        if kind is not yaml.ScalarNode or not implicit[0]:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_RESOLVED) < 100_000:
+                _RESOLVED[key] = tag
+        return tag
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"invalid date {node.value!r}: {exc}", node.start_mark) from None
+        except ValueError:  # 2027-02-30: left as text, so validation names its field
+            return node.value
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+class _Loader(_Checks, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader with our checks, on libyaml's parser when installed (many times faster
+    on a big file)."""
+
+
+class _PyLoader(_Checks, yaml.SafeLoader):
+    """The same in pure Python, whose error messages are the clearer ones: used to explain a
+    file the fast loader refused."""
+
+
+for _cls in (_Loader, _PyLoader):
+    _cls.add_constructor("tag:yaml.org,2002:timestamp", _cls.construct_yaml_timestamp)
 
 
 def _resolve(path: Path, shown: str, overrides: Overrides) -> tuple[dict[str, Any], Origins]:
     data, origins = _read_chain(path, shown, (), path.parent)
     for dotted, value in _override_pairs(overrides, shown):
-        origins[_set_path(data, dotted, value, shown, strict=True)] = shown
+        origins.overrides[_set_path(data, dotted, value, shown, strict=True)] = shown
     return data, origins
 
 
@@ -149,34 +261,101 @@ def _read_chain(path: Path, shown: str, chain: tuple[tuple[Path, str], ...],
         _anchor_files(data, path.parent)
     parent = data.pop("extends", None)
     if parent is None:
-        return data, _origins_of(data, shown)
+        return data, Origins([(shown, data)])
     base_path, base_shown = _extends_target(parent, path, shown)
     chain = (*chain, (path.resolve(), shown))
+    too_long = limits.current().problem("extends_depth", len(chain) + 1, "the extends chain")
+    if too_long:
+        raise ScenarioError([f"{shown}: extends: {too_long}"])
     if base_path.resolve() in [p for p, _ in chain]:
         names = [name for _, name in chain] + [base_shown]
         raise ScenarioError([f"{shown}: extends: cycle {' -> '.join(names)} "
                              "(allowed: a chain that ends in a file without extends)"])
     base, origins = _read_chain(base_path, base_shown, chain, top_dir)
-    origins.update(_origins_of(data, shown))
+    origins.layers.append((shown, data))
     return merge_scenario_data(base, data), origins
 
 
 def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
+    limit = limits.current()
     try:
+        big = limit.problem("file_mb", round(path.stat().st_size / 1e6, 1), "the file's size in MB")
+        if big:
+            raise ScenarioError([f"{shown}: top level: {big}"])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError([f"{shown}: file not found"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{shown}: cannot read the file ({exc})"]) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = _parse(text, _Loader)
     except yaml.YAMLError as exc:
-        raise ScenarioError([f"{shown}: {_yaml_problem(exc)}"]) from None
+        raise ScenarioError([f"{shown}: {_yaml_problem(_clearer(text, exc))}"]) from None
+    except RecursionError:  # nested far deeper than any scenario: the parser gives up
+        deep = limit.problem("nesting_depth", limit.nesting_depth + 1, "the nesting depth")
+        raise ScenarioError([f"{shown}: top level: {deep}"]) from None
+    deep = limit.problem("nesting_depth", _depth(data, limit.nesting_depth), "the nesting depth")
+    if deep:
+        raise ScenarioError([f"{shown}: top level: {deep}"])
     if not isinstance(data, dict):
         what = "the file is empty" if data is None else f"{show(data)} is not a mapping"
         raise ScenarioError([f"{shown}: top level: {what} (allowed: a mapping of sections: "
                              f"{', '.join(field_names(Scenario))}, extends)"])
     return data
+
+
+def _parse(text: str, kind: type[_Checks]) -> Any:
+    loader = kind(text)
+    loader.anchored = "&" in text  # no anchor, no alias: nothing to watch for
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _clearer(text: str, exc: yaml.YAMLError) -> yaml.YAMLError:
+    """The pure-Python parser's account of a mistake (libyaml's words are terser)."""
+    try:
+        _parse(text, _PyLoader)
+    except yaml.YAMLError as clearer:
+        return clearer
+    except RecursionError:
+        pass
+    return exc
+
+
+def _depth(data: Any, stop: int) -> int:
+    """Levels of mappings and lists in ``data``, counted without recursion up to ``stop`` + 1
+    (enough to know it is too deep)."""
+    level, nodes = 0, [data]
+    while nodes and level <= stop:
+        nodes = [child for node in nodes if isinstance(node, dict | list)
+                 for child in (node.values() if isinstance(node, dict) else node)]
+        level += 1
+    return level if not nodes else stop + 1
+
+
+def _size_problems(data: Mapping[str, Any], shown: str) -> list[str]:
+    """The scenario's size against the limits, before any validation work."""
+    limit = limits.current()
+    epics = data.get("epics")
+    epics = epics if isinstance(epics, dict) else {}
+    found = [(f"{shown}: epics", limit.problem("epics", len(epics), "the number of epics"))]
+    total = 0
+    for name, epic in epics.items():
+        items = epic.get("items") if isinstance(epic, dict) else None
+        n = len(items) if isinstance(items, list) else items if isinstance(items, int) else 0
+        total += n
+        found.append((f"{shown}: epics.{name}.items", limit.problem(
+            "items_per_epic", n, "the number of items")))
+    if not any(line for _, line in found):  # one line per mistake: a huge epic is huge total
+        found.append((f"{shown}: epics", limit.problem("items", total,
+                                                        "the items of all epics")))
+    horizon = data.get("horizon_days")
+    if isinstance(horizon, int):
+        found.append((f"{shown}: horizon_days", limit.problem("horizon_days", horizon,
+                                                                "horizon_days")))
+    return [f"{where}: {line}" for where, line in found if line][:5]
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -216,21 +395,6 @@ def _anchor_files(node: Any, folder: Path) -> None:
         for child in node:
             _anchor_files(child, folder)
 
-
-def _origins_of(data: Mapping[str, Any], shown: str, prefix: tuple[Any, ...] = ()) -> Origins:
-    origins: Origins = {}
-    for key, value in data.items():
-        origins[(*prefix, key)] = shown
-        if isinstance(value, Mapping):
-            origins.update(_origins_of(value, shown, (*prefix, key)))
-    return origins
-
-
-def _origin(origins: Origins, loc: tuple[Any, ...], default: str) -> str:
-    for n in range(len(loc), 0, -1):
-        if loc[:n] in origins:
-            return origins[loc[:n]]
-    return default
 
 
 def _merged(old: Any, new: Any) -> Any:
@@ -342,7 +506,7 @@ def _with_samples(data: dict[str, Any], origins: Origins, shown: str, folder: Pa
         try:
             node["empirical"] = samples.read_samples(node["empirical"], folder)
         except ValueError as exc:
-            problems.append(f"{_origin(origins, loc, shown)}: {format_loc(loc)}: {exc}")
+            problems.append(f"{origins.of(loc, shown)}: {format_loc(loc)}: {exc}")
     if problems:
         raise ScenarioError(problems)
     return data
@@ -361,15 +525,18 @@ def scenario_from_data(data: Mapping[str, Any], shown: str, folder: Path,
     """Validate merged plain data (what `load_scenario_data` gives, perhaps changed) into a
     frozen `Scenario`, reading the history files of empirical distributions; ``shown`` names
     the source in error lines, ``folder`` is where relative file paths start."""
-    return _validate(dict(data), origins or {}, shown, folder)
+    return _validate(dict(data), origins or Origins(), shown, folder)
 
 
 def _validate(data: dict[str, Any], origins: Origins, shown: str, folder: Path) -> Scenario:
+    too_big = _size_problems(data, shown)
+    if too_big:
+        raise ScenarioError(too_big)
     data = _with_samples(data, origins, shown, folder)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{_origin(origins, loc, shown)}: {format_loc(loc)}: {msg}"
+        lines = [f"{origins.of(loc, shown)}: {format_loc(loc)}: {msg}"
                  for loc, msg in validation_problems(exc, Scenario)]
         raise ScenarioError(lines) from None
 

@@ -204,6 +204,22 @@ class Team(Frozen):
     def head_count(self) -> int:
         return self.members if isinstance(self.members, int) else len(self.members)
 
+    def member_stages(self) -> list[str]:
+        """The stage each member works: a named person's own `stage` (default: the first);
+        for a head count, the stages' explicit `people` first, the rest spread over the
+        stages without a number (or the first stage)."""
+        names = self.stage_names
+        if not isinstance(self.members, int):
+            return [p.stage or names[0] for p in self.members]
+        if not self.stages:
+            return [names[0]] * self.members
+        named = [s for s, st in self.stages.items() for _ in range(st.people or 0)]
+        free = [s for s, st in self.stages.items() if st.people is None] or [names[0]]
+        out = named[: self.members]
+        while len(out) < self.members:
+            out.append(free[len(out) % len(free)])
+        return out
+
 
 StageEffort = dict[str, Distribution]
 # One distribution used at every stage, or one per stage name (see `_effort_form`).

@@ -13,6 +13,7 @@ import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from workbench.scenario.calendar import regional_holidays
 from workbench.scenario.errors import Loc, Problem, ScenarioRuleError, listing
 
 if TYPE_CHECKING:  # the models import this module lazily; a runtime import would be circular
@@ -31,6 +32,12 @@ RULES: tuple[str, ...] = (
     "The `people` of a team's stages add up to at most its head count.",
     "A person's, hire's or leaver's `stage` is a stage of the team; people's names are unique.",
     "A `time_off.person` names one of the team's named people.",
+    "The `capacity_share`s of one team's epics add up to at most 1.",
+    "A team's `leavers` are no more than the people it has by then (members plus earlier hires).",
+    "A stage that receives work has someone to work it (its `people`, or a hire for it).",
+    "A team that has work (epics or arrivals) has capacity: at least one member or hire.",
+    "A milestone `target` lies within the horizon (`start` + `horizon_days`).",
+    "A holidays `country` whose regions differ (e.g. GB) names its `subdivision`.",
 )
 
 
@@ -45,7 +52,8 @@ def cross_check(scenario: Scenario) -> None:
 def rule_problems(scenario: Scenario) -> list[Problem]:
     """Every cross-section problem of a scenario, in file order; empty when it is sound."""
     return [*_team_problems(scenario), *_epic_problems(scenario), *_cycle_problems(scenario),
-            *_milestone_problems(scenario), *_risk_problems(scenario),
+            *_milestone_problems(scenario), *_calendar_problems(scenario),
+            *_risk_problems(scenario),
             *_arrival_problems(scenario)]
 
 
@@ -61,9 +69,13 @@ def _stages_label(team_name: str) -> str:
 
 
 def _team_problems(s: Scenario) -> Iterator[Problem]:
+    work = _work_by_team(s)
     for name, team in s.teams.items():
         here: Loc = ("teams", name)
         yield from _stage_people(team, here)
+        yield from _leaver_count(s, team, here)
+        yield from _share_total(s, name, work.get(name, []))
+        yield from _capacity_for_work(name, team, here, work.get(name, []))
         yield from _people_problems(team, name, here)
         for field in ("hires", "leavers"):
             for i, change in enumerate(getattr(team, field)):
@@ -72,12 +84,72 @@ def _team_problems(s: Scenario) -> Iterator[Problem]:
             yield from _time_off_person(team, name, off.person, (*here, "time_off", i, "person"))
 
 
+Work = list[tuple[str, Any, float | None]]  # (epic or arrival name, its effort, its share)
+
+
+def _work_by_team(s: Scenario) -> dict[str, Work]:
+    """Each team's epics and arrival streams, found in one pass (big files have many)."""
+    out: dict[str, Work] = {}
+    for name, epic in s.epics.items():
+        out.setdefault(epic.team, []).append((name, epic.effort_days, epic.capacity_share))
+    for arrival in s.arrivals:
+        out.setdefault(arrival.team, []).append((arrival.name, arrival.effort_days, None))
+    return out
+
+
 def _stage_people(team: Team, here: Loc) -> Iterator[Problem]:
     # Stages without `people` are worked by everyone, so only explicit numbers must fit.
     total = sum(st.people or 0 for st in (team.stages or {}).values())
     if total > team.head_count:
         yield ((*here, "stages"), f"stage people add up to {total} but the team has "
                                   f"{team.head_count} members (allowed: at most {team.head_count})")
+
+
+def _share_total(s: Scenario, name: str, work: Work) -> Iterator[Problem]:
+    shared = [(e, share) for e, _, share in work if share]
+    total = sum(share for _, share in shared)
+    if total > 1 + 1e-9:
+        yield (("epics", shared[-1][0], "capacity_share"), f"the capacity shares of team "
+               f"{name!r} add up to {total:g} ({', '.join(f'{e} {v:g}' for e, v in shared)}) "
+               "(allowed: at most 1)")
+
+
+def _leaver_count(s: Scenario, team: Team, here: Loc) -> Iterator[Problem]:
+    left = 0
+    for i, leaver in enumerate(team.leavers):
+        had = team.head_count + sum(h.count for h in team.hires if h.date < leaver.date) - left
+        left += leaver.count
+        if leaver.count > had:
+            yield ((*here, "leavers", i, "count"), f"{leaver.count} people leave on "
+                   f"{leaver.date} but the team has {max(had, 0)} by then (allowed: at most "
+                   f"{max(had, 0)})")
+
+
+def _capacity_for_work(name: str, team: Team, here: Loc, work: Work) -> Iterator[Problem]:
+    if not work:
+        return
+    if team.head_count == 0 and not team.hires:
+        yield ((*here, "members"), f"no members and no hires, but work is assigned "
+               f"({listing([w for w, _, _ in work])}) (allowed: at least one person or hire)")
+        return
+    for stage in _stages_with_work(team, work):
+        if not _staffed(team, stage):
+            yield ((*here, "stages", stage, "people"), f"nobody works stage {stage!r} but "
+                   f"work is routed to it (allowed: at least 1 person, or a hire with "
+                   f"stage: {stage})")
+
+
+def _stages_with_work(team: Team, work: Work) -> list[str]:
+    """The stages any epic or arrival of the team sends work to."""
+    used: set[str] = set()
+    for _, effort, _ in work:
+        used |= set(effort) if isinstance(effort, dict) else set(team.stage_names)
+    return [st for st in team.stage_names if st in used]
+
+
+def _staffed(team: Team, stage: str) -> bool:
+    first = team.stage_names[0]
+    return stage in team.member_stages() or any((h.stage or first) == stage for h in team.hires)
 
 
 def _people_problems(team: Team, team_name: str, here: Loc) -> Iterator[Problem]:
@@ -195,6 +267,26 @@ def _milestone_problems(s: Scenario) -> Iterator[Problem]:
         if milestone.target is not None and milestone.target < s.start:
             yield (*here, "target"), (f"{milestone.target} is before the start {s.start} "
                                       f"(allowed: {s.start} or later)")
+        last = s.date_of(s.horizon_days - 1)
+        if milestone.target is not None and milestone.target > last:
+            yield (*here, "target"), (f"{milestone.target} is after the horizon's last day "
+                                      f"{last} (allowed: up to {last}, or raise horizon_days)")
+
+
+def _calendar_problems(s: Scenario) -> Iterator[Problem]:
+    hol = s.calendar.holidays
+    if hol.country is None or hol.subdivision is not None:
+        return
+    missed = regional_holidays(hol.country, s.start.year)
+    if missed:
+        import holidays
+
+        day, name = missed[0]
+        regions = holidays.list_supported_countries()[hol.country]
+        yield (("calendar", "holidays", "subdivision"),
+               f"{hol.country}'s public holidays differ by region: without one, {len(missed)} "
+               f"that most regions keep are missed (e.g. {day} {name}); name the region "
+               f"(allowed: {listing(regions)})")
 
 
 def _risk_problems(s: Scenario) -> Iterator[Problem]:

@@ -13,17 +13,22 @@ Loc = tuple[str | int, ...]
 FILE_KEYS = frozenset({"file", "column", "window_days"})
 
 
-def file_refs(node: Any, loc: Loc = ()) -> Iterator[tuple[Loc, dict[str, Any]]]:
-    """Every ``{empirical: {file: ...}}`` mapping in plain scenario data, with its field path."""
-    if isinstance(node, dict):
-        if isinstance(node.get("empirical"), Mapping) and len(node) == 1:
-            yield loc, node
-            return
-        for key, child in node.items():
-            yield from file_refs(child, (*loc, key))
-    elif isinstance(node, list):
-        for i, child in enumerate(node):
-            yield from file_refs(child, (*loc, i))
+def file_refs(data: Any) -> Iterator[tuple[Loc, dict[str, Any]]]:
+    """Every ``{empirical: {file: ...}}`` mapping in plain scenario data, with its field path
+    (an explicit stack, not recursion: big files have a hundred thousand values)."""
+    stack: list[tuple[Loc, Any]] = [((), data)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            if len(node) == 1 and isinstance(node.get("empirical"), Mapping):
+                yield loc, node
+                continue
+            # pushed last to first, so they come off the stack in file order
+            stack.extend(((*loc, k), v) for k, v in reversed(node.items())
+                         if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(node)))
+                         if isinstance(v, dict | list))
 
 
 def read_samples(ref: Mapping[str, Any], folder: Path) -> list[float]:

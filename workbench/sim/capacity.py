@@ -151,7 +151,7 @@ def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[
     base = work * team.focus
     out: list[WorkerSlot] = []
     if isinstance(team.members, int):
-        for i, stage in enumerate(_stage_of_each(team, team.members)):
+        for i, stage in enumerate(team.member_stages()):
             out.append(WorkerSlot(name, stage, i, 0, horizon, base.copy()))
     else:
         for i, person in enumerate(team.members):
@@ -168,17 +168,6 @@ def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[
         _leave(out, scenario.day_of(leaver.date), leaver.count, leaver.stage)
     return out
 
-
-def _stage_of_each(team: Team, count: int) -> list[str]:
-    """Assign a head count to stages: explicit `people` first, the rest to the first stage."""
-    if not team.stages:
-        return ["work"] * count
-    named = [(s, st.people) for s, st in team.stages.items() if st.people is not None]
-    out = [s for s, n in named for _ in range(n or 0)][:count]
-    free = [s for s, st in team.stages.items() if st.people is None] or [next(iter(team.stages))]
-    while len(out) < count:
-        out.append(free[len(out) % len(free)])
-    return out
 
 
 def _ramp(horizon: int, first: int, weeks: float) -> np.ndarray:
