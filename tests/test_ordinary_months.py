@@ -56,8 +56,10 @@ def test_a_handover_moves_the_item_with_its_remaining_effort_to_a_colleague() ->
         "time_off": [{"person": "ann", "start": "2027-01-07", "end": "2027-01-20"}],
         "handover_cost_days": 0.5}},
         epics={"e": {"team": "t", "items": 1, "effort_days": 5}})
-    trace = [(r.time, r.event, r.worker, r.effort_days) for r in simulate_once(s).records
+    log = simulate_once(s)
+    trace = [(r.time, r.event, r.worker, r.effort_days) for r in log.records
              if r.event in ("start", "handover", "finish")]
+    assert metrics.flow(log)["t/work"].handovers == metrics.flow(log)["overall"].handovers == 1
     assert trace == [(0, "start", 0, 5.0), (3, "handover", 0, 2.0), (7, "start", 1, 2.5),
                      (9.5, "finish", 1, 2.5)]
 

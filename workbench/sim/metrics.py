@@ -6,8 +6,8 @@ wait, throughput, WIP, utilisation, turned away). No SimPy here: hand-written lo
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -121,6 +121,7 @@ class Flow:
     utilisation: float
     turned_away_share: float
     items: int
+    handovers: float = 0.0  # items handed to a colleague because their owner was away
 
 
 def wip_integral(times: list[tuple[float, int]], start: float, end: float) -> float:
@@ -151,7 +152,10 @@ def flow(log: RunLog) -> dict[str, Flow]:
             if cap and stage in cap.available else 0.0
         out[key] = _stage_flow(rows, start, end, span, busy.get((team, stage), 0.0), available)
     out["overall"] = _system_flow(log, system, start, end, span, busy)
-    return out
+    handed = Counter(f"{r.team}/{r.stage}" for r in log.records
+                     if r.event == "handover" and r.time >= start)
+    handed["overall"] = sum(handed.values())
+    return {key: replace(f, handovers=float(handed.get(key, 0))) for key, f in out.items()}
 
 
 def _visits(log: RunLog) -> tuple[dict[str, list[tuple[float, float, float]]],
@@ -254,7 +258,7 @@ def littles_law(log: RunLog) -> tuple[float, float, float]:
 
 
 FLOW_FIELDS = ("time_in_system_days", "wait_days", "throughput_per_day", "wip", "utilisation",
-               "turned_away_share")
+               "handovers", "turned_away_share")
 
 
 def flow_keys(scenario: Scenario) -> list[str]:
