@@ -15,6 +15,8 @@ WriteFile = Callable[[str, str], Path]
 def write_file(tmp_path: Path) -> WriteFile:
     """Write ``text`` (dedented) to ``tmp_path / name`` and return the path; folders are made."""
 
+    (tmp_path / ".workbench").touch()  # a project: its scenarios may read each other's files
+
     def write(name: str, text: str) -> Path:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)

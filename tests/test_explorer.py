@@ -18,6 +18,7 @@ import yaml
 from workbench.app import cli
 from workbench.app.explorer import Explorer, nested, scenario_file, workday_counter
 from workbench.app.lab import lab_command
+from workbench.files import project
 from workbench.scenario.loader import load_scenario
 from workbench.sim.montecarlo import simulate
 
@@ -74,7 +75,10 @@ def test_quick_estimate_first_then_refined_in_the_background(explorer: Explorer)
 
 
 def test_saved_what_if_extends_the_base_with_only_the_changes(
-        explorer: Explorer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        explorer: Explorer, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # saved outside the base's project, so the user allows that project (--allow-path)
+    monkeypatch.setenv(project.ALLOW_ENV, str(explorer.path.parent))
     set_to = {"teams.platform.members": 9, "teams.identity.focus": 0.9,
               "teams.platform.wip_limit": 3, "risks.bank-partner-late.probability": False,
               "epics.payouts.items": 10, "milestones.ga.target": dt.date(2027, 9, 30),

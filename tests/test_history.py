@@ -274,7 +274,7 @@ def test_cycle_time_samples_for_scenario_calibration(tmp_path: Path) -> None:
     from workbench.scenario.distributions import Distribution
     from workbench.scenario.samples import read_samples
 
-    d = Distribution.model_validate({"empirical": read_samples({"file": str(JIRA)}, DATA)})
+    d = Distribution.model_validate({"empirical": read_samples({"file": str(JIRA)}, DATA, [DATA])})
     assert len(d.params) == 2461
 
 

@@ -266,7 +266,8 @@ def test_every_problem_is_reported_not_only_the_first(write_file):
     ("", "top level: the file is empty (allowed: a mapping of sections: name, description, "
          "currency, start, horizon_days, warmup_days, calendar, teams, epics, arrivals, risks, "
          "milestones, extends)"),
-    ("- a\n- b\n", "top level: ['a', 'b'] is not a mapping (allowed: a mapping of sections: "
+    # never quoted: a file that is not a scenario may be one that should not be shown
+    ("- a\n- b\n", "top level: a list is not a mapping (allowed: a mapping of sections: "
                    "name, description, currency, start, horizon_days, warmup_days, calendar, "
                    "teams, epics, arrivals, risks, milestones, extends)"),
     ("name: x\n\tstart: 2027-01-04\n",

@@ -22,6 +22,7 @@ from typing import Any
 from workbench import __version__
 from workbench.app import history_commands, lab, report_commands
 from workbench.app.options import add_simulation_options
+from workbench.files import project
 from workbench.scenario import limits
 from workbench.scenario.loader import ScenarioError, load_scenario, scenario_json_schema
 
@@ -33,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         _apply_limits(args.limits)
+        project.allow(args.allow_paths)
     except ValueError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return 2
@@ -58,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
                         metavar="NAME=N", help="raise a size limit for this command, e.g. "
                         f"--limit epics=50000 (limits: {', '.join(limits.NAMES)}; "
                         "see docs/scenarios.md)")
+    parser.add_argument("--allow-path", dest="allow_paths", action="append", default=[],
+                        metavar="DIR", help="let scenarios read files (extends, empirical) "
+                        "under DIR too, besides their own project folder (repeatable)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_validate(sub)
     _add_schema(sub)

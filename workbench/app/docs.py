@@ -26,7 +26,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from workbench.reports.paths import project_root
+from workbench.files.project import project_root
 from workbench.scenario import distributions, limits
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.errors import (
@@ -290,6 +290,13 @@ mapping `{{"teams.platform.members": 8}}` or the same strings.
 Every forecast prints the scenario's SHA-256: a hash of the fully resolved scenario (after
 `extends` and overrides, with defaults filled in), so two reports with the same hash came from
 the same inputs.
+
+**Files a scenario may read.** `extends` and `empirical: {{file: ...}}` name files inside the
+scenario's project: the nearest folder at or above the scenario holding `pyproject.toml`,
+`.workbench` (an empty file you may create to mark a project) or `.git`, else the scenario's own
+folder. Anything else is one line naming the field and this rule; allow another folder with
+`workbench --allow-path DIR ...` (or `WORKBENCH_ALLOW_PATHS`). An error about such a file never
+quotes its content.
 """
 
 

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from workbench.reports.paths import NOTEBOOKS_DIR, project_root
+from workbench.files.project import project_root
+from workbench.reports.paths import NOTEBOOKS_DIR
 
 
 def notebook_folder(folder: str | os.PathLike[str] | None = None) -> Path:

@@ -6,19 +6,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from workbench.files.project import project_root
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 NOTEBOOKS_DIR = PACKAGE_DIR / "notebooks"
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "scenario_report.ipynb"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "workbench_report"
 SUMMARY_FILE = "summary.json"
-
-
-def project_root(start: str | os.PathLike[str] | None = None) -> Path:
-    """The project folder: the nearest folder at or above ``start`` (default: the current one)
-    holding pyproject.toml; the current folder if there is none."""
-    here = Path(start or Path.cwd()).resolve()
-    return next((p for p in (here, *here.parents) if (p / "pyproject.toml").is_file()), here)
 
 
 def locate(path: str | os.PathLike[str]) -> Path:

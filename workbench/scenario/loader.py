@@ -18,6 +18,7 @@ from pydantic import (
     ValidationError,
 )
 
+from workbench.files import project
 from workbench.scenario import limits, samples
 from workbench.scenario.distributions import KINDS, Distribution
 from workbench.scenario.errors import field_names, format_loc, show, validation_problems
@@ -262,7 +263,7 @@ def _read_chain(path: Path, shown: str, chain: tuple[tuple[Path, str], ...],
     parent = data.pop("extends", None)
     if parent is None:
         return data, Origins([(shown, data)])
-    base_path, base_shown = _extends_target(parent, path, shown)
+    base_path, base_shown = _extends_target(parent, path, shown, project.allowed_roots(top_dir))
     chain = (*chain, (path.resolve(), shown))
     too_long = limits.current().problem("extends_depth", len(chain) + 1, "the extends chain")
     if too_long:
@@ -297,8 +298,8 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
     deep = limit.problem("nesting_depth", _depth(data, limit.nesting_depth), "the nesting depth")
     if deep:
         raise ScenarioError([f"{shown}: top level: {deep}"])
-    if not isinstance(data, dict):
-        what = "the file is empty" if data is None else f"{show(data)} is not a mapping"
+    if not isinstance(data, dict):  # not a scenario: say what it is, never what it says
+        what = "the file is empty" if data is None else f"{_kind(data)} is not a mapping"
         raise ScenarioError([f"{shown}: top level: {what} (allowed: a mapping of sections: "
                              f"{', '.join(field_names(Scenario))}, extends)"])
     return data
@@ -311,6 +312,12 @@ def _parse(text: str, kind: type[_Checks]) -> Any:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return "a text" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
 def _clearer(text: str, exc: yaml.YAMLError) -> yaml.YAMLError:
@@ -370,12 +377,18 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"not valid YAML ({exc})"
 
 
-def _extends_target(parent: Any, path: Path, shown: str) -> tuple[Path, str]:
+def _extends_target(parent: Any, path: Path, shown: str, roots: list[Path] | None = None
+                    ) -> tuple[Path, str]:
     if not isinstance(parent, str) or not parent:
         raise ScenarioError([f"{shown}: extends: {show(parent)} is not a file name "
                              "(allowed: a path relative to this file, e.g. program.yaml)"])
     target = path.parent / parent
     target_shown = os.path.normpath(os.path.join(os.path.dirname(shown), parent))
+    escaped = project.outside(target, roots) if roots else None
+    if escaped is not None:  # checked before looking: say nothing of what is out there
+        raise ScenarioError([f"{shown}: extends: {parent!r} is outside the project folder "
+                             f"{escaped} (allowed: files under it, or under a folder given "
+                             "with --allow-path DIR)"])
     if not target.is_file():
         raise ScenarioError([f"{shown}: extends: file {parent!r} not found "
                              f"(looked for {target_shown})"])
@@ -500,11 +513,11 @@ def _with_samples(data: dict[str, Any], origins: Origins, shown: str, folder: Pa
     if not refs:
         return data
     data = copy.deepcopy(data)  # the caller's data keeps its file references
-    problems = []
+    problems, roots = [], project.allowed_roots(folder)
     for loc, _ in refs:
         node = _node_at(data, loc)
         try:
-            node["empirical"] = samples.read_samples(node["empirical"], folder)
+            node["empirical"] = samples.read_samples(node["empirical"], folder, roots)
         except ValueError as exc:
             problems.append(f"{origins.of(loc, shown)}: {format_loc(loc)}: {exc}")
     if problems:

@@ -51,7 +51,9 @@ def _effort_form(value: Any) -> str:
 class Frozen(BaseModel):
     """Base: immutable, and a misspelled key is an error rather than silently ignored."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # inf and NaN are refused everywhere: `.inf` would pass as a number and crash a run later
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 class Holidays(Frozen):
@@ -130,7 +132,7 @@ class Stage(Frozen):
 class Interrupts(Frozen):
     """Unplanned work (support, incidents) that takes capacity away from the plan."""
 
-    rate_per_week: Annotated[float, Field(ge=0)] = Field(
+    rate_per_week: Annotated[float, Field(ge=0, le=10_000)] = Field(
         description="Interrupts per team per week.")
     effort_days: Distribution = Field(description="Person-days each interrupt takes.")
 
@@ -140,7 +142,7 @@ class Hire(Frozen):
 
     date: dt.date = Field(description="First day of the new people.")
     count: PosInt = Field(1, description="How many people join that day.")
-    ramp_up_weeks: Annotated[float, Field(ge=0)] = Field(
+    ramp_up_weeks: Annotated[float, Field(ge=0, le=520)] = Field(
         0, description="Weeks until a new person is fully productive (linear ramp).")
     mentoring: Annotated[float, Field(ge=0, le=1)] = Field(
         0, description="Share of one existing person's time each hire takes, fading over ramp-up.")
@@ -179,7 +181,7 @@ class Team(Frozen):
     wip_limit: PosInt | None = Field(
         None, description="Most items in progress in the team at once (arrivals beyond it are "
                           "turned away; backlog items wait).")
-    cost_per_person_day: Annotated[float, Field(ge=0)] = Field(
+    cost_per_person_day: Annotated[float, Field(ge=0, le=1e9)] = Field(
         0.0, description="What one person-day costs (for cost forecasts; 0: cost not tracked).")
     stages: dict[str, Stage] | None = Field(
         None, description="Ordered steps; default: one stage worked by everyone.")
@@ -189,11 +191,11 @@ class Team(Frozen):
     leavers: tuple[Leaver, ...] = Field((), description="People leaving during the program.")
     time_off: tuple[TimeOff, ...] = Field(
         (), description="Holidays, training, parental leave: periods when people are away.")
-    handover_after_days: Annotated[float, Field(ge=0)] = Field(
+    handover_after_days: Annotated[float, Field(ge=0, le=3650)] = Field(
         2, description="An item whose owner will be away (time off, leave, a capacity risk) for "
                        "more than this many working days goes back to the front of its queue, "
                        "for a colleague who is there.")
-    handover_cost_days: Annotated[float, Field(ge=0)] = Field(
+    handover_cost_days: Annotated[float, Field(ge=0, le=3650)] = Field(
         0, description="Extra person-days the colleague needs to pick a handed-over item up.")
 
     @property
@@ -274,6 +276,8 @@ class Epic(Frozen):
     def _split_order(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
         if value is not None and not 0 < value[0] <= value[1]:
             raise ValueError("needs [low, high] with 0 < low <= high")
+        if value is not None and value[1] > 100:
+            raise ValueError("high is over 100 (allowed: items growing at most 100 times)")
         return value
 
     @model_validator(mode="after")
@@ -290,7 +294,7 @@ class Arrival(Frozen):
     """A continuous stream of work (tickets, requests) for flow questions."""
 
     team: str = Field(description="The team that works the stream (a key of `teams`).")
-    rate_per_day: Annotated[float, Field(gt=0)] = Field(
+    rate_per_day: Annotated[float, Field(gt=0, le=10_000)] = Field(
         description="Mean arrivals per calendar day.")
     effort_days: Effort = Field(
         description="Person-days per item: one distribution or one per stage name.")
@@ -363,7 +367,7 @@ class Scenario(Frozen):
     start: dt.date = Field(description="First calendar day of the simulation.")
     horizon_days: PosInt = Field(
         730, description="A run stops here; unfinished work is reported, never waited for.")
-    warmup_days: Annotated[float, Field(ge=0)] = Field(
+    warmup_days: Annotated[float, Field(ge=0, le=36_500)] = Field(
         0, description="Flow statistics ignore items arriving before this day.")
     calendar: Calendar = Field(default_factory=lambda: Calendar.model_validate({}),
                                description="Working days and holidays.")
@@ -375,6 +379,14 @@ class Scenario(Frozen):
     risks: dict[str, Risk] = Field(default_factory=dict, description="Risks, by name.")
     milestones: dict[str, Milestone] = Field(
         default_factory=dict, description="What leadership tracks, by name.")
+
+    @field_validator("start")
+    @classmethod
+    def _plausible_start(cls, value: dt.date) -> dt.date:
+        # near 9999-12-31 the horizon's dates would not exist
+        if not 1900 <= value.year <= 2999:
+            raise ValueError("must be in the years 1900 to 2999")
+        return value
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:

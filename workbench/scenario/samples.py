@@ -5,9 +5,12 @@ models never read files themselves."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from workbench.files import project
 
 Loc = tuple[str | int, ...]
 FILE_KEYS = frozenset({"file", "column", "window_days"})
@@ -31,9 +34,10 @@ def file_refs(data: Any) -> Iterator[tuple[Loc, dict[str, Any]]]:
                          if isinstance(v, dict | list))
 
 
-def read_samples(ref: Mapping[str, Any], folder: Path) -> list[float]:
+def read_samples(ref: Mapping[str, Any], folder: Path, roots: list[Path]) -> list[float]:
     """The cycle times (days) of the finished items of the export ``ref`` names; a relative
-    path is relative to ``folder``. Raises ValueError with what is wrong and what is allowed."""
+    path is relative to ``folder`` and must stay inside ``roots`` (the project). Raises
+    ValueError with what is wrong and what is allowed, never quoting the file."""
     if set(ref) - FILE_KEYS or "file" not in ref:
         raise ValueError("empirical from history takes {file: path, column?: name, "
                          "window_days?: n}")
@@ -43,6 +47,11 @@ def read_samples(ref: Mapping[str, Any], folder: Path) -> list[float]:
                          "window_days?: whole number}")
     path = Path(ref["file"])
     path = path if path.is_absolute() else folder / path
+    escaped = project.outside(path, roots)
+    if escaped is not None:
+        raise ValueError(f"history file {ref['file']!r} is outside the project folder "
+                         f"{escaped} (allowed: files under it, or under a folder given with "
+                         "--allow-path DIR)")
     if not path.exists():
         raise ValueError(f"history file {str(ref['file'])!r} not found")
     samples = _cycle_times(str(path.resolve()), path.stat().st_mtime_ns, ref.get("column"),
@@ -60,5 +69,12 @@ def _cycle_times(path: str, mtime_ns: int, column: str | None, window_days: int 
 
     try:
         return tuple(exports.cycle_time_samples(path, column=column, window_days=window_days))
-    except exports.HistoryError as exc:
-        raise ValueError(str(exc)) from None
+    except exports.HistoryError as exc:  # the reason, without the columns it found
+        raise ValueError(_unquoted(str(exc))) from None
+
+
+def _unquoted(message: str) -> str:
+    """A history error without the file's own words (the columns it found) and without the
+    command-line hints (a scenario names its file differently)."""
+    message = re.sub(r"\s*\(columns found:[^)]*\)", "", message)
+    return re.sub(r";\s*(columns found:|map yours with)[^;)]*", "", message)
