@@ -47,7 +47,7 @@ def sweep_file(folder: Path, body: str, name: str = "sweep.yaml") -> Path:
     ("grid: {teams.app.membrs: [2, 3]}",
      "{f}: grid.teams.app.membrs: no field 'teams.app.membrs' in program.yaml (allowed at "
      "teams.app: members, focus, wip_limit, cost_per_person_day, stages, interrupts, hires, "
-     "leavers, time_off, handover_after_days, handover_cost_days)"),
+     "leavers, time_off, handover_after_days, handover_cost_days, calendar)"),
     ("grid: {teams.ap.members: [2, 3]}",
      "{f}: grid.teams.ap.members: no field 'teams.ap.members' in program.yaml (allowed at "
      "teams: app, web)"),

@@ -37,7 +37,7 @@ from workbench.scenario.errors import (
     validation_problems,
 )
 from workbench.scenario.loader import merge_scenario_data
-from workbench.scenario.models import Scenario
+from workbench.scenario.models import Delivery, Scenario
 from workbench.scenario.rules import RULES
 
 ROOT = project_root()
@@ -167,7 +167,8 @@ def _nested(ann: Any, where: str) -> Iterator[tuple[type[BaseModel], str]]:
     if is_union(ann):
         for member in args:
             yield from _nested(member, where)
-    elif inspect.isclass(ann) and issubclass(ann, BaseModel) and ann is not Distribution:
+    elif inspect.isclass(ann) and issubclass(ann, BaseModel) and ann not in (Distribution,
+                                                                              Delivery):
         yield ann, where
     elif get_origin(ann) is dict:
         singular = where.rsplit(".", 1)[-1].removesuffix("s")

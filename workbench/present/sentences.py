@@ -49,6 +49,20 @@ def cost_figures(forecast: ProgramForecast) -> dict[str, str]:
     return out
 
 
+def budget_sentence(forecast: ProgramForecast) -> str:
+    """The chance of staying within the program's budget, in one sentence ("" without one)."""
+    b = forecast.budget()
+    if b is None or b["total"] is None:
+        return ""
+    currency = forecast.scenario.currency
+    amount, chance = money(b["total"], currency), b["chance_within"]
+    p50 = cost_figures(forecast)["p50"]
+    if chance == 0:
+        return (f"Budget {amount}: no run stays within it (0%); the cost is {p50} at P50, "
+                "so the budget or the plan must change.")
+    return f"Budget {amount}: {percent(chance)} chance of staying within it (cost {p50} at P50)."
+
+
 def milestone_sentence(m: dict[str, Any], horizon_days: int) -> str:
     """One milestone from `ProgramForecast.milestones()` in a sentence."""
     if m["p85"] is None:
@@ -86,6 +100,7 @@ def summary_sentences(forecast: ProgramForecast, impact: pd.DataFrame | None = N
     if forecast.cost()["p50"] > 0:
         lines.append(f"People cost: {cost['p50']} at P50, {cost['p85']} at P85. "
                      f"{cost['note']}".rstrip())
+    lines.append(budget_sentence(forecast))
     if impact is not None and headline:
         lines.append(_risk_sentence(impact, headline))
     return [line for line in lines if line]

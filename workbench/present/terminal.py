@@ -6,7 +6,7 @@ import csv as csv_module
 import io
 from typing import Any
 
-from workbench.present.formats import BEYOND, iso_date, percent
+from workbench.present.formats import BEYOND, iso_date, money, percent
 from workbench.present.sentences import cost_figures
 from workbench.sim.forecast import ProgramForecast
 
@@ -43,11 +43,24 @@ def table(forecast: ProgramForecast) -> str:
         c = cost_figures(forecast)
         out += ["", f"cost: P50 {c['p50']}, P85 {c['p85']}, P95 {c['p95']}"]
         out += [f"  {c['note']}"] if c["note"] else []
+    out += _budget_lines(forecast)
     teams = ", ".join(f"{t['name']} {percent(t['utilisation'])}" for t in forecast.teams())
     out += ["", f"utilisation: {teams}"]
     if s.arrivals:
         out += ["", _flow_table(forecast.flow())]
     return "\n".join(out)
+
+
+def _budget_lines(forecast: ProgramForecast) -> list[str]:
+    b = forecast.budget()
+    if b is None:
+        return []
+    currency = forecast.scenario.currency
+    parts = [] if b["total"] is None else [
+        f"program {money(b['total'], currency)}: {percent(b['chance_within'])}"]
+    parts += [f"{t['name']} {money(t['budget'], currency)}: {percent(t['chance_within'])}"
+              for t in b["teams"]]
+    return ["", "chance of staying within budget: " + ", ".join(parts)]
 
 
 def _flow_table(flow: dict[str, dict[str, Any]]) -> str:

@@ -104,6 +104,12 @@ class Person(Frozen):
     start: dt.date | None = Field(None, description="First day on the team (default: always).")
     end: dt.date | None = Field(None, description="Last day on the team (default: stays).")
     stage: str | None = Field(None, description="Stage this person works (default: the first).")
+    calendar: Calendar | None = Field(
+        None, description="This person's own working days and holidays (default: the team's).")
+    allocation: dict[str, Share] | None = Field(
+        None, description="Time split between teams, e.g. {mobile: 0.5, platform: 0.5}: each "
+                          "team named gets that share of this person (default: all to this "
+                          "team). Shares add up to at most 1.")
 
     @model_validator(mode="after")
     def _order(self) -> Person:
@@ -197,6 +203,9 @@ class Team(Frozen):
                        "for a colleague who is there.")
     handover_cost_days: Annotated[float, Field(ge=0, le=3650)] = Field(
         0, description="Extra person-days the colleague needs to pick a handed-over item up.")
+    calendar: Calendar | None = Field(
+        None, description="This team's working days and holidays, e.g. an offshore team's "
+                          "(default: the program's `calendar`).")
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -253,11 +262,66 @@ class Rework(Frozen):
         description="Chance, each time, that an item is sent back (0 to 1).")
 
 
-class Epic(Frozen):
-    """A body of work owned by one team."""
+class Delivery(Frozen):
+    """When something from outside arrives (a vendor SDK, a partner sandbox, an approval): one
+    date, or a spread of dates: ``{triangular: [earliest, likeliest, latest]}`` or
+    ``{uniform: [earliest, latest]}``."""
 
-    team: str = Field(description="The team that does the work (a key of `teams`).")
-    items: Items = Field(description="Item count or explicit items.")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=lambda s, _: (
+        s.clear() or s.update(DELIVERY_SCHEMA)))
+
+    kind: Literal["fixed", "uniform", "triangular"]
+    dates: tuple[dt.date, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_user_form(cls, value: Any) -> Any:
+        if isinstance(value, dt.date | str):
+            return {"kind": "fixed", "dates": (value,)}
+        if isinstance(value, Mapping) and len(value) == 1 and "kind" not in value:
+            (kind, dates), = value.items()
+            return {"kind": kind, "dates": dates}
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Delivery:
+        size = {"fixed": 1, "uniform": 2, "triangular": 3}[self.kind]
+        if len(self.dates) != size or list(self.dates) != sorted(self.dates):
+            raise ValueError(f"{self.kind} takes {size} date(s) in order, earliest first")
+        return self
+
+    def days(self, start: dt.date) -> Distribution:
+        """The spread as days after ``start`` (the simulation's clock)."""
+        offsets = tuple(float(max((d - start).days, 0)) for d in self.dates)
+        return Distribution(kind=self.kind, params=offsets)
+
+    def user_form(self) -> Any:
+        iso = [d.isoformat() for d in self.dates]
+        return iso[0] if self.kind == "fixed" else {self.kind: iso}
+
+
+DELIVERY_SCHEMA: dict[str, Any] = {"anyOf": [
+    {"type": "string", "format": "date"},
+    {"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
+     "properties": {"uniform": {"type": "array", "items": {"type": "string", "format": "date"},
+                                "minItems": 2, "maxItems": 2},
+                    "triangular": {"type": "array", "items": {"type": "string", "format": "date"},
+                                   "minItems": 3, "maxItems": 3}}}]}
+
+
+class Epic(Frozen):
+    """A body of work owned by one team, or an external delivery (no team, a `delivery` date)."""
+
+    team: str | None = Field(
+        None, description="The team that does the work (a key of `teams`); none for an external "
+                          "delivery.")
+    items: Items | None = Field(None, description="Item count or explicit items.")
+    delivery: Delivery | None = Field(
+        None, description="For an external delivery (no team): when it arrives, a date or a "
+                          "spread of dates, e.g. {triangular: [2027-05-01, 2027-05-15, "
+                          "2027-06-15]}.")
+    not_before: dt.date | None = Field(
+        None, description="Earliest start (e.g. a contract date), besides `depends_on`.")
     effort_days: Effort | None = Field(
         None, description="Person-days per item: one distribution (used at every stage) or one "
                           "per stage name.")
@@ -357,6 +421,23 @@ class Milestone(Frozen):
         None, description="The date promised; forecasts give the chance of making it.")
 
 
+Money = Annotated[float, Field(ge=0, le=1e15)]
+
+
+class Budget(Frozen):
+    """What the program may cost (people cost, as forecast): in all, and by team. A number
+    alone is the program's total."""
+
+    total: Money | None = Field(None, description="The whole program's budget.")
+    teams: dict[str, Money] = Field(default_factory=dict, description="Budgets by team.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        return {"total": value} if isinstance(value, int | float) and \
+            not isinstance(value, bool) else value
+
+
 class Scenario(Frozen):
     """A whole program, ready to simulate."""
 
@@ -379,6 +460,9 @@ class Scenario(Frozen):
     risks: dict[str, Risk] = Field(default_factory=dict, description="Risks, by name.")
     milestones: dict[str, Milestone] = Field(
         default_factory=dict, description="What leadership tracks, by name.")
+    budget: Budget | None = Field(
+        None, description="People-cost budget: a number (the program's), or {total: N, teams: "
+                          "{platform: N}}; forecasts give the chance of staying within it.")
 
     @field_validator("start")
     @classmethod

@@ -17,7 +17,7 @@ from workbench.scenario.calendar import regional_holidays
 from workbench.scenario.errors import Loc, Problem, ScenarioRuleError, listing
 
 if TYPE_CHECKING:  # the models import this module lazily; a runtime import would be circular
-    from workbench.scenario.models import Rework, Scenario, Team
+    from workbench.scenario.models import Epic, Rework, Scenario, Team
 
 
 # The cross-section rules, in the words the reference docs use (docs.py prints this list).
@@ -38,6 +38,10 @@ RULES: tuple[str, ...] = (
     "A team that has work (epics or arrivals) has capacity: at least one member or hire.",
     "A milestone `target` lies within the horizon (`start` + `horizon_days`).",
     "A holidays `country` whose regions differ (e.g. GB) names its `subdivision`.",
+    "An epic has a `team` and `items`, or is an external `delivery` (no team, items or "
+    "effort); `not_before` and a delivery's earliest date lie within the horizon.",
+    "A person's `allocation` names teams of `teams` and adds up to at most 1; `budget.teams` "
+    "names teams of `teams`.",
 )
 
 
@@ -53,7 +57,8 @@ def rule_problems(scenario: Scenario) -> list[Problem]:
     """Every cross-section problem of a scenario, in file order; empty when it is sound."""
     return [*_team_problems(scenario), *_epic_problems(scenario), *_cycle_problems(scenario),
             *_milestone_problems(scenario), *_calendar_problems(scenario),
-            *_risk_problems(scenario),
+            *_risk_problems(scenario), *_budget_problems(scenario),
+            *_allocation_problems(scenario),
             *_arrival_problems(scenario)]
 
 
@@ -75,7 +80,7 @@ def _team_problems(s: Scenario) -> Iterator[Problem]:
         yield from _stage_people(team, here)
         yield from _leaver_count(s, team, here)
         yield from _share_total(s, name, work.get(name, []))
-        yield from _capacity_for_work(name, team, here, work.get(name, []))
+        yield from _capacity_for_work(s, name, team, here, work.get(name, []))
         yield from _people_problems(team, name, here)
         for field in ("hires", "leavers"):
             for i, change in enumerate(getattr(team, field)):
@@ -91,7 +96,8 @@ def _work_by_team(s: Scenario) -> dict[str, Work]:
     """Each team's epics and arrival streams, found in one pass (big files have many)."""
     out: dict[str, Work] = {}
     for name, epic in s.epics.items():
-        out.setdefault(epic.team, []).append((name, epic.effort_days, epic.capacity_share))
+        if epic.team is not None:  # external deliveries are nobody's work
+            out.setdefault(epic.team, []).append((name, epic.effort_days, epic.capacity_share))
     for arrival in s.arrivals:
         out.setdefault(arrival.team, []).append((arrival.name, arrival.effort_days, None))
     return out
@@ -125,18 +131,26 @@ def _leaver_count(s: Scenario, team: Team, here: Loc) -> Iterator[Problem]:
                    f"{max(had, 0)})")
 
 
-def _capacity_for_work(name: str, team: Team, here: Loc, work: Work) -> Iterator[Problem]:
+def _capacity_for_work(s: Scenario, name: str, team: Team, here: Loc, work: Work
+                       ) -> Iterator[Problem]:
     if not work:
         return
-    if team.head_count == 0 and not team.hires:
+    if team.head_count == 0 and not team.hires and not _shared_into(s, name):
         yield ((*here, "members"), f"no members and no hires, but work is assigned "
                f"({listing([w for w, _, _ in work])}) (allowed: at least one person or hire)")
         return
+    shared = _shared_into(s, name)
     for stage in _stages_with_work(team, work):
-        if not _staffed(team, stage):
+        if not _staffed(team, stage) and not (shared and stage == team.stage_names[0]):
             yield ((*here, "stages", stage, "people"), f"nobody works stage {stage!r} but "
                    f"work is routed to it (allowed: at least 1 person, or a hire with "
                    f"stage: {stage})")
+
+
+def _shared_into(s: Scenario, name: str) -> bool:
+    """Whether someone of another team gives this team part of their time."""
+    return any(name in (p.allocation or {}) for other, team in s.teams.items() if other != name
+               and not isinstance(team.members, int) for p in team.members)
 
 
 def _stages_with_work(team: Team, work: Work) -> list[str]:
@@ -187,6 +201,10 @@ def _epic_problems(s: Scenario) -> Iterator[Problem]:
         for dep in epic.depends_on:
             if dep not in s.epics:
                 yield (*here, "depends_on"), _unknown("epic", dep, s.epics)
+        yield from _kind_problems(epic, here)
+        yield from _timing_problems(s, epic, here)
+        if epic.team is None:
+            continue
         team = s.teams.get(epic.team)
         if team is None:
             yield (*here, "team"), _unknown("team", epic.team, s.teams)
@@ -196,6 +214,31 @@ def _epic_problems(s: Scenario) -> Iterator[Problem]:
             yield from _effort_stages(item.effort_days, team, epic.team,
                                       (*here, "items", i, "effort_days"))
         yield from _rework_stages(epic.rework, team, epic.team, (*here, "rework"))
+
+
+def _kind_problems(epic: Epic, here: Loc) -> Iterator[Problem]:
+    """An epic is work of a team (with items) or an external delivery (a date), not both."""
+    if epic.team is None and epic.delivery is None:
+        yield (*here, "team"), ("missing (required: text, a team of `teams`; or a `delivery` "
+                                "date for something from outside)")
+    elif epic.team is not None and epic.delivery is not None:
+        yield (*here, "delivery"), ("an external delivery has no team (allowed: a team, or a "
+                                    "delivery)")
+    elif epic.delivery is not None and (epic.items or epic.effort_days is not None):
+        yield (*here, "items"), ("an external delivery has no items or effort (allowed: "
+                                 "delivery, depends_on, not_before)")
+    elif epic.team is not None and epic.items is None:
+        yield (*here, "items"), "missing (required: an item count or a list of items)"
+
+
+def _timing_problems(s: Scenario, epic: Epic, here: Loc) -> Iterator[Problem]:
+    last = s.date_of(s.horizon_days - 1)
+    if epic.not_before is not None and epic.not_before > last:
+        yield (*here, "not_before"), (f"{epic.not_before} is after the horizon's last day {last} "
+                                      f"(allowed: up to {last}, or raise horizon_days)")
+    if epic.delivery is not None and epic.delivery.dates[0] > last:
+        yield (*here, "delivery"), (f"the earliest date {epic.delivery.dates[0]} is after the "
+                                    f"horizon's last day {last} (allowed: up to {last})")
 
 
 def _effort_stages(effort: Any, team: Team, team_name: str, loc: Loc) -> Iterator[Problem]:
@@ -274,7 +317,17 @@ def _milestone_problems(s: Scenario) -> Iterator[Problem]:
 
 
 def _calendar_problems(s: Scenario) -> Iterator[Problem]:
-    hol = s.calendar.holidays
+    yield from _regions(s, s.calendar, ("calendar",))
+    for name, team in s.teams.items():
+        if team.calendar is not None:
+            yield from _regions(s, team.calendar, ("teams", name, "calendar"))
+        for i, person in enumerate(() if isinstance(team.members, int) else team.members):
+            if person.calendar is not None:
+                yield from _regions(s, person.calendar, ("teams", name, "members", i, "calendar"))
+
+
+def _regions(s: Scenario, calendar: Any, here: Loc) -> Iterator[Problem]:
+    hol = calendar.holidays
     if hol.country is None or hol.subdivision is not None:
         return
     missed = regional_holidays(hol.country, s.start.year)
@@ -283,7 +336,7 @@ def _calendar_problems(s: Scenario) -> Iterator[Problem]:
 
         day, name = missed[0]
         regions = holidays.list_supported_countries()[hol.country]
-        yield (("calendar", "holidays", "subdivision"),
+        yield ((*here, "holidays", "subdivision"),
                f"{hol.country}'s public holidays differ by region: without one, {len(missed)} "
                f"that most regions keep are missed (e.g. {day} {name}); name the region "
                f"(allowed: {listing(regions)})")
@@ -298,6 +351,30 @@ def _risk_problems(s: Scenario) -> Iterator[Problem]:
                 yield (*here, key, "epic"), _unknown("epic", impact.epic, s.epics)
         if risk.capacity is not None and risk.capacity.team not in s.teams:
             yield (*here, "capacity", "team"), _unknown("team", risk.capacity.team, s.teams)
+        scoped = s.epics.get(risk.add_items.epic) if risk.add_items else None
+        if scoped is not None and scoped.team is None:
+            yield (*here, "add_items", "epic"), (f"{risk.add_items.epic!r} is an external "  # type: ignore[union-attr]
+                                                 "delivery, which has no items (allowed: an "
+                                                 "epic with a team; delay it instead)")
+
+
+def _budget_problems(s: Scenario) -> Iterator[Problem]:
+    for team in (s.budget.teams if s.budget else {}):
+        if team not in s.teams:
+            yield ("budget", "teams", team), _unknown("team", team, s.teams)
+
+
+def _allocation_problems(s: Scenario) -> Iterator[Problem]:
+    for name, team in s.teams.items():
+        for i, person in enumerate(() if isinstance(team.members, int) else team.members):
+            here: Loc = ("teams", name, "members", i, "allocation")
+            for other in (person.allocation or {}):
+                if other not in s.teams:
+                    yield (*here, other), _unknown("team", other, s.teams)
+            total = sum((person.allocation or {}).values())
+            if total > 1 + 1e-9:
+                yield here, (f"{person.name}'s time adds up to {total:g} (allowed: shares that "
+                             "add up to at most 1)")
 
 
 def _arrival_problems(s: Scenario) -> Iterator[Problem]:

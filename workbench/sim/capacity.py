@@ -12,11 +12,12 @@ import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from workbench.scenario.calendar import WorkCalendar
-from workbench.scenario.models import Calendar, Scenario, Team
+from workbench.scenario.models import Calendar, Person, Scenario, Team
 
 INF = math.inf
 
@@ -37,6 +38,7 @@ class WorkerSlot:
     rate: float | None = None  # constant capacity every day (fast path), else None
     hire: int | None = None  # which entry of the team's `hires` brought this person
     away_starts: list[int] = field(default_factory=list, repr=False)  # long absences begin
+    share: float = 1.0  # of this person's time the team has (people shared between teams)
 
     def freeze(self, work: np.ndarray, handover_after_days: float = math.inf) -> None:
         """Prepare the lookups used on the simulation's hot path; ``work`` is the calendar's
@@ -115,14 +117,41 @@ def _next_work_day(cap: np.ndarray) -> list[int]:
     return np.minimum.accumulate(days[::-1])[::-1].tolist()
 
 
+@lru_cache(maxsize=64)
 def working_days(calendar: Calendar, start: dt.date, days: int) -> np.ndarray:
-    """1.0 for each working calendar day from ``start``, 0.0 for weekends and holidays."""
-    return WorkCalendar.from_scenario(calendar).working_days(start, days)
+    """1.0 for each working calendar day from ``start``, 0.0 for weekends and holidays (one
+    read-only array per calendar: every replication shares it)."""
+    return _frozen(WorkCalendar.from_scenario(calendar).working_days(start, days))
 
 
+@lru_cache(maxsize=64)
 def paid_days(calendar: Calendar, start: dt.date, days: int) -> np.ndarray:
     """1.0 for each day people are paid for: the working week, public holidays included."""
-    return WorkCalendar.from_scenario(calendar).weekdays(start, days)
+    return _frozen(WorkCalendar.from_scenario(calendar).weekdays(start, days))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def calendar_of(scenario: Scenario, team: Team, person: Person | None = None) -> Calendar:
+    """The calendar someone works by: their own, else their team's, else the program's."""
+    own = person.calendar if person is not None else None
+    return own or team.calendar or scenario.calendar
+
+
+def team_days(scenario: Scenario, team: Team, person: Person | None = None) -> np.ndarray:
+    """Working days of a team (or of one of its people) over the horizon."""
+    return working_days(calendar_of(scenario, team, person), scenario.start,
+                        scenario.horizon_days)
+
+
+def _share(person: Person, team_name: str, home: bool) -> float:
+    """The part of ``person`` a team gets: its `allocation`, else all of them at home."""
+    if person.allocation is None:
+        return 1.0 if home else 0.0
+    return person.allocation.get(team_name, 0.0)
 
 
 def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple[int, int, int]],
@@ -133,7 +162,9 @@ def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple
     ``interrupt_load`` lists interrupts: (time, member pick, effort person-days).
     """
     team = scenario.teams[name]
-    people = _slots(scenario, name, team, work)
+    people = _slots(scenario, name, team, work) + _shared_in(scenario, name, team)
+    for i, p in enumerate(people):
+        p.index = i if p.index < 0 else p.index  # shared-in people come after the team's own
     _pair_ramping_hires(scenario, team, people)
     _apply_mentoring(scenario, team, people, work)
     _apply_time_off(scenario, team, people)
@@ -155,9 +186,10 @@ def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[
             out.append(WorkerSlot(name, stage, i, 0, horizon, base.copy()))
     else:
         for i, person in enumerate(team.members):
-            first = scenario.day_of(person.start) if person.start else 0
-            last = scenario.day_of(person.end) + 1 if person.end else horizon
-            out.append(WorkerSlot(name, person.stage or stages[0], i, first, last, base.copy()))
+            share = _share(person, name, home=True)
+            cap = team_days(scenario, team, person) * team.focus * share
+            out.append(WorkerSlot(name, person.stage or stages[0], i, *_stay(scenario, person),
+                                  cap, share=share))
     for h, hire in enumerate(team.hires):
         first = scenario.day_of(hire.date)
         ramp = _ramp(horizon, first, hire.ramp_up_weeks)
@@ -168,6 +200,29 @@ def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[
         _leave(out, scenario.day_of(leaver.date), leaver.count, leaver.stage)
     return out
 
+
+
+def _stay(scenario: Scenario, person: Person) -> tuple[int, int]:
+    """First day with the team and the day after the last."""
+    first = scenario.day_of(person.start) if person.start else 0
+    last = scenario.day_of(person.end) + 1 if person.end else scenario.horizon_days
+    return first, last
+
+
+def _shared_in(scenario: Scenario, name: str, team: Team) -> list[WorkerSlot]:
+    """Slots for people of other teams who give this team part of their time: their own (or
+    home team's) calendar, this team's focus, their share."""
+    out: list[WorkerSlot] = []
+    for home_name, home in scenario.teams.items():
+        if home_name == name or isinstance(home.members, int):
+            continue
+        for person in home.members:
+            share = _share(person, name, home=False)
+            if share > 0:
+                cap = team_days(scenario, home, person) * team.focus * share
+                out.append(WorkerSlot(name, team.stage_names[0], -1, *_stay(scenario, person),
+                                      cap, share=share))
+    return out
 
 
 def _ramp(horizon: int, first: int, weeks: float) -> np.ndarray:

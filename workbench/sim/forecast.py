@@ -125,8 +125,30 @@ class ProgramForecast:
             epic, count = last.most_common(1)[0] if last else (0, 0)
             row["most_often_last"] = {"epic": m.epics[epic], "share": count / self.reps}
             row["cut_line"] = self.cut_line(m.target) if m.target else None
+            row["cost"] = self._percentiles(f"cost_by:{name}")
             out.append(row)
         return out
+
+    def _percentiles(self, column: str) -> dict[str, float] | None:
+        if column not in self.columns:
+            return None
+        c = self.column(column)
+        return {f"p{q}": float(np.quantile(c, q / 100, method="inverted_cdf"))
+                for q in PERCENTILES}
+
+    def budget(self) -> dict[str, Any] | None:
+        """The chance of staying within the budget (the program's, each team's): the share of
+        runs whose cost is at most it. None without a budget."""
+        b = self.scenario.budget
+        if b is None:
+            return None
+        teams = [{"name": t, "budget": v, "chance_within": self._within(f"cost:{t}", v),
+                  "cost": self._percentiles(f"cost:{t}")} for t, v in b.teams.items()]
+        total = None if b.total is None else self._within("cost", b.total)
+        return {"total": b.total, "chance_within": total, "teams": teams}
+
+    def _within(self, column: str, amount: float) -> float:
+        return float(np.mean(self.column(column) <= amount + 1e-9))
 
     def cut_line(self, target: dt.date, confidence: float = 0.85) -> list[str]:
         """Epics that finish by ``target`` in at least ``confidence`` of runs."""
@@ -186,6 +208,7 @@ class ProgramForecast:
             "milestones": self.milestones(),
             "epics": self.epics(),
             "cost": self.cost(),
+            "budget": self.budget(),
             "teams": self.teams(),
             "flow": self.flow(),
         }

@@ -77,11 +77,23 @@ def _integral(per_day: np.ndarray, until: float) -> float:
 
 def cost(scenario: Scenario, log: RunLog, team_end: dict[str, float]) -> float:
     """People cost: paid person-days (working days on the team) until each team rolls off."""
-    total = 0.0
+    return sum(team_costs(scenario, log, team_end).values())
+
+
+def team_costs(scenario: Scenario, log: RunLog, until: dict[str, float]) -> dict[str, float]:
+    """Each team's people cost: its paid person-days up to its day in ``until``, times its
+    rate."""
+    out = {}
     for name, team in scenario.teams.items():
         paid = log.capacity[name].paid if name in log.capacity else np.zeros(1)
-        total += _integral(paid, team_end[name]) * team.cost_per_person_day
-    return total
+        out[name] = _integral(paid, until[name]) * team.cost_per_person_day
+    return out
+
+
+def cost_by(scenario: Scenario, log: RunLog, team_end: dict[str, float], day: float) -> float:
+    """The program's cost accrued by ``day`` (the horizon when NaN: not finished)."""
+    day = log.horizon_days if math.isnan(day) else day
+    return sum(team_costs(scenario, log, {t: min(e, day) for t, e in team_end.items()}).values())
 
 
 def busy_days(log: RunLog, since: float = 0.0) -> dict[tuple[str, str], float]:
@@ -285,7 +297,11 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
         row[f"milestone:{name}"] = day
         row[f"last:{name}"] = float(scenario.milestones[name].epics.index(last))
     ends = team_end_days(scenario, log, epic_days)
-    row["cost"] = cost(scenario, log, ends)
+    costs = team_costs(scenario, log, ends)
+    row["cost"] = sum(costs.values())
+    row.update({f"cost:{t}": c for t, c in costs.items()})
+    for name in scenario.milestones:
+        row[f"cost_by:{name}"] = cost_by(scenario, log, ends, row[f"milestone:{name}"])
     # the horizon cut this run's work short, so its cost is a lower bound
     row["cost_cut"] = float(any(math.isnan(d) for d in epic_days.values())
                             or len(epic_days) < len(scenario.epics))

@@ -25,7 +25,7 @@ import simpy
 
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.models import Arrival, Epic, Rework, Scenario
-from workbench.sim.capacity import INF, WorkerSlot, build_team, paid_days, working_days
+from workbench.sim.capacity import INF, WorkerSlot, build_team, calendar_of, paid_days, team_days
 from workbench.sim.records import Record, RunLog, TeamCapacity
 
 DONE = -1
@@ -260,7 +260,8 @@ class Run:
 
     def check_epic(self, epic: str) -> None:
         if self.epic_left[epic] == 0 and epic in self.epic_ready:
-            self.log(Record(self.env.now, "epic_done", -1, epic, self.scenario.epics[epic].team))
+            self.log(Record(self.env.now, "epic_done", -1, epic,
+                            self.scenario.epics[epic].team or ""))
             if not self.epic_done[epic].triggered:
                 self.epic_done[epic].succeed()
 
@@ -344,15 +345,27 @@ def _hand_over(run: Run, team: TeamFlow, person: WorkerSlot, stage: int, item: W
 
 def epic_gate(run: Run, name: str, epic: Epic, lane: tuple[int, int], delay_days: float
               ) -> Generator[Any, Any, None]:
-    """An epic: wait for its dependencies (and any delay risk), then release its items."""
+    """An epic: wait for its dependencies, its earliest start and any delay risk, then release
+    its items (an external delivery: arrive on its drawn date)."""
     env = run.env
     deps = [run.epic_done[d] for d in epic.depends_on]
     if deps:
         yield env.all_of(deps)
+    earliest = run.scenario.day_of(epic.not_before) if epic.not_before else 0
+    if earliest > env.now:
+        yield env.timeout(earliest - env.now)
     if delay_days > 0:
         yield env.timeout(delay_days)
-    run.log(Record(env.now, "epic_ready", -1, name, epic.team))
+    if epic.delivery is not None:
+        arrives = float(epic.delivery.days(run.scenario.start).sample(
+            run.stream(f"delivery:{name}"), 1)[0])
+        if arrives > env.now:
+            yield env.timeout(arrives - env.now)
+    run.log(Record(env.now, "epic_ready", -1, name, epic.team or ""))
     run.epic_ready.add(name)
+    if epic.team is None:
+        run.check_epic(name)  # nothing to do: it has arrived
+        return
     team = run.flows[epic.team]
     for efforts in _epic_efforts(run, name, epic):
         team.backlog.put(run.new_item(name, lane, efforts))
@@ -377,6 +390,7 @@ def add_items(run: Run, epic: str, count: int, at_day: float) -> Generator[Any, 
     if at_day > 0:
         yield run.env.timeout(at_day)
     spec = run.scenario.epics[epic]
+    assert spec.team is not None  # the rules refuse scope risks on external deliveries
     team = run.flows[spec.team]
     run.log(Record(run.env.now, "risk", -1, epic, spec.team, "", -1, float(count)))
     run.epic_left[epic] += count
@@ -395,8 +409,6 @@ def add_items(run: Run, epic: str, count: int, at_day: float) -> Generator[Any, 
 def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
     """Play the scenario out once; the same (seed, rep) always gives the same log."""
     run = Run(scenario, seed, rep)
-    work = working_days(scenario.calendar, scenario.start, scenario.horizon_days)
-    paid = paid_days(scenario.calendar, scenario.start, scenario.horizon_days)
     lost = _capacity_losses(run)
     lanes = run.lanes
     delays = _delays(run)
@@ -405,6 +417,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
     interrupts: list[Record] = []
     for name, team in scenario.teams.items():
         load = _interrupt_load(run, name)
+        work = team_days(scenario, team)
         people = build_team(scenario, name, work, lost.get(name, []), load)
         run.people[name] = people
         shares = {e: spec.capacity_share for e, spec in scenario.epics.items()
@@ -416,6 +429,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
         for person in people:
             run.env.process(worker(run, flow, person, stages.index(person.stage)))
         interrupts += [Record(t, "interrupt", -1, "", name, "", -1, e) for t, _, e in load]
+        paid = paid_days(calendar_of(scenario, team), scenario.start, scenario.horizon_days)
         capacity[name] = _team_capacity(name, stages, people, paid)
     for name, epic in scenario.epics.items():
         run.efforts[name] = (epic.effort_days or Distribution(kind="fixed", params=(0.0,)),
@@ -522,6 +536,8 @@ def _interrupt_load(run: Run, team: str) -> list[tuple[float, int, float]]:
 
 
 def _item_count(run: Run, name: str, epic: Epic) -> int:
+    if epic.items is None:  # an external delivery
+        return 0
     base = epic.items if isinstance(epic.items, int) else len(epic.items)
     if epic.split_rate is None or base == 0:
         return base
@@ -532,10 +548,11 @@ def _item_count(run: Run, name: str, epic: Epic) -> int:
 
 def _epic_efforts(run: Run, name: str, epic: Epic) -> list[list[float | None]]:
     """Per-item, per-stage efforts of an epic, drawn in one go from the epic's stream."""
+    assert epic.team is not None  # only epics with a team have items
     stages = run.flows[epic.team].stages
     dist, rng = run.efforts[name]
     count = run.epic_left[name] - len(run.pending.get(name, []))
-    explicit = [] if isinstance(epic.items, int) else list(epic.items)
+    explicit = list(epic.items) if isinstance(epic.items, tuple) else []
     out = []
     columns = [_stage_dist(dist, s) for s in stages]
     drawn = [c.sample(rng, count).tolist() if c is not None else None for c in columns]
@@ -579,7 +596,7 @@ def _team_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
     days = np.arange(len(weekdays))
     for p in people:
         available[p.stage] += p.cap
-        paid += weekdays * ((days >= p.first_day) & (days < p.last_day))
+        paid += weekdays * ((days >= p.first_day) & (days < p.last_day)) * p.share
     return TeamCapacity(name, available, paid)
 
 
