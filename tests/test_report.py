@@ -80,7 +80,8 @@ def test_summary_numbers_are_the_forecast(made: dict) -> None:
 def test_html_shows_charts_as_images(made: dict) -> None:
     html = made["html"]
     svgs = re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,([^"]+)"', html)
-    assert len(svgs) == 7  # completion, burn-up, timeline, utilisation, flow, cost, risks
+    # completion, burn-up, timeline, utilisation, flow, cost, cost against budget, risks
+    assert len(svgs) == 8
     first = base64.b64decode(svgs[0]).decode("utf-8")
     assert first.lstrip().startswith("<svg") and "When each milestone lands" in first
 
@@ -131,7 +132,7 @@ def test_notebook_keeps_png_for_untrusted_viewers(made: dict) -> None:
     nb = nbformat.read(made["out"] / "evil.ipynb", as_version=4)
     images = [o["data"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if "image/svg+xml" in o.get("data", {})]
-    assert len(images) == 7
+    assert len(images) == 8
     assert all("image/png" in d for d in images)
     mimes = {k for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
              for k in o.get("data", {})}

@@ -168,7 +168,8 @@ def test_run_report_and_sweep_from_an_empty_folder(installed: Installed) -> None
                   "--workers", "1")
     html = (work / "out" / "program.html").read_text(encoding="utf-8")
     svgs = re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,([^"]+)"', html)
-    assert len(svgs) == 7  # completion, burn-up, timeline, utilisation, flow, cost, risks
+    # completion, burn-up, timeline, utilisation, flow, cost, cost against budget, risks
+    assert len(svgs) == 8
     assert base64.b64decode(svgs[0]).decode("utf-8").lstrip().startswith("<svg")
 
     installed.run("workbench", "sweep", "sweep.yaml", "--workers", "2")

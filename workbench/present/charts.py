@@ -16,7 +16,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from workbench.present.formats import (  # noqa: E402
+from workbench.present.formats import (
     VEGA_MONEY,
     VEGA_MONTH,
     VEGA_PERCENT,
@@ -186,6 +186,23 @@ def cost_distribution(hist: pd.DataFrame) -> AnyChart:
             legend=alt.Legend(labelExpr="upper(datum.label)")))
     return alt.layer(bars, rules).properties(
         width=WIDTH, height=200, title=alt.Title("Cost distribution", subtitle="across runs"))
+
+
+def cost_burn(burn: pd.DataFrame, currency: str = "") -> AnyChart:
+    """Cost accrued over time in a typical run, against the budget (a red rule) when there is
+    one. From `tables.cost_burn`."""
+    if burn.empty or not burn["cost"].max() > 0:
+        return message("No cost to draw (no team has a cost_per_person_day).", "Cost over time")
+    title = f"cost so far ({currency})" if currency else "cost so far"
+    line = alt.Chart(burn).mark_line(color="#2e7d32").encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format=VEGA_MONTH)),
+        y=alt.Y("cost:Q", title=title, axis=alt.Axis(format=VEGA_MONEY)))
+    layers: list[Any] = [line]
+    if burn["budget"].notna().any():
+        layers.append(alt.Chart(burn.head(1)).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 3])
+                      .encode(y="budget:Q"))
+    return alt.layer(*layers).properties(width=WIDTH, height=220, title=alt.Title(
+        "Cost against budget", subtitle="one typical run; red: the budget"))
 
 
 def risk_impact(impact: pd.DataFrame, milestone: str | None = None) -> AnyChart:

@@ -23,6 +23,8 @@ from workbench.present.formats import as_date, as_number
 from workbench.present.formats import long_date as long_date
 from workbench.present.formats import percent as percent
 from workbench.present.formats import short_date as short_date
+from workbench.scenario.models import Scenario
+from workbench.sim import metrics
 from workbench.sim.forecast import ProgramForecast
 from workbench.sim.metrics import HANDED_BACK
 from workbench.sim.records import RunLog
@@ -122,6 +124,21 @@ def cost_histogram(forecast: ProgramForecast, bins: int = 30) -> pd.DataFrame:
     return pd.DataFrame({"cost_low": edges[:-1], "cost_high": edges[1:], "runs": counts,
                          "share": counts / forecast.reps, "p50": summary["p50"],
                          "p85": summary["p85"], "currency": forecast.scenario.currency})
+
+
+def cost_burn(log: RunLog, scenario: Scenario) -> pd.DataFrame:
+    """The program's cost accrued day by day in one run (the report's typical one), with the
+    budget (if any) on every row: the burn chart a finance partner asks for."""
+    ends = metrics.team_end_days(scenario, log, metrics.epic_finish_days(log))
+    days = np.arange(log.horizon_days)
+    daily = np.zeros(log.horizon_days)
+    for name, team in scenario.teams.items():
+        paid = log.capacity[name].paid if name in log.capacity else np.zeros(log.horizon_days)
+        daily += paid * (days < ends[name]) * team.cost_per_person_day
+    stop = int(min(max(ends.values(), default=0.0), log.horizon_days))
+    budget = scenario.budget.total if scenario.budget else None
+    dates = pd.to_datetime(scenario.start) + pd.to_timedelta(days[:stop], unit="D")
+    return pd.DataFrame({"date": dates, "cost": np.cumsum(daily)[:stop], "budget": budget})
 
 
 def burnup_table(forecast: ProgramForecast) -> pd.DataFrame:
