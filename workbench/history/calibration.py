@@ -17,7 +17,10 @@ the raw forecast's shape and corrects the level it is read at:
    moves it up by STEP·(1 − q) if it missed, down by STEP·q if it came true, so a change of
    pace shows within weeks instead of waiting for the weights to forget the old pace. The
    correction is not clipped (a long run of misses takes as long a run of hits to undo); only
-   the level read is kept within 0.001..LEVEL_CAP.
+   the level read is kept within LEVEL_FLOOR..LEVEL_CAP (P0.1..P99.9). An outcome comes due
+   days after its forecast, when as many later forecasts are already out, so the step shrinks
+   with that delay (at most GAIN / mean delay in days): a 12-week question moves 0.25 a
+   horizon, not 0.8, and does not overshoot.
 3. Read the raw forecast at the new levels.
 
 No peeking: an origin uses only origins whose outcome was known before it (for "when", the day
@@ -42,9 +45,11 @@ from workbench.history.timeline import Method, Timeline
 from workbench.scenario.calendar import WorkCalendar
 
 HALF_LIFE_DAYS = 365.0  # a past outcome a year older weighs half as much
-STEP = 0.01             # the online correction per outcome that comes due (per day's origin)
+STEP = 0.01             # the online correction per outcome that comes due (per day's origin),
+GAIN = 0.25             # at most GAIN / (mean days from a forecast to its outcome)
 MIN_CASES = 60          # past outcomes needed before calibrating (two months of daily origins)
-LEVEL_CAP = 0.9999      # never read the raw forecast beyond its P99.99
+LEVEL_CAP = 0.999       # never read the raw forecast beyond its P0.1 or P99.9, where 10,000
+LEVEL_FLOOR = 0.001     # simulated futures still hold ten (its far tails are noise, or absurd)
 CHUNK = 1 << 22         # array cells per batched convolution: bounds memory
 
 
@@ -265,11 +270,12 @@ class _Tracker:
 
     def __init__(self, cases: PastCases, q: np.ndarray, start: int) -> None:
         self.q, self.start = q.tolist(), start
+        self.rising = [int(j) for j in np.argsort(q, kind="stable")]
         order = np.argsort(cases.known, kind="stable")
         by_u = np.argsort(cases.u, kind="stable")
         rank = np.empty(len(cases), dtype=np.int64)
         rank[by_u] = np.arange(len(cases))
-        self.top = np.minimum(np.nextafter(cases.u[by_u], 2.0), LEVEL_CAP).tolist()
+        self.top = np.clip(np.nextafter(cases.u[by_u], 2.0), LEVEL_FLOOR, LEVEL_CAP).tolist()
         self.queue = list(zip(cases.known[order].tolist(), cases.origin[order].tolist(),
                               cases.u[order].tolist(), rank[order].tolist(),
                               (2.0 ** ((cases.origin[order] - start) / HALF_LIFE_DAYS)).tolist(),
@@ -278,34 +284,42 @@ class _Tracker:
         self.used: dict[int, list[float]] = {}  # the levels each origin's forecast was read at
         self.delta = [0.0] * len(self.q)
         self.seen = 0
+        self.waited = 0.0  # days from origin to outcome, summed over the outcomes learned
 
     def advance(self, t: int) -> list[float] | None:
         """Take in the outcomes known by day t, then the levels for a forecast made on t
         (None while too few outcomes are known: the raw levels are used)."""
         while self.seen < len(self.queue) and self.queue[self.seen][0] <= t:
-            self._learn(*self.queue[self.seen][1:])
+            self._learn(*self.queue[self.seen])
             self.seen += 1
         if self.seen < MIN_CASES:
             return None
         self.used[t] = level = self._levels(t)
         return level
 
-    def _learn(self, origin: int, u: float, rank: int, weight: float) -> None:
+    def _learn(self, known: int, origin: int, u: float, rank: int, weight: float) -> None:
         self.cum[rank:] += weight
+        self.waited += known - origin
         used = self.used.get(origin)
         if used is None:  # made before calibration began: the correction tracks its own misses
             return
+        # a forecast's outcome comes due `wait` days later, when as many later forecasts of the
+        # same kind are already out: a smaller step keeps the correction from overshooting
+        step = min(STEP, GAIN * (self.seen + 1) / self.waited)
         for j, q in enumerate(self.q):  # unclipped, as in adaptive conformal inference
-            self.delta[j] += STEP * ((1.0 if u >= used[j] else 0.0) - (1 - q))
+            self.delta[j] += step * ((1.0 if u >= used[j] else 0.0) - (1 - q))
 
     def _levels(self, t: int) -> list[float]:
         """The weighted conformal quantile of the known u's at each corrected level (the new
         origin itself counts as a case at u = 1: the finite-sample margin)."""
         total = (float(self.cum[-1]) + 2.0 ** ((t - self.start) / HALF_LIFE_DAYS)) * (1 - 1e-12)
-        goals = [min(max(q + d, 1e-3), LEVEL_CAP) * total
+        goals = [min(max(q + d, LEVEL_FLOOR), LEVEL_CAP) * total
                  for q, d in zip(self.q, self.delta, strict=True)]
         k = self.cum.searchsorted(goals).tolist()
-        return [self.top[i] if i < len(self.top) else LEVEL_CAP for i in k]
+        level = [self.top[i] if i < len(self.top) else LEVEL_CAP for i in k]
+        for j in self.rising[1:]:  # a higher level never reads below a lower one
+            level[j] = max(level[j], level[self.rising[self.rising.index(j) - 1]])
+        return level
 
 
 # ------------------------------------------------------------------------------ read values
