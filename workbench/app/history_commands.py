@@ -108,7 +108,7 @@ def _add_backtest(sub: Any) -> None:
     p.add_argument("--monte-carlo", action="store_true",
                    help="sample futures (--trials, --seed) instead of exact probabilities "
                         "(slower, noisier)")
-    _add(p, TRIALS, SEED, *SAMPLE, *CALENDAR, METHOD)
+    _add(p, TRIALS, SEED, *SAMPLE, AS_OF, *CALENDAR, METHOD)
     p.add_argument("--cases", action="store_true",
                    help="list every origin: its forecast per level, what happened, came true?")
     _add_output(p, csv=True)
@@ -292,7 +292,7 @@ def run_backtest(args: argparse.Namespace) -> int:
     from workbench.history.backtest import backtest, beside, own_method
 
     try:
-        history = _load(args)
+        history = _as_of(_load(args), args)
         ours = own_method(args.window_days, args.half_life_days, args.method == "calibrated")
         methods = beside(ours)
         result = backtest(history, items=args.items, periods=args.periods,
@@ -387,6 +387,14 @@ def _forecast(args: argparse.Namespace, history: History
              enumerate(args.risk)]
     split = tuple(args.split) if args.split else None
     return forecast_when(remaining, sample, split=split, risks=risks, **common), sample
+
+
+def _as_of(history: History, args: argparse.Namespace) -> History:
+    """The history as it was at the end of --as-of (all of it without)."""
+    from workbench.history.flow import history_as_of
+
+    day = _date(args.as_of, "--as-of")
+    return history_as_of(history, day) if day else history
 
 
 def _load(args: argparse.Namespace) -> History:

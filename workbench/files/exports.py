@@ -640,11 +640,10 @@ def _log_problems(log: pd.DataFrame, known: set[str], states: Sequence[str],
     if reopened:
         out.append(Problem("reopened", len(reopened), False,
                            f"moved back out of {states[-1]!r}: finished on its last arrival "
-                           f"there, in progress if not back", tuple(reopened[:EXAMPLES]),
-                           source))
+                           f"there, in progress if not back", tuple(reopened[:EXAMPLES])))
     if unmoved:
         out.append(Problem("no_transitions", unmoved, False, "items the log never moves into "
-                           "a listed state: dated by the export's own columns", (), source))
+                           "a listed state: dated by the export's own columns"))
     return tuple(out)
 
 

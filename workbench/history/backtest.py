@@ -212,7 +212,7 @@ def backtest(history: History, *, items: int | None = None, periods: int | None 
     name = None
     if calibrate is not None and not cal.unsupported(period):
         name = calibrated_name(calibrate)
-        rows = run.calibrated(days, calibrate, name, min_history_days) + rows
+        rows = run.calibrated(days, calibrate, name) + rows
         methods = (Method(name), *methods)
     cases = _cases(rows, levels, line.first)
     notes = _notes(cases, methods, f"p{levels[0]:g}", name)
@@ -283,11 +283,11 @@ class _Run:
         values = None if pmf is None else self._raw_values(pmf)
         return self._row(day, method.name, values, tuple(q / 100 for q in self.levels))
 
-    def calibrated(self, days: np.ndarray, base: Method, name: str,
-                   min_history_days: int | None) -> list[_Row]:
-        """The calibrated method on `base` at each origin (None values: too little history)."""
-        first = cal.first_origin(self.line, min_history_days)
-        cases = cal.past_cases(self.line, base, self.target, self.when, first)
+    def calibrated(self, days: np.ndarray, base: Method, name: str) -> list[_Row]:
+        """The calibrated method on `base` at each origin (None values: too little history).
+        It learns from every past day with the usual history before it, wherever the
+        backtest's own origins begin."""
+        cases = cal.past_cases(self.line, base, self.target, self.when)
         read = cal.calibrated_levels(cases, days, [q / 100 for q in self.levels])
         rows = []
         for day, levels in zip(days, read, strict=True):
@@ -326,19 +326,15 @@ class _Run:
         return (self.line.first + day).astype(dt.date)
 
     def _due(self, day: int, values: tuple[float, ...]) -> tuple[dt.date | None, ...]:
-        """The date each "when" value falls due: the end of its period, or its day."""
+        """The last day each "when" value counts (a period's last calendar day, or a
+        calibrated day inside one): done on or before it, the forecast came true."""
         start = self._date(day)
-        out: list[dt.date | None] = []
-        for v in values:
-            if not np.isfinite(v):
-                out.append(None)
-            elif v == int(v):
-                ends = period_end_dates(start, np.array([int(v)]), self.line.period,
-                                        self.line.calendar)
-                out.append(ends.astype(dt.date)[0])
-            else:  # a calibrated day inside a period
-                out.append(start + dt.timedelta(days=round(v * self._step) - 1))
-        return tuple(out)
+        if not self._daily:  # working days: the period's own day
+            return tuple(None if not np.isfinite(v) else period_end_dates(
+                start, np.array([int(v)]), self.line.period, self.line.calendar
+            ).astype(dt.date)[0] for v in values)
+        return tuple(None if not np.isfinite(v) else
+                     start + dt.timedelta(days=round(v * self._step) - 1) for v in values)
 
     def _pmf(self, sample: Throughput, exact: bool) -> np.ndarray:
         """The distribution of periods needed ("when") or items done ("how many")."""
