@@ -77,18 +77,30 @@ def answer(history: History, raw: ThroughputForecast, *, target: Target | None,
         note = why_raw or "this question cannot be replayed"
         return Answer(replace(raw, note=f"raw: {note}"), raw, None, note, None)
     calibrate = sampling if method == "calibrated" else None
+    past = replay(history, target, sampling, period, calendar) if calibrate else None
     result, note = measure(history, target, period, calendar, origins,
-                           (sampling, *others), calibrate, raw.levels)
-    shown = calibrated(history, raw, target, sampling, as_of, period, calendar) \
+                           (sampling, *others), calibrate, raw.levels, past)
+    shown = calibrated(history, raw, target, sampling, as_of, period, calendar, past) \
         if calibrate is not None else replace(raw, note="raw: asked for (--method raw)")
     row = calibrated_name(sampling) if shown.method == "calibrated" else sampling.name
     return Answer(_with_coverage(shown, result, row, note), raw, result, note,
                   row if result is not None else None)
 
 
+def replay(history: History, target: Target, sampling: Method, period: Period,
+           calendar: WorkCalendar) -> cal.PastCases | None:
+    """The raw sampling replayed at every past day for this question (None: it cannot be):
+    made once, read by the backtest's calibrated row and by the forecast."""
+    if cal.unsupported(period) or not target.size:
+        return None
+    line = Timeline.of(history, period, calendar)
+    return cal.past_cases(line, sampling, target.size, target.when)
+
+
 def measure(history: History, target: Target, period: Period, calendar: WorkCalendar,
             origins: int, methods: Sequence[Method], calibrate: Method | None,
-            levels: Sequence[float] = LEVELS) -> tuple[Backtest | None, str]:
+            levels: Sequence[float] = LEVELS, past: cal.PastCases | None = None
+            ) -> tuple[Backtest | None, str]:
     """The backtest of the question (None and why when it cannot run); scores P50, P85, P95
     and any other level the forecast shows."""
     if not origins:
@@ -99,22 +111,26 @@ def measure(history: History, target: Target, period: Period, calendar: WorkCale
     try:
         result = backtest(history, items=target.items, periods=target.periods, period=period,
                           origins=origins, methods=methods, calendar=calendar, levels=wanted,
-                          calibrate=calibrate)
+                          calibrate=calibrate, past=past)
     except HistoryError as exc:
         return None, str(exc).removeprefix("backtest: ")
     return result, ""
 
 
 def calibrated(history: History, raw: ThroughputForecast, target: Target, sampling: Method,
-               as_of: dt.date, period: Period, calendar: WorkCalendar) -> ThroughputForecast:
+               as_of: dt.date, period: Period, calendar: WorkCalendar,
+               past: cal.PastCases | None = None) -> ThroughputForecast:
     """`raw` read at the levels that came true as often as stated on the past before
-    `as_of`; raw, with the reason in its note, when that cannot be done."""
+    `as_of`; raw, with the reason in its note, when that cannot be done. `past`: the replay
+    (`replay`), if made already."""
     reason = cal.unsupported(period)
     if reason:
         return replace(raw, note=f"raw: {reason}")
-    line = Timeline.of(history, period, calendar)
-    day = int((np.datetime64(as_of, "D") - line.first).astype(int)) + 1
-    cases = cal.past_cases(line, sampling, target.size, target.when, cal.first_origin(line))
+    cases = past or replay(history, target, sampling, period, calendar)
+    if cases is None:
+        return replace(raw, note="raw: nothing to replay")
+    first = np.datetime64(history.items["finish"].min(), "D")
+    day = int((np.datetime64(as_of, "D") - first).astype(int)) + 1
     levels = cal.calibrated_levels(cases, [day], [q / 100 for q in raw.levels])[0]
     known = int((cases.known <= day).sum())
     if np.isnan(levels).any():

@@ -192,12 +192,12 @@ def backtest(history: History, *, items: int | None = None, periods: int | None 
              methods: Sequence[Method] = DEFAULT_METHODS, min_history_days: int | None = None,
              levels: Sequence[float] = LEVELS, calendar: WorkCalendar | None = None,
              exact: bool = True, trials: int = 10_000, seed: int | None = None,
-             calibrate: Method | None = None) -> Backtest:
+             calibrate: Method | None = None, past: cal.PastCases | None = None) -> Backtest:
     """Replay the history: at `origins` evenly spaced past dates, forecast the next `items`
     items ("when") or the items done in the next `periods` periods ("how many") from the data
     before that date, and score each method's P-levels against what happened. `calibrate`
     adds the calibrated method on that raw sampling (exact probabilities), scored on the same
-    origins."""
+    origins; `past` is its replay of the same question if already made (`cal.past_cases`)."""
     if (items is None) == (periods is None):
         raise ValueError("backtest: give either items (when) or periods (how many)")
     target = int(items if items is not None else periods)  # type: ignore[arg-type]
@@ -212,7 +212,7 @@ def backtest(history: History, *, items: int | None = None, periods: int | None 
     name = None
     if calibrate is not None and not cal.unsupported(period):
         name = calibrated_name(calibrate)
-        rows = run.calibrated(days, calibrate, name) + rows
+        rows = run.calibrated(days, calibrate, name, past) + rows
         methods = (Method(name), *methods)
     cases = _cases(rows, levels, line.first)
     notes = _notes(cases, methods, f"p{levels[0]:g}", name)
@@ -273,6 +273,7 @@ class _Run:
     trials: int
     rng: np.random.Generator
     exact_pmfs: dict[tuple[int, Method], np.ndarray] = field(default_factory=dict)
+    work: list[np.ndarray] = field(default_factory=list)  # 1 per working day, from day 0
 
     def row(self, day: int, method: Method) -> _Row:
         """The raw `method`'s forecast made on `day`."""
@@ -283,11 +284,12 @@ class _Run:
         values = None if pmf is None else self._raw_values(pmf)
         return self._row(day, method.name, values, tuple(q / 100 for q in self.levels))
 
-    def calibrated(self, days: np.ndarray, base: Method, name: str) -> list[_Row]:
+    def calibrated(self, days: np.ndarray, base: Method, name: str,
+                   past: cal.PastCases | None) -> list[_Row]:
         """The calibrated method on `base` at each origin (None values: too little history).
         It learns from every past day with the usual history before it, wherever the
         backtest's own origins begin."""
-        cases = cal.past_cases(self.line, base, self.target, self.when)
+        cases = past or cal.past_cases(self.line, base, self.target, self.when)
         read = cal.calibrated_levels(cases, days, [q / 100 for q in self.levels])
         rows = []
         for day, levels in zip(days, read, strict=True):
@@ -336,6 +338,13 @@ class _Run:
         return tuple(None if not np.isfinite(v) else
                      start + dt.timedelta(days=round(v * self._step) - 1) for v in values)
 
+    def _work(self, day: int, days: int) -> np.ndarray:
+        """1 for each working day of the `days` from `day` on (one calendar for the run)."""
+        if not self.work or self.work[0].size < day + days:
+            span = max(day + days, self.line.last + 1) * 2
+            self.work[:] = [cal.work_days(self.line.calendar, self._date(0), span)]
+        return self.work[0][day:day + days]
+
     def _pmf(self, sample: Throughput, exact: bool) -> np.ndarray:
         """The distribution of periods needed ("when") or items done ("how many")."""
         if self.when:
@@ -362,8 +371,8 @@ class _Run:
         day: values in fractional periods)."""
         if not self.when:
             return tuple(float(v or 0) for v in cal.how_many_values(pmf, levels.tolist()))
-        work = cal.work_days(self.line.calendar, self._date(day), (pmf.size + 1) * self._step)
-        days = cal.when_days(pmf, levels.tolist(), self._step, work)
+        days = cal.when_days(pmf, levels.tolist(), self._step,
+                             self._work(day, (pmf.size + 1) * self._step))
         return tuple(np.inf if d is None else d / self._step for d in days)
 
 

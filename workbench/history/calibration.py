@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -76,6 +76,8 @@ class PastCases:
     origin: np.ndarray
     known: np.ndarray
     u: np.ndarray
+    last: int = 0  # the last day of the data replayed (an index)
+    passes: dict[tuple[float, ...], tuple[_Tracker, np.ndarray]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.origin.size)
@@ -103,7 +105,7 @@ def past_cases(timeline: Timeline, method: Method, target: int, when: bool,
         u = _when_u(pmfs, days, known - days, step, target, timeline)
     else:
         u = _how_many_u(pmfs, c[known] - c[days], target)
-    return PastCases(when, target, days, known, u)
+    return PastCases(when, target, days, known, u, timeline.last)
 
 
 # ------------------------------------------------------------------------- samples, replayed
@@ -165,9 +167,8 @@ def _when_u(pmfs: np.ndarray, days: np.ndarray, took: np.ndarray, step: int, tar
     """u for "when will the next `target` items be done?", the last one `took` days after
     each origin (counting the origin day)."""
     k = (took - 1) // step + 1  # the period it fell in
-    prev = truncated_powers(pmfs, k - 1, target)
-    done_before = 1 - prev.sum(axis=1)
-    done_within = 1 - _convolve(prev, pmfs, target).sum(axis=1)
+    done_before = 1 - truncated_powers(pmfs, k - 1, target).sum(axis=1)
+    done_within = 1 - truncated_powers(pmfs, k, target).sum(axis=1)
     frac = _work_fraction(timeline, days + step * (k - 1), took - 1 - step * (k - 1), step)
     return np.clip(done_before + (done_within - done_before) * frac, 0.0, 1.0)
 
@@ -205,31 +206,24 @@ def _work_fraction(timeline: Timeline, period_start: np.ndarray, before: np.ndar
 # ----------------------------------------------------------------------- batched convolutions
 
 
-def _convolve(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
-    """Row-wise convolutions of a and b, keeping totals below `size` (exact there: counts are
-    never negative), by FFT."""
-    n = 1 << int(np.ceil(np.log2(max(2 * size, 2))))
-    out = np.fft.irfft(np.fft.rfft(a[:, :size], n) * np.fft.rfft(b[:, :size], n), n)[:, :size]
-    return np.clip(out, 0.0, None)
+TILT_DIGITS = 12  # what wraps around in the short FFT arrives damped by 10 ** -12
 
 
 def truncated_powers(pmfs: np.ndarray, k: np.ndarray, size: int) -> np.ndarray:
     """Row r: the distribution of the total of k[r] periods drawn from pmfs[r], over totals
-    0..size-1 (the rest, at or above `size`, is left out), by binary powers."""
-    out = np.zeros((pmfs.shape[0], size))
-    out[:, 0] = 1.0
-    base = np.zeros((pmfs.shape[0], size))
-    base[:, :min(size, pmfs.shape[1])] = pmfs[:, :size]
-    k = np.asarray(k, dtype=np.int64).copy()
-    while k.any():
-        odd = (k & 1) == 1
-        if odd.any():
-            out[odd] = _convolve(out[odd], base[odd], size)
-        k >>= 1
-        more = k > 0
-        if more.any():
-            base[more] = _convolve(base[more], base[more], size)
-    return out
+    0..size-1 (the rest, at or above `size`, is left out).
+
+    One FFT of length 2·size for every row and power at once: the distribution is first
+    damped by theta^t (exponential tilting), so the totals beyond the FFT's length, which wrap
+    around onto the low totals, arrive damped by theta^(2·size) = 1e-12; the powers are taken
+    on the transform (each row its own exponent) and the damping undone."""
+    n = 2 * size
+    theta = 10.0 ** (-TILT_DIGITS / n)
+    width = min(n, pmfs.shape[1])
+    tilted = np.fft.rfft(pmfs[:, :width] * theta ** np.arange(width), n)
+    power = tilted ** np.asarray(k, dtype=np.int64)[:, None]
+    out = np.fft.irfft(power, n)[:, :size] / theta ** np.arange(size)
+    return np.clip(out, 0.0, None)
 
 
 def power_distribution(pmfs: np.ndarray, periods: int) -> np.ndarray:
@@ -248,19 +242,34 @@ def calibrated_levels(cases: PastCases, days: Sequence[int] | np.ndarray,
                       levels: Sequence[float]) -> np.ndarray:
     """For each day in `days` and each nominal level (a fraction, 0.85), the level to read the
     raw forecast at: NaN where fewer than MIN_CASES outcomes were known before that day. One
-    pass over the days in order, as the online correction feeds on outcomes as they come due."""
+    pass over the days in order (the online correction feeds on outcomes as they come due),
+    up to the day after the data, kept with `cases` for the next question on the same past."""
     days = np.asarray(days, dtype=np.int64)
     out = np.full((days.size, len(levels)), np.nan)
     if not days.size or not len(cases):
         return out
-    start = int(min(days.min(), cases.origin.min()))
-    track = _Tracker(cases, np.asarray(levels, dtype=float), start)
-    wanted = {int(d): i for i, d in enumerate(days)}
-    for t in range(start, int(days.max()) + 1):
-        level = track.advance(t)
-        if t in wanted and level is not None:
-            out[wanted[t]] = level
+    start, table = _level_pass(cases, tuple(float(q) for q in levels), int(days.max()))
+    inside = (days >= start) & (days - start < table.shape[0])
+    out[inside] = table[days[inside] - start]
     return out
+
+
+def _level_pass(cases: PastCases, q: tuple[float, ...], until: int) -> tuple[int, np.ndarray]:
+    """The levels of every day from the first replayed origin to `until` (at least the day
+    after the data), cached on `cases` and resumed from where it stopped when asked for more."""
+    start = int(cases.origin.min())
+    track, table = cases.passes.get(q) or (_Tracker(cases, np.asarray(q), start),
+                                           np.zeros((0, len(q))))
+    end = max(until, cases.last + 1)
+    if start + table.shape[0] <= end:
+        more = np.full((end + 1 - start - table.shape[0], len(q)), np.nan)
+        for i, t in enumerate(range(start + table.shape[0], end + 1)):
+            level = track.advance(t)
+            if level is not None:
+                more[i] = level
+        table = np.vstack([table, more])
+        cases.passes[q] = (track, table)
+    return start, table
 
 
 class _Tracker:
@@ -270,7 +279,8 @@ class _Tracker:
 
     def __init__(self, cases: PastCases, q: np.ndarray, start: int) -> None:
         self.q, self.start = q.tolist(), start
-        self.rising = [int(j) for j in np.argsort(q, kind="stable")]
+        rising = [int(j) for j in np.argsort(q, kind="stable")]
+        self.pairs = list(zip(rising, rising[1:], strict=False))  # (lower, higher) levels
         order = np.argsort(cases.known, kind="stable")
         by_u = np.argsort(cases.u, kind="stable")
         rank = np.empty(len(cases), dtype=np.int64)
@@ -281,24 +291,32 @@ class _Tracker:
                               (2.0 ** ((cases.origin[order] - start) / HALF_LIFE_DAYS)).tolist(),
                               strict=True))
         self.cum = np.zeros(len(cases))
+        self.total = self.newest = 0.0
         self.used: dict[int, list[float]] = {}  # the levels each origin's forecast was read at
         self.delta = [0.0] * len(self.q)
         self.seen = 0
         self.waited = 0.0  # days from origin to outcome, summed over the outcomes learned
+        self.level: list[float] | None = None
 
     def advance(self, t: int) -> list[float] | None:
         """Take in the outcomes known by day t, then the levels for a forecast made on t
-        (None while too few outcomes are known: the raw levels are used)."""
+        (None while too few outcomes are known: the raw levels are used). They change only
+        on days an outcome comes due."""
+        learned = self.seen
         while self.seen < len(self.queue) and self.queue[self.seen][0] <= t:
             self._learn(*self.queue[self.seen])
             self.seen += 1
         if self.seen < MIN_CASES:
             return None
-        self.used[t] = level = self._levels(t)
-        return level
+        if self.seen > learned or self.level is None:
+            self.level = self._levels()
+        self.used[t] = self.level
+        return self.level
 
     def _learn(self, known: int, origin: int, u: float, rank: int, weight: float) -> None:
         self.cum[rank:] += weight
+        self.total += weight
+        self.newest = max(self.newest, weight)
         self.waited += known - origin
         used = self.used.get(origin)
         if used is None:  # made before calibration began: the correction tracks its own misses
@@ -309,16 +327,17 @@ class _Tracker:
         for j, q in enumerate(self.q):  # unclipped, as in adaptive conformal inference
             self.delta[j] += step * ((1.0 if u >= used[j] else 0.0) - (1 - q))
 
-    def _levels(self, t: int) -> list[float]:
+    def _levels(self) -> list[float]:
         """The weighted conformal quantile of the known u's at each corrected level (the new
-        origin itself counts as a case at u = 1: the finite-sample margin)."""
-        total = (float(self.cum[-1]) + 2.0 ** ((t - self.start) / HALF_LIFE_DAYS)) * (1 - 1e-12)
+        origin counts as one more case, at u = 1, weighing as the newest known: the
+        finite-sample margin)."""
+        total = (self.total + self.newest) * (1 - 1e-12)
         goals = [min(max(q + d, LEVEL_FLOOR), LEVEL_CAP) * total
                  for q, d in zip(self.q, self.delta, strict=True)]
         k = self.cum.searchsorted(goals).tolist()
         level = [self.top[i] if i < len(self.top) else LEVEL_CAP for i in k]
-        for j in self.rising[1:]:  # a higher level never reads below a lower one
-            level[j] = max(level[j], level[self.rising[self.rising.index(j) - 1]])
+        for lower, higher in self.pairs:  # a higher level never reads below a lower one
+            level[higher] = max(level[higher], level[lower])
         return level
 
 
