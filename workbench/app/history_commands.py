@@ -203,10 +203,7 @@ def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError("--set changes scenario fields; it does not apply to --history")
     if (args.items is None) == (args.by is None):
         raise ValueError("--history: give --items N (when?) or --by DATE (how many?)")
-    _date(args.by, "--by")
-    _date(args.as_of, "--as-of")
-    _date(args.export_date, "--export-date")
-    parse_where(args.where)
+    _check_texts(args)
     return {"history_path": args.history, "mapping": _mapping(args),
             "date_format": args.date_format,
             "items": args.items or 0, "by_date": args.by or "",
@@ -215,6 +212,14 @@ def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
             "country": args.country, "trials": args.trials, "seed": args.seed,
             "origins": args.origins, "method": args.method,
             **{s.name: getattr(args, s.name) for s in READING}}
+
+
+def _check_texts(args: argparse.Namespace) -> None:
+    """The options given as text (dates, --where), checked before a notebook runs."""
+    _date(args.by, "--by")
+    _date(args.as_of, "--as-of")
+    _date(args.export_date, "--export-date")
+    parse_where(args.where)
 
 
 def _exc_line(exc: BaseException) -> str:
@@ -530,9 +535,8 @@ def _forecast_text(history: History, f: ThroughputForecast, check: Stability | N
     elif f.not_done > 0.0005:
         lines.append(f"{percent(f.not_done, digits=1)} of futures did not finish within the "
                      "horizon.")
-    lines += ["", "How often such forecasts came true:", *("  " + t for t in
-                                                           coverage_sentences(f))]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", "How often such forecasts came true:",
+                      *("  " + t for t in coverage_sentences(f))])
 
 
 def _print_json(data: dict[str, Any]) -> None:

@@ -197,12 +197,17 @@ def history_from_frame(raw: pd.DataFrame, source: str = "<frame>",
     done = frame[frame["finish"].notna()].drop(columns="_ok").reset_index(drop=True)
     wip = frame[frame["finish"].isna()].drop(columns="_ok").reset_index(drop=True)
     state_dates = None if sd is None else _kept_states(sd, frame)
-    formats = {c: f + (IN_UTC if raw[c].str.contains(OFFSET).any() else "")
-               for c, f in formats.items()}
+    formats = _said_formats(raw, formats)
     return History(source, done, wip, (*problems, *log_problems), columns,
                    {**formats, **_log_formats(log)}, read, tuple(sd.columns) if sd is not None
                    else (), state_dates, len(raw) if where else None, where,
                    (first, _last_plausible(reading)))
+
+
+def _said_formats(raw: pd.DataFrame, formats: Mapping[str, str]) -> dict[str, str]:
+    """Each date column's format, saying when its offsets were converted to UTC."""
+    return {c: f + (IN_UTC if raw[c].str.contains(OFFSET).any() else "")
+            for c, f in formats.items()}
 
 
 def _read_csv(path: str | Path) -> pd.DataFrame:

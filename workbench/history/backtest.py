@@ -198,12 +198,7 @@ def backtest(history: History, *, items: int | None = None, periods: int | None 
     before that date, and score each method's P-levels against what happened. `calibrate`
     adds the calibrated method on that raw sampling (exact probabilities), scored on the same
     origins; `past` is its replay of the same question if already made (`cal.past_cases`)."""
-    if (items is None) == (periods is None):
-        raise ValueError("backtest: give either items (when) or periods (how many)")
-    target = int(items if items is not None else periods)  # type: ignore[arg-type]
-    if target < 1 or origins < 1:
-        raise ValueError("backtest: items/periods and origins must be at least 1")
-    when = items is not None
+    target, when = _question(items, periods, origins)
     line = Timeline.of(history, period, calendar or WorkCalendar())
     days = _origin_days(line, target, when, origins, min_history_days)
     run = _Run(line, target, when, tuple(levels), exact, trials,
@@ -220,6 +215,17 @@ def backtest(history: History, *, items: int | None = None, periods: int | None 
     return Backtest("when" if when else "how_many", target, period, tuple(levels),
                     "exact" if exact else "monte carlo", cases, coverage, history.source, notes,
                     name)
+
+
+def _question(items: int | None, periods: int | None, origins: int) -> tuple[int, bool]:
+    """The target (items or periods) and whether it is a "when" question; ValueError if the
+    question is not one of the two, or not at least 1."""
+    if (items is None) == (periods is None):
+        raise ValueError("backtest: give either items (when) or periods (how many)")
+    target = int(items if items is not None else periods)  # type: ignore[arg-type]
+    if target < 1 or origins < 1:
+        raise ValueError("backtest: items/periods and origins must be at least 1")
+    return target, items is not None
 
 
 # ------------------------------------------------------------------------------ the origins
@@ -384,27 +390,33 @@ def _horizon(target: int, sample: Throughput) -> int:
 
 
 def _cases(rows: list[_Row], levels: Sequence[float], first: np.datetime64) -> pd.DataFrame:
-    names = [f"p{q:g}" for q in levels]
     when = any(r.done_on is not None for r in rows)
-    data: dict[str, list[Any]] = {"origin_day": [r.day for r in rows],
-                                  "method": [r.method for r in rows],
-                                  "actual": [r.actual for r in rows]}
-    for i, n in enumerate(names):
-        data[n] = [np.nan if r.values is None else r.values[i] for r in rows]
-        data["read_" + n] = [r.read[i] for r in rows]
-        fine = [np.nan if r.fine is None else r.fine[i] for r in rows]
-        actual = np.array([r.fine_actual for r in rows], dtype=float)
-        # "when" came true if done on or before the forecast; "how many" if at least as many
-        hit = actual <= np.array(fine) if when else actual >= np.array(fine)
-        data["hit_" + n] = pd.Series(hit, dtype=object).where(~np.isnan(fine), None)
-        if when:
-            data["by_" + n] = pd.to_datetime(pd.Series(
-                [None if r.due is None else r.due[i] for r in rows], dtype=object))
+    data: dict[str, Any] = {"origin_day": [r.day for r in rows],
+                            "method": [r.method for r in rows],
+                            "actual": [r.actual for r in rows]}
+    for i, q in enumerate(levels):
+        data.update(_level_columns(rows, i, f"p{q:g}", when))
     if when:
         data["done_on"] = pd.to_datetime(pd.Series([r.done_on for r in rows], dtype=object))
     cases = pd.DataFrame(data)
     cases.insert(0, "origin", (first + cases["origin_day"].to_numpy()).astype("datetime64[s]"))
     return cases
+
+
+def _level_columns(rows: list[_Row], i: int, name: str, when: bool) -> dict[str, Any]:
+    """One level's columns: the value, the level read at, came true?, and the due date."""
+    fine = np.array([np.nan if r.fine is None else r.fine[i] for r in rows], dtype=float)
+    actual = np.array([r.fine_actual for r in rows], dtype=float)
+    # "when" came true if done on or before the forecast; "how many" if at least as many
+    hit = actual <= fine if when else actual >= fine
+    out: dict[str, Any] = {name: [np.nan if r.values is None else r.values[i] for r in rows],
+                           "read_" + name: [r.read[i] for r in rows],
+                           "hit_" + name: pd.Series(hit, dtype=object).where(~np.isnan(fine),
+                                                                              None)}
+    if when:
+        out["by_" + name] = pd.to_datetime(pd.Series(
+            [None if r.due is None else r.due[i] for r in rows], dtype=object))
+    return out
 
 
 def _coverage(cases: pd.DataFrame, methods: Sequence[Method],

@@ -288,12 +288,7 @@ def backtest_sentence(r: HistoryReport) -> str:
     text = (f"Backtests: our P85 came true {formats.percent(cov['P85'])} of the time "
             f"({int(cov['cases'])} past forecasts {what}, each from the data before its date; "
             f"P50 {formats.percent(cov['P50'])}, P95 {formats.percent(cov['P95'])}).")
-    if r.raw_method != r.method and r.raw_method in b.coverage.index:
-        raw = b.coverage.loc[r.raw_method]
-        text += (f" Raw, before calibration, the same sampling's P85 came true "
-                 f"{formats.percent(raw['P85'])} (off the promised levels by "
-                 f"{raw['calibration_error']:.0f} points on average, calibrated "
-                 f"{cov['calibration_error']:.0f}).")
+    text += _raw_clause(r, b, cov)
     if b.best != r.method:
         best = b.coverage.loc[b.best]
         text += (f" Better calibrated on this history: {b.best} (P85 came true "
@@ -301,6 +296,17 @@ def backtest_sentence(r: HistoryReport) -> str:
                  f"{best['calibration_error']:.0f} points on average, ours by "
                  f"{cov['calibration_error']:.0f}): consider sampling that way.")
     return text
+
+
+def _raw_clause(r: HistoryReport, b: Backtest, cov: pd.Series) -> str:
+    """The raw method beside the calibrated one, when the forecast is calibrated."""
+    if r.raw_method == r.method or r.raw_method not in b.coverage.index:
+        return ""
+    raw = b.coverage.loc[r.raw_method]
+    return (f" Raw, before calibration, the same sampling's P85 came true "
+            f"{formats.percent(raw['P85'])} (off the promised levels by "
+            f"{raw['calibration_error']:.0f} points on average, calibrated "
+            f"{cov['calibration_error']:.0f}).")
 
 
 def sample_sentence(r: HistoryReport) -> str:
