@@ -297,6 +297,10 @@ def test_transitions_on_the_command_line(tmp_path: Path,
     assert run(*argv[:-6], "--transitions", str(log)) == 2  # the log's columns not found
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{log}: state column 'To Status' not found" in err
+    assert run(*argv[:-2], "--states", "Doing,Closed") == 2
+    assert capsys.readouterr().err == (f"workbench forecast: {log}: no move into the states "
+                                       f"listed (Doing, Closed; states found: In Progress, "
+                                       f"Review, Done; list yours with --states)\n")
     assert run(*argv[:-6], "--transitions", str(tmp_path / "no.csv")) == 2
     assert capsys.readouterr().err == f"workbench forecast: {tmp_path / 'no.csv'}: file not found\n"
 

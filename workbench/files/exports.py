@@ -607,6 +607,10 @@ def _from_log(frame: pd.DataFrame, log: pd.DataFrame, listed: tuple[str, ...]
     of it and not returned is in progress), state dates = the first entry into each state."""
     states = listed or log_states(log)
     source = log.attrs.get("source", "transitions")
+    if not log["state"].isin(states).any():
+        found = ", ".join(pd.unique(log["state"])[:12])
+        raise HistoryError(f"{source}: no move into the states listed ({', '.join(states)}; "
+                           f"states found: {found}; list yours with --states)")
     known = set(frame["key"])
     use = log["key"].isin(known) & log["state"].isin(states)
     moves = log[use].sort_values(["key", "entered"], kind="stable")
