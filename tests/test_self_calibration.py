@@ -237,3 +237,30 @@ def test_the_forecast_dataclass_keeps_its_old_defaults() -> None:
     fields = {f.name: f.default for f in dataclasses.fields(forecast_when(
         3, throughput_from_history(synthetic(np.ones(100, dtype=np.int64)), DAY), exact=True))}
     assert (fields["method"], fields["read_at"], fields["coverage"]) == ("raw", None, None)
+
+
+def test_the_raw_method_is_chosen_when_it_was_better_calibrated_on_the_past(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # Jira project 1, "the next 100 items" as of its last busy day: a 15-week question on a
+    # team whose pace turned; the calibration's outcomes come due too late to follow
+    jira = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "history"
+               / "rueedlinger_agile_project_jira.csv")
+    argv = ("--items", "100", "--where", "project=1", "--as-of", "2018-03-31")
+    assert run("forecast", jira, *argv, "--format", "json", "--trials", "2000") == 0
+    fc = json.loads(capsys.readouterr().out)["forecast"]
+    assert fc["method"] == "raw"
+    assert fc["note"].startswith("raw: on this team's past the raw method was better "
+                                 "calibrated for this question")
+    assert run("backtest", jira, *argv) == 0
+    out = capsys.readouterr().out
+    assert "last 90 days (this forecast)" in out and "calibrated last 90 days  " in out
+    assert "so this forecast is raw: on this team's past the raw method" in out
+
+
+def test_the_calibration_error_is_over_p50_p85_p95_whatever_the_table_shows(
+        halving: History) -> None:
+    args = {"items": 25, "origins": 30, "methods": (ALL,), "calibrate": ALL}
+    three = backtest(halving, **args).coverage
+    four = backtest(halving, levels=(50, 70, 85, 95), **args).coverage
+    assert four["calibration_error"].tolist() == three["calibration_error"].tolist()
+    assert four["P85"].tolist() == three["P85"].tolist() and "P70" in four

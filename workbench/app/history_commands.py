@@ -294,6 +294,7 @@ def run_backtest(args: argparse.Namespace) -> int:
     """`workbench backtest`: print coverage per method, raw and calibrated side by side (or
     every case, JSON or CSV); 2 if the input needs fixing."""
     from workbench.files.exports import HistoryError
+    from workbench.history.answer import choose
     from workbench.history.backtest import backtest, beside, own_method
 
     try:
@@ -304,15 +305,16 @@ def run_backtest(args: argparse.Namespace) -> int:
                           period=_period(args), origins=args.origins, methods=methods,
                           min_history_days=args.min_history_days, calendar=_calendar(args),
                           exact=not args.monte_carlo, trials=args.trials, seed=args.seed,
-                          calibrate=ours)
+                          calibrate=ours if args.method == "calibrated" else None)
     except (HistoryError, ValueError) as exc:
         return _fail("backtest", exc)
-    _print_backtest(args, history, result, methods)
+    result, raw_row, why = choose(result, ours)
+    _print_backtest(args, history, result, methods, raw_row, why)
     return 0
 
 
 def _print_backtest(args: argparse.Namespace, history: History, result: Backtest,
-                    methods: Sequence[Method]) -> None:
+                    methods: Sequence[Method], raw_row: str, why: str) -> None:
     if args.format == "json":
         _print_json({"workbench": __version__, "history": history.to_dict(),
                      "backtest": result.to_dict(cases=args.cases)})
@@ -324,7 +326,8 @@ def _print_backtest(args: argparse.Namespace, history: History, result: Backtest
         print(history.report())
         print(result.describe())
         print(_drift_line(result, methods))
-        print(_calibration_line(result, methods[0].name))
+        print(_calibration_line(result, raw_row) + (f"; so this forecast is raw: {why}"
+                                                    if why else ""))
         if args.cases:
             print()
             print(result.cases_table().to_string(index=False))
@@ -343,7 +346,7 @@ def _drift_line(result: Backtest, methods: Sequence[Method]) -> str:
 def _calibration_line(result: Backtest, raw: str) -> str:
     """Raw against calibrated on the same origins, in one line."""
     if result.calibrated is None:
-        return "Calibrated: not scored (calibration replays calendar days or weeks)"
+        return "Calibrated: not scored (--method raw, or working-day periods)"
     cov = result.coverage
     mine, base = cov.loc[result.calibrated], cov.loc[raw]
     if not mine["cases"]:

@@ -3,7 +3,10 @@ own measured coverage. `workbench forecast`, `workbench report --history` and th
 kernel all call `answer`, so the same question gets the same figures from each.
 
 The forecast is read the calibrated way (`workbench.history.calibration`) when the team's past
-holds enough outcomes to calibrate on, and stays raw otherwise, saying why. Its coverage is
+holds enough outcomes to calibrate on, and stays raw otherwise, saying why. It also stays raw
+when, on the same past dates, the raw sampling was better calibrated than the calibrated one
+(`choose`: long questions on a team whose pace turned, whose outcomes come due too late for
+the calibration to follow): the choice is made on the past only, like the rest. Its coverage is
 measured by the same backtest `workbench backtest` runs (the same origins, the calibrated row
 beside the raw one), so "on this team's past such P85s came true 84% of the time" is the
 backtest table's figure.
@@ -52,13 +55,14 @@ class Answer:
     """`forecast`: what is shown (calibrated, or raw with the reason in its note), with its
     measured coverage; `raw`: the raw method's forecast; `backtest`: raw and calibrated scored
     on the same past origins (None: `backtest_note` says why); `row`: the backtest row that
-    measured the forecast shown."""
+    measured the forecast shown; `raw_row`: the row of its raw sampling."""
 
     forecast: ThroughputForecast
     raw: ThroughputForecast
     backtest: Backtest | None
     backtest_note: str
     row: str | None
+    raw_row: str = ""
 
 
 def answer(history: History, raw: ThroughputForecast, *, target: Target | None,
@@ -82,9 +86,37 @@ def answer(history: History, raw: ThroughputForecast, *, target: Target | None,
                            (sampling, *others), calibrate, raw.levels, past)
     shown = calibrated(history, raw, target, sampling, as_of, period, calendar, past) \
         if calibrate is not None else replace(raw, note="raw: asked for (--method raw)")
-    row = calibrated_name(sampling) if shown.method == "calibrated" else sampling.name
-    return Answer(_with_coverage(shown, result, row, note), raw, result, note,
-                  row if result is not None else None)
+    raw_row, why = sampling.name, ""
+    if result is not None:
+        result, raw_row, why = choose(result, sampling)
+    if why and shown.method == "calibrated":  # (too little history: it says so already)
+        shown = replace(raw, note=f"raw: {why}")
+    row = result.calibrated if shown.method == "calibrated" and result else raw_row
+    return Answer(_with_coverage(shown, result, row or raw_row, note), raw, result, note,
+                  row if result is not None else None, raw_row)
+
+
+def choose(result: Backtest, sampling: Method) -> tuple[Backtest, str, str]:
+    """Calibrated, unless no past date could be calibrated or, on the past dates where both
+    forecast, the raw sampling was better calibrated: then the backtest with "this forecast"
+    moved to the raw row. Returns the backtest, the raw sampling's row and why raw ("" if
+    calibrated)."""
+    mine = result.calibrated
+    if mine is None:
+        return result, sampling.name, ""
+    if not result.coverage.loc[mine, "cases"]:
+        why = f"too little history to calibrate (no past date had {cal.MIN_CASES} outcomes known)"
+    else:
+        cal_error, raw_error = result.error_where_both(mine, sampling.name)
+        if not raw_error < cal_error:
+            return result, sampling.name, ""
+        why = (f"on this team's past the raw method was better calibrated for this question "
+               f"({raw_error:.1f} points off on average, calibrated {cal_error:.1f}, on the "
+               f"same past dates)")
+    base = sampling.name.split(" (")[0]
+    names = {mine: calibrated_name(sampling, ours=False),
+             sampling.name: f"{base} (this forecast)"}
+    return result.renamed(names), names[sampling.name], why
 
 
 def replay(history: History, target: Target, sampling: Method, period: Period,

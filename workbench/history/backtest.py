@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -65,10 +65,10 @@ def own_method(window_days: int | None, half_life_days: float | None,
     return Method(", ".join(parts) + f" ({mark})", window_days or None, half_life_days or None)
 
 
-def calibrated_name(base: Method) -> str:
+def calibrated_name(base: Method, ours: bool = True) -> str:
     """The backtest row of the calibrated method on `base`: 'calibrated last 90 days (this
-    forecast)'."""
-    return "calibrated " + base.name.split(" (")[0] + " (this forecast)"
+    forecast)', or without the mark when the forecast is not calibrated."""
+    return "calibrated " + base.name.split(" (")[0] + (" (this forecast)" if ours else "")
 
 
 def beside(ours: Method, others: Sequence[Method] = DEFAULT_METHODS) -> tuple[Method, ...]:
@@ -164,6 +164,29 @@ class Backtest:
             out[f"P{q:g} came true"] = hit.map({True: "yes", False: "no"}).fillna("no forecast")
         return out
 
+    def renamed(self, names: dict[str, str]) -> Backtest:
+        """The same backtest with rows renamed (e.g. which one is "this forecast")."""
+        cases = self.cases.assign(method=self.cases["method"].replace(names))
+        coverage = self.coverage.rename(index=names)
+        notes = tuple(_rename_in(n, names) for n in self.notes)
+        cal_row = names.get(self.calibrated, self.calibrated) if self.calibrated else None
+        return replace(self, cases=cases, coverage=coverage, notes=notes, calibrated=cal_row)
+
+    def error_where_both(self, a: str, b: str) -> tuple[float, float]:
+        """The calibration errors of rows `a` and `b` on the origins where both forecast (a
+        fair comparison: the calibrated row starts later)."""
+        c = self.cases.dropna(subset=[f"p{self.levels[0]:g}"])
+        days = set(c.loc[c["method"] == a, "origin_day"]) & set(
+            c.loc[c["method"] == b, "origin_day"])
+        both = c[c["origin_day"].isin(days)]
+        errors = []
+        for name in (a, b):
+            mine = both[both["method"] == name]
+            cov = {f"P{q:g}": float(mine[f"hit_p{q:g}"].astype(float).mean()) if len(mine)
+                   else np.nan for q in self.levels}
+            errors.append(calibration_error(cov, self.levels))
+        return errors[0], errors[1]
+
     def to_dict(self, cases: bool = False) -> dict[str, Any]:
         """Plain data for JSON (`cases`: with every origin's forecast and outcome)."""
         cov = [{k: _plain(v) for k, v in r.items()}
@@ -177,6 +200,13 @@ class Backtest:
             out["cases"] = [{k: _plain(v) for k, v in r.items()}
                             for r in self.cases_table().to_dict(orient="records")]
         return out
+
+
+def _rename_in(text: str, names: dict[str, str]) -> str:
+    for old, new in names.items():
+        if text.startswith(old + ":"):
+            return new + text[len(old):]
+    return text
 
 
 def _plain(value: Any) -> Any:
@@ -426,9 +456,16 @@ def _coverage(cases: pd.DataFrame, methods: Sequence[Method],
         mine = cases[cases["method"] == m.name]
         cov = {f"P{q:g}": float(mine[f"hit_p{q:g}"].astype(float).mean()) if len(mine)
                else np.nan for q in levels}
-        err = float(np.mean([abs(100 * cov[f"P{q:g}"] - q) for q in levels]))
-        rows[m.name] = {**cov, "calibration_error": err, "cases": len(mine)}
+        rows[m.name] = {**cov, "calibration_error": calibration_error(cov, levels),
+                        "cases": len(mine)}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
+
+
+def calibration_error(coverage: dict[str, float], levels: Sequence[float]) -> float:
+    """Mean distance in points of the coverage from the levels, over P50, P85 and P95 (the
+    same figure whichever other levels a table shows); over `levels` if it has none of them."""
+    scored = [q for q in levels if q in LEVELS] or list(levels)
+    return float(np.mean([abs(100 * coverage[f"P{q:g}"] - q) for q in scored]))
 
 
 def _notes(cases: pd.DataFrame, methods: Sequence[Method], column: str,

@@ -144,7 +144,7 @@ def prepare(history_path: str | os.PathLike[str], mapping: Mapping[str, Any] | N
     window = (counts.index[0].date(), day)
     return HistoryReport(loaded, history, day, per, cal, window, sample, said.forecast, check,
                          said.backtest, said.backtest_note, said.row or ours.name, digest,
-                         params, said.raw, ours.name)
+                         params, said.raw, said.raw_row or ours.name)
 
 
 def check_inputs(params: Mapping[str, Any]) -> None:
