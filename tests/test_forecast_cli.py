@@ -78,7 +78,8 @@ def test_backtest_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
                "json") == 0
     data = json.loads(capsys.readouterr().out)["backtest"]
     assert data["question"] == "how_many" and data["origins"] == 10
-    assert len(data["coverage"]) == 3
+    assert len(data["coverage"]) == 4  # the calibrated method beside the three raw ones
+    assert data["coverage"][0]["method"] == data["calibrated"]
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -26,7 +26,8 @@ from workbench.app import cli
 from workbench.files import exports
 from workbench.files.exports import history_from_frame, load_history
 from workbench.history import flow, settings
-from workbench.history.backtest import backtest
+from workbench.history.answer import Target, answer
+from workbench.history.backtest import backtest, beside, own_method
 from workbench.history.flow import Period
 from workbench.history.throughput import Throughput, forecast_how_many, forecast_when
 from workbench.present import charts
@@ -184,9 +185,15 @@ def test_report_numbers_are_the_librarys(jira: history_report.HistoryReport, tmp
     finish = h.items["finish"]
     assert int(np.sum(jira.sample.values)) == int(((finish >= "2018-01-07")).sum())
     again = forecast_when(100, jira.sample, trials=2000, seed=4, calendar=jira.calendar)
-    assert again.values == jira.forecast.values and again.dates == jira.forecast.dates
+    assert jira.raw is not None  # the forecast shown is calibrated; its raw method is the library's
+    assert again.values == jira.raw.values and again.dates == jira.raw.dates
+    said = answer(jira.history, again, target=Target(items=100),
+                  sampling=own_method(90, None, calibrated=True), as_of=jira.as_of,
+                  period=jira.period, calendar=jira.calendar, origins=30,
+                  others=beside(own_method(90, None, calibrated=True))[1:])
+    assert said.forecast.values == jira.forecast.values and said.forecast.method == "calibrated"
     assert jira.backtest is not None and jira.backtest.coverage.index[0] == jira.method
-    assert jira.method == "last 90 days (this forecast)"
+    assert jira.method == "calibrated last 90 days (this forecast)"
     history_report.write_outputs(jira, tmp_path)
     assert history_report.consistency_problems(jira, tmp_path) == []
     summary = history_report.read_summary(tmp_path)
@@ -245,7 +252,8 @@ def test_notebook_is_thin_and_its_parameters_are_the_kernels() -> None:
         banned = (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.Lambda, ast.ListComp)
         assert not any(isinstance(n, banned) for n in ast.walk(tree)), cell.source
     declared = notebook_parameters(NOTEBOOK)
-    kernel = set(history_report.prepare.__code__.co_varnames[:14])
+    code = history_report.prepare.__code__
+    kernel = set(code.co_varnames[:code.co_argcount])
     assert set(declared) == kernel | {"out_dir"}
     assert all(p["help"] and p["inferred_type_name"] != "None" for p in declared.values())
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))

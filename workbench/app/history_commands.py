@@ -1,8 +1,8 @@
 """`workbench forecast` and `workbench backtest`: forecasts straight from a history export.
 
     workbench forecast HISTORY.csv --items 40 [--period day|workday|week] [--format json]
-    workbench forecast HISTORY.csv --by 2025-06-30
-    workbench backtest HISTORY.csv --items 30 [--origins 100]
+    workbench forecast HISTORY.csv --by 2025-06-30 [--where Project=PAY] [--method raw]
+    workbench backtest HISTORY.csv --items 30 [--origins 100] [--cases] [--format csv]
 
 Input that needs fixing gives one line naming the file or option and what is allowed, exit 2.
 """
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench import __version__
 from workbench.app.options import add_setting
+from workbench.files.columns import ROLES, parse_where, split_list
 from workbench.files.jsonable import dumps
 from workbench.history.settings import (
     AS_OF,
@@ -27,8 +28,10 @@ from workbench.history.settings import (
     DATE_FORMAT,
     HALF_LIFE_DAYS,
     ITEMS,
+    METHOD,
     ORIGINS,
     PERIOD,
+    READING,
     SEED,
     SPRINT_WEEKS,
     TRIALS,
@@ -39,15 +42,15 @@ from workbench.history.settings import (
 from workbench.present.formats import iso_date, percent
 
 if TYPE_CHECKING:  # the real imports happen in the commands: pandas costs ~1 s at start-up
-    from workbench.files.exports import History
+    from workbench.files.exports import History, Reading
+    from workbench.history.answer import Answer, Target
     from workbench.history.backtest import Backtest, Method
     from workbench.history.flow import Period, Stability
     from workbench.history.throughput import Throughput, ThroughputForecast
     from workbench.scenario.calendar import WorkCalendar
 
-# Mirrors of `workbench.history.ROLES` / `WEEKDAY_NAMES` (a test keeps them equal): building
-# the parser of every `workbench` command must not import pandas.
-ROLES: tuple[str, ...] = ("key", "type", "status", "start", "finish", "points", "project")
+# A mirror of `workbench.scenario.calendar.WEEKDAY_NAMES` (a test keeps them equal): building
+# the parser of every `workbench` command must not import the scenario layer.
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The settings every history command takes alike (`workbench.history.settings`).
 SAMPLE = (PERIOD, SPRINT_WEEKS, WINDOW_DAYS, HALF_LIFE_DAYS)
@@ -84,15 +87,16 @@ def _add_forecast(sub: Any) -> None:
     p.add_argument("--exact", action="store_true",
                    help="compute exact probabilities by convolution instead of sampling")
     p.add_argument("--levels", default="50,70,85,95", help="confidence levels (50,70,85,95)")
-    _add(p, *SAMPLE, AS_OF, *CALENDAR)
+    _add(p, *SAMPLE, AS_OF, *CALENDAR, METHOD, ORIGINS)
     _add_output(p)
     _add_mapping(p)
 
 
 def _add_backtest(sub: Any) -> None:
     text = ("Replay history: how often would past P50/P85/P95 forecasts have come true? Scores "
-            "the forecast's own sampling (--window-days, --half-life-days) beside all history, "
-            "the last 90 days and recent periods weighted more.")
+            "the forecast's own sampling (--window-days, --half-life-days), raw and calibrated "
+            "side by side, beside all history, the last 90 days and recent periods weighted "
+            "more.")
     p = _command(sub, "backtest", text, run_backtest)
     what = p.add_mutually_exclusive_group(required=True)
     add_setting(what, ITEMS)
@@ -104,8 +108,10 @@ def _add_backtest(sub: Any) -> None:
     p.add_argument("--monte-carlo", action="store_true",
                    help="sample futures (--trials, --seed) instead of exact probabilities "
                         "(slower, noisier)")
-    _add(p, TRIALS, SEED, *SAMPLE, *CALENDAR)
-    _add_output(p)
+    _add(p, TRIALS, SEED, *SAMPLE, AS_OF, *CALENDAR, METHOD)
+    p.add_argument("--cases", action="store_true",
+                   help="list every origin: its forecast per level, what happened, came true?")
+    _add_output(p, csv=True)
     _add_mapping(p)
 
 
@@ -126,9 +132,10 @@ def _add(parser: argparse._ActionsContainer, *options: Setting) -> None:
         add_setting(parser, setting)
 
 
-def _add_output(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("table", "json"), default="table",
-                   help="a readable table (default) or JSON")
+def _add_output(p: argparse.ArgumentParser, csv: bool = False) -> None:
+    p.add_argument("--format", choices=("table", "json", "csv") if csv else ("table", "json"),
+                   default="table", help="a readable table (default), JSON" + (
+                       " or CSV (with --cases: the cases; else the coverage)" if csv else ""))
 
 
 def _add_mapping(p: argparse.ArgumentParser) -> None:
@@ -136,8 +143,9 @@ def _add_mapping(p: argparse.ArgumentParser) -> None:
     for role in ROLES:
         g.add_argument(f"--{role}-column", metavar="NAME", help=f"the {role} column")
     g.add_argument("--states", metavar="A,B,C",
-                   help="columns holding the date each item entered each state, in order")
-    add_setting(g, DATE_FORMAT)
+                   help="columns holding the date each item entered each state, in order (with "
+                        "--transitions: the log's states, in workflow order, done last)")
+    _add(g, DATE_FORMAT, *READING)
 
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
@@ -148,7 +156,7 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--history", metavar="HISTORY.csv",
                    help="completed-work CSV export: forecast from it, with backtests and flow "
                         "charts (writes OUT/<file>.html, .ipynb and OUT/<file>/)")
-    _add(g, ITEMS, BY, *SAMPLE, AS_OF, COUNTRY, TRIALS, ORIGINS)
+    _add(g, ITEMS, BY, *SAMPLE, AS_OF, COUNTRY, TRIALS, ORIGINS, METHOD)
     _add_mapping(p)
 
 
@@ -195,19 +203,23 @@ def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError("--set changes scenario fields; it does not apply to --history")
     if (args.items is None) == (args.by is None):
         raise ValueError("--history: give --items N (when?) or --by DATE (how many?)")
-    mapping: dict[str, Any] = {r: getattr(args, f"{r}_column") for r in ROLES
-                               if getattr(args, f"{r}_column", None)}
-    if args.states:
-        mapping["states"] = [s.strip() for s in args.states.split(",") if s.strip()]
-    _date(args.by, "--by")
-    _date(args.as_of, "--as-of")
-    return {"history_path": args.history, "mapping": mapping,
+    _check_texts(args)
+    return {"history_path": args.history, "mapping": _mapping(args),
             "date_format": args.date_format,
             "items": args.items or 0, "by_date": args.by or "",
             "window_days": args.window_days, "half_life_days": float(args.half_life_days),
             "as_of": args.as_of, "period": args.period, "sprint_weeks": args.sprint_weeks,
             "country": args.country, "trials": args.trials, "seed": args.seed,
-            "origins": args.origins}
+            "origins": args.origins, "method": args.method,
+            **{s.name: getattr(args, s.name) for s in READING}}
+
+
+def _check_texts(args: argparse.Namespace) -> None:
+    """The options given as text (dates, --where), checked before a notebook runs."""
+    _date(args.by, "--by")
+    _date(args.as_of, "--as-of")
+    _date(args.export_date, "--export-date")
+    parse_where(args.where)
 
 
 def _exc_line(exc: BaseException) -> str:
@@ -220,57 +232,139 @@ def _exc_line(exc: BaseException) -> str:
 
 
 def run_forecast(args: argparse.Namespace) -> int:
-    """`workbench forecast`: print a forecast table (or JSON); 2 if the input needs fixing."""
+    """`workbench forecast`: print a forecast table (or JSON) with its method and how often
+    such forecasts came true on the team's past; 2 if the input needs fixing."""
     from workbench.files.exports import HistoryError
     from workbench.history.flow import stability
 
     try:
         history = _load(args)
-        forecast, sample = _forecast(args, history)
+        raw, sample = _forecast(args, history)
+        said = _answer(args, history, raw, sample)
     except (HistoryError, ValueError) as exc:
         return _fail("forecast", exc)
     check = stability(sample.values) if sample.values.size >= 4 else None
     if args.format == "json":
         _print_json({"workbench": __version__, "history": history.to_dict(),
-                     "forecast": forecast.to_dict(),
+                     "forecast": said.forecast.to_dict(),
+                     "statements": _statements(said.forecast),
                      "stability": check.to_dict() if check else None})
     else:
-        print(_forecast_text(history, forecast, check, _quiet_line(history, sample, args)))
+        print(_forecast_text(history, said.forecast, check, _quiet_line(history, sample, args)))
     return 0
 
 
+def _answer(args: argparse.Namespace, history: History, raw: ThroughputForecast,
+            sample: Throughput) -> Answer:
+    """The forecast calibrated (unless --method raw) and measured on the team's past up to
+    the last day of the sample."""
+    from workbench.history.answer import answer
+    from workbench.history.backtest import own_method
+    from workbench.history.flow import history_as_of
+
+    day = sample.last_day
+    assert day is not None  # a sample from history has one
+    past = history_as_of(history, day) if args.as_of else history
+    target, why = _target(args, raw)
+    ours = own_method(args.window_days, args.half_life_days, args.method == "calibrated")
+    return answer(past, raw, target=target, sampling=ours, as_of=day, period=_period(args),
+                  calendar=_calendar(args), method=args.method, origins=args.origins,
+                  why_raw=why)
+
+
+def _target(args: argparse.Namespace, raw: ThroughputForecast) -> tuple[Target | None, str]:
+    """The question the backtest replays, or why this forecast cannot be replayed."""
+    from workbench.history.answer import Target
+
+    if args.by:
+        return Target(periods=raw.periods), ""
+    if args.items_range or args.split or args.risk or args.focus != 1:
+        return None, ("the backtest replays a fixed number of items at full focus; this "
+                      "forecast has a range, a split rate, risks or a focus (give --items N)")
+    return Target(items=args.items), ""
+
+
+def _statements(f: ThroughputForecast) -> dict[str, Any]:
+    from workbench.present.forecast_text import coverage_sentences, method_line
+
+    return {"method": method_line(f), "coverage": coverage_sentences(f)}
+
+
 def run_backtest(args: argparse.Namespace) -> int:
-    """`workbench backtest`: print coverage per method (or JSON); 2 if the input needs fixing."""
+    """`workbench backtest`: print coverage per method, raw and calibrated side by side (or
+    every case, JSON or CSV); 2 if the input needs fixing."""
     from workbench.files.exports import HistoryError
+    from workbench.history.answer import choose
     from workbench.history.backtest import backtest, beside, own_method
 
     try:
-        history = _load(args)
-        methods = beside(own_method(args.window_days, args.half_life_days))
+        history = _as_of(_load(args), args)
+        ours = own_method(args.window_days, args.half_life_days, args.method == "calibrated")
+        methods = beside(ours)
         result = backtest(history, items=args.items, periods=args.periods,
                           period=_period(args), origins=args.origins, methods=methods,
                           min_history_days=args.min_history_days, calendar=_calendar(args),
-                          exact=not args.monte_carlo, trials=args.trials, seed=args.seed)
+                          exact=not args.monte_carlo, trials=args.trials, seed=args.seed,
+                          calibrate=ours if args.method == "calibrated" else None)
     except (HistoryError, ValueError) as exc:
         return _fail("backtest", exc)
+    result, raw_row, why = choose(result, ours)
+    _print_backtest(args, history, result, methods, raw_row, why)
+    return 0
+
+
+def _print_backtest(args: argparse.Namespace, history: History, result: Backtest,
+                    methods: Sequence[Method], raw_row: str, why: str) -> None:
     if args.format == "json":
         _print_json({"workbench": __version__, "history": history.to_dict(),
-                     "backtest": result.to_dict()})
+                     "backtest": result.to_dict(cases=args.cases)})
+    elif args.format == "csv":
+        table = result.cases_table() if args.cases else result.coverage.reset_index()
+        print(table.to_csv(index=False), end="")
     else:
         print(f"workbench {__version__}; {_fingerprint(history)}")
         print(history.report())
         print(result.describe())
         print(_drift_line(result, methods))
-    return 0
+        print(_calibration_line(result, raw_row) + (f"; so this forecast is raw: {why}"
+                                                    if why else ""))
+        if args.cases:
+            print()
+            print(result.cases_table().to_string(index=False))
 
 
 def _drift_line(result: Backtest, methods: Sequence[Method]) -> str:
-    """Do the reactions to drift (a recent window, recent periods weighted more) beat sampling
-    all history, the way that ignores drift? (`beside` always includes all history.)"""
+    """Do the reactions to drift (a recent window, recent periods weighted more, the
+    calibration) beat sampling all history, the way that ignores drift? (`beside` always
+    includes all history.)"""
     still = next(m.name for m in methods if m.window_days is None and m.half_life_days is None)
     better = result.better_than(still)
     return "Drift reaction helps: " + (", ".join(better) if better else
                                        f"no ({still} is best calibrated)")
+
+
+def _calibration_line(result: Backtest, raw: str) -> str:
+    """Raw against calibrated on the same origins, in one line."""
+    if result.calibrated is None:
+        return "Calibrated: not scored (--method raw, or working-day periods)"
+    cov = result.coverage
+    mine, base = cov.loc[result.calibrated], cov.loc[raw]
+    if not mine["cases"]:
+        return f"Calibrated: no origin had {_min_cases()} past outcomes known yet"
+    return (f"Calibrated vs raw ({raw.split(' (')[0]}): P85 came true {_pct(mine['P85'])} vs "
+            f"{_pct(base['P85'])}, calibration error {mine['calibration_error']:.1f} vs "
+            f"{base['calibration_error']:.1f} points ({int(mine['cases'])} vs "
+            f"{int(base['cases'])} cases)")
+
+
+def _pct(share: float) -> str:
+    return percent(share)
+
+
+def _min_cases() -> int:
+    from workbench.history.calibration import MIN_CASES
+
+    return MIN_CASES
 
 
 def _forecast(args: argparse.Namespace, history: History
@@ -303,14 +397,46 @@ def _forecast(args: argparse.Namespace, history: History
     return forecast_when(remaining, sample, split=split, risks=risks, **common), sample
 
 
+def _as_of(history: History, args: argparse.Namespace) -> History:
+    """The history as it was at the end of --as-of (all of it without)."""
+    from workbench.history.flow import history_as_of
+
+    day = _date(args.as_of, "--as-of")
+    return history_as_of(history, day) if day else history
+
+
 def _load(args: argparse.Namespace) -> History:
     from workbench.files.exports import load_history
 
+    return load_history(args.history, _mapping(args), args.date_format or None, _reading(args))
+
+
+def _mapping(args: argparse.Namespace) -> dict[str, Any]:
+    """The export's columns by role, and the states (columns, or the log's states)."""
     mapping: dict[str, Any] = {r: getattr(args, f"{r}_column") for r in ROLES
                                if getattr(args, f"{r}_column", None)}
     if args.states:
-        mapping["states"] = [s.strip() for s in args.states.split(",") if s.strip()]
-    return load_history(args.history, mapping, args.date_format or None)
+        mapping["states"] = list(split_list(args.states))
+    return mapping
+
+
+def _reading(args: argparse.Namespace) -> Reading:
+    """How to read the export: --where, --done-resolutions, --export-date, --transitions."""
+    from workbench.files.exports import Reading, load_transitions
+
+    log = None
+    if args.transitions:
+        names = split_list(args.transition_columns)
+        if names and len(names) != 3:
+            raise ValueError(f"--transition-columns: {args.transition_columns!r} (give three "
+                             f"names: KEY,STATE,DATE)")
+        log = load_transitions(args.transitions, dict(zip(("key", "state", "at"), names,
+                                                          strict=False)),
+                               args.date_format or None)
+    done = split_list(args.done_resolutions)
+    if not done:
+        raise ValueError("--done-resolutions: name at least one resolution, e.g. Done,Fixed")
+    return Reading(parse_where(args.where), done, _date(args.export_date, "--export-date"), log)
 
 
 def _period(args: argparse.Namespace) -> Period:
@@ -394,7 +520,10 @@ def _forecast_text(history: History, f: ThroughputForecast, check: Stability | N
            else f"Monte Carlo, {f.trials:,} trials, seed {f.seed}")
     question = (f"When will the work be done? Scope: {f.scope}" if f.question == "when"
                 else f"How many items by {iso_date(f.by)}? ({f.scope})")
+    from workbench.present.forecast_text import coverage_sentences, method_line
+
     lines = [question, f"Method: {run}; workbench {__version__}; {_fingerprint(history)}",
+             f"Percentiles: {method_line(f)}",
              history.report(), f"Throughput: {f.throughput}", *([warning] if warning else []),
              f"Sampling: {f.period.describe()}; dates on {f.calendar}",
              f"Start: {iso_date(f.start, missing='not given')}",
@@ -409,7 +538,8 @@ def _forecast_text(history: History, f: ThroughputForecast, check: Stability | N
     elif f.not_done > 0.0005:
         lines.append(f"{percent(f.not_done, digits=1)} of futures did not finish within the "
                      "horizon.")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", "How often such forecasts came true:",
+                      *("  " + t for t in coverage_sentences(f))])
 
 
 def _print_json(data: dict[str, Any]) -> None:

@@ -36,9 +36,20 @@ def add_simulation_options(parser: argparse.ArgumentParser, default_reps: int) -
 
 def add_setting(parser: argparse._ActionsContainer, setting: Setting) -> None:
     """A history setting as an option, worded the same in every command that takes it."""
-    parser.add_argument(setting.flag, type=_checked(setting), default=setting.default,
-                        choices=setting.choices, metavar=setting.metavar,
-                        help=setting.help_text.replace("%", "%%"))  # argparse formats help
+    extra: dict[str, Any] = {"action": _Join} if setting.repeatable else {
+        "type": _checked(setting), "choices": setting.choices}
+    parser.add_argument(setting.flag, default=setting.default, metavar=setting.metavar,
+                        help=setting.help_text.replace("%", "%%"), **extra)  # argparse formats
+
+
+class _Join(argparse.Action):
+    """A repeatable option kept as one text: the values joined with ";" (as the report's
+    notebook takes it)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        before = getattr(namespace, self.dest, "") or ""
+        setattr(namespace, self.dest, f"{before};{values}" if before else str(values))
 
 
 def _checked(setting: Setting) -> Callable[[str], Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -102,6 +102,24 @@ def _workday_counts(start: np.datetime64, end: np.datetime64, days: np.ndarray,
     inside = (home >= start) & (slot < len(work))
     counts = np.bincount(slot[inside], weights=days[inside], minlength=len(work))
     return work, counts.astype(np.int64)
+
+
+def history_as_of(history: History, as_of: dt.date) -> History:
+    """The history as it looked at the end of `as_of`: items finished later are in progress
+    then, items started later do not exist yet, and later state dates are unknown."""
+    cutoff = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    items = history.items
+    done = items[items["finish"] < cutoff].reset_index(drop=True)
+    late = items[(items["finish"] >= cutoff) & (items["start"] < cutoff)].assign(
+        finish=pd.NaT, cycle_time_days=np.nan)
+    wip = history.open_items[history.open_items["start"] < cutoff]
+    parts = [f for f in (wip, late) if len(f)]
+    open_items = pd.concat(parts, ignore_index=True) if parts else late.reset_index(drop=True)
+    states = history.state_dates
+    if states is not None:
+        states = states.reindex(pd.Index([*done["key"], *open_items["key"]], name="key"))
+        states = states.where(states < cutoff)
+    return replace(history, items=done, open_items=open_items, state_dates=states)
 
 
 # ---------------------------------------------------------------------------- flow metrics

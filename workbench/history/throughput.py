@@ -211,6 +211,12 @@ class ThroughputForecast:
     the horizon) or items done ("how_many"). `dates[i]` is the calendar date a "when" answer
     lands on. `pmf[v]` is the probability of each value; `not_done` the chance of not finishing
     within `max_periods`.
+
+    `method` is "raw" (read straight off the simulated futures) or "calibrated" (read at the
+    levels `read_at`, in percent, that came true as often as stated on the team's past: see
+    `workbench.history.calibration`); `sampling` names the throughput sample, `coverage` is
+    per level (share of past such forecasts that came true, how many) when it was measured,
+    and `note` says why a forecast is raw or its coverage unmeasured.
     """
 
     question: Literal["when", "how_many"]
@@ -229,6 +235,11 @@ class ThroughputForecast:
     calendar: str
     trials: int | None
     seed: int | None
+    method: Literal["raw", "calibrated"] = "raw"
+    sampling: str = ""
+    read_at: tuple[float, ...] | None = None
+    coverage: tuple[tuple[float | None, int], ...] | None = None
+    note: str = ""
 
     @property
     def mean(self) -> float:
@@ -257,7 +268,12 @@ class ThroughputForecast:
         rows = [{"confidence": q, key: v, **({"date": d.isoformat() if d else None}
                                               if self.question == "when" else {})}
                 for q, v, d in zip(self.levels, self.values, self.dates, strict=True)]
-        return {"question": self.question, "mode": self.mode, "period": self.period.unit,
+        for i, row in enumerate(rows):
+            row["read_at"] = self.read_at[i] if self.read_at else row["confidence"]
+            share, cases = self.coverage[i] if self.coverage else (None, 0)
+            row.update(came_true=share, cases=cases)
+        return {"question": self.question, "method": self.method, "sampling": self.sampling,
+                "note": self.note, "mode": self.mode, "period": self.period.unit,
                 "period_meaning": self.period.describe(), "calendar": self.calendar,
                 "start": _iso(self.start), "by": _iso(self.by), "periods": self.periods,
                 "scope": self.scope, "throughput": self.throughput, "trials": self.trials,

@@ -216,15 +216,16 @@ def coverage_table(result: Backtest) -> pd.DataFrame:
 
 
 def backtest_cases_table(result: Backtest, method: str | None = None) -> pd.DataFrame:
-    """One method's past forecasts (default: the first, the forecast's own sampling): origin,
+    """One method's past forecasts (default: the first, the forecast's own method): origin,
     actual, p50/p85/p95 and whether P85 came true. Forecasts that never finish (infinite) are
     left out."""
     name = method or str(result.coverage.index[0])
     cases = result.cases[result.cases["method"] == name].replace([np.inf, -np.inf], np.nan)
     keep = ["origin", "actual", *[c for c in cases.columns if c.startswith("p")]]
-    frame = cases[keep].dropna().reset_index(drop=True)
-    hit = frame["actual"] <= frame["p85"] if result.question == "when" \
-        else frame["actual"] >= frame["p85"]
+    kept = cases[keep].dropna()
+    frame = kept.reset_index(drop=True)
+    # the backtest's own verdict: a calibrated "when" is read to the day, not the period
+    hit = cases.loc[kept.index, "hit_p85"].astype(bool).to_numpy()
     frame["p85_came_true"] = np.where(hit, "came true", "missed")
     return frame
 

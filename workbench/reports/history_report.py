@@ -15,7 +15,7 @@ import inspect
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,20 +24,28 @@ import pandas as pd
 
 from workbench import __version__
 from workbench.files import atomic
-from workbench.files.exports import History, HistoryError, load_history
+from workbench.files.columns import parse_where, split_list
+from workbench.files.exports import History, HistoryError, Reading, load_history, load_transitions
 from workbench.files.jsonable import plain
-from workbench.history.backtest import Backtest, Method, backtest, beside, own_method
-from workbench.history.flow import Period, Stability, stability, throughput
+from workbench.history.answer import Target, answer, read_levels
+from workbench.history.backtest import LEVELS, Backtest, beside, own_method
+from workbench.history.flow import Period, Stability, history_as_of, stability, throughput
 from workbench.history.settings import (
     AS_OF,
     COUNTRY,
     DATE_FORMAT,
+    DONE_RESOLUTIONS,
+    EXPORT_DATE,
     HALF_LIFE_DAYS,
+    METHOD,
     ORIGINS,
     PERIOD,
     SEED,
     SPRINT_WEEKS,
+    TRANSITION_COLUMNS,
+    TRANSITIONS,
     TRIALS,
+    WHERE,
     WINDOW_DAYS,
 )
 from workbench.history.throughput import (
@@ -51,6 +59,7 @@ from workbench.history.throughput import (
 )
 from workbench.present import formats
 from workbench.present import history_charts as hc
+from workbench.present.forecast_text import coverage_sentence, coverage_sentences, method_line
 from workbench.present.sentences import Html
 from workbench.reports.paths import NOTEBOOKS_DIR, locate, output_dir
 from workbench.scenario.calendar import WorkCalendar
@@ -59,7 +68,10 @@ HISTORY_NOTEBOOK = NOTEBOOKS_DIR / "history_report.ipynb"
 SUMMARY_FILE = "summary.json"
 KIND_WORDS = {"finish_before_start": "finished before they started",
               "unparsable_date": "with a date not in its column's format",
-              "missing_finish": "with no dates", "duplicate_key": "repeated keys"}
+              "missing_finish": "with no dates", "duplicate_key": "repeated keys",
+              "not_delivered": "resolved without delivering (e.g. Duplicate, Won't Fix)",
+              "date_after_export": "dated more than a year after the export",
+              "date_before_first_created": "dated before the first created date"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,7 +80,9 @@ class HistoryReport:
 
     `loaded` is the file as read (for the data-quality report); `history` the same cut at
     `as_of` (the last day of data used). `window` is the first and last day of the throughput
-    sample. `method` names the forecast's own sampling among the backtest's methods.
+    sample. `forecast` is what the report shows (calibrated, or raw saying why), `raw` the raw
+    method's; `method` names the backtest row that measured the forecast shown, `raw_method`
+    the row of its raw sampling.
     """
 
     loaded: History
@@ -85,6 +99,8 @@ class HistoryReport:
     method: str
     sha256: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    raw: ThroughputForecast | None = None
+    raw_method: str = ""
 
     @property
     def items(self) -> int | None:
@@ -102,30 +118,33 @@ def prepare(history_path: str | os.PathLike[str], mapping: Mapping[str, Any] | N
             period: str = PERIOD.default, sprint_weeks: int = SPRINT_WEEKS.default,
             country: str = COUNTRY.default, trials: int = TRIALS.default,
             seed: int = SEED.default, origins: int = ORIGINS.default,
-            date_format: str = DATE_FORMAT.default) -> HistoryReport:
+            date_format: str = DATE_FORMAT.default, method: str = METHOD.default,
+            where: str = WHERE.default, done_resolutions: str = DONE_RESOLUTIONS.default,
+            export_date: str = EXPORT_DATE.default, transitions: str = TRANSITIONS.default,
+            transition_columns: str = TRANSITION_COLUMNS.default) -> HistoryReport:
     """Read the export, cut it at `as_of`, sample throughput over the last `window_days`
-    (0: all history), forecast when `items` are done (or how many by `by_date`), and backtest
-    the same kind of forecast at `origins` past dates (0: no backtest). The defaults are
-    `workbench.history.settings`', the same as `workbench forecast`'s."""
-    params = {"history_path": str(history_path), "mapping": dict(mapping or {}),
-              "items": items, "by_date": by_date, "window_days": window_days,
-              "half_life_days": half_life_days, "as_of": as_of, "period": period,
-              "sprint_weeks": sprint_weeks, "country": country, "trials": trials, "seed": seed,
-              "origins": origins, "date_format": date_format}
+    (0: all history), forecast when `items` are done (or how many by `by_date`), calibrate it
+    on the team's past (`method`), and backtest the same kind of forecast, raw and calibrated,
+    at `origins` past dates (0: no backtest). The defaults are `workbench.history.settings`',
+    the same as `workbench forecast`'s."""
+    params = {k: v for k, v in locals().items() if k in inspect.signature(prepare).parameters}
+    params.update(history_path=str(history_path), mapping=dict(mapping or {}))
     loaded, history, day, sample = _inputs(params)
     per, cal, by = sample.period, _calendar(params), _check(params)
     counts = _sample_counts(history, per, cal, day, window_days)
     common: dict[str, Any] = {"calendar": cal, "trials": trials, "seed": seed}
-    forecast = forecast_how_many(by, sample, **common) if by else \
+    raw = forecast_how_many(by, sample, **common) if by else \
         forecast_when(items, sample, **common)
-    ours = own_method(window_days, half_life_days)
-    target = {"items": items or None, "periods": None if items else forecast.periods}
-    result, note = _backtest(history, target, per, cal, origins, ours)
+    ours = own_method(window_days, half_life_days, method == "calibrated")
+    target = Target(items=items or None, periods=None if items else raw.periods)
+    said = answer(history, raw, target=target, sampling=ours, as_of=day, period=per,
+                  calendar=cal, method=method, origins=origins, others=beside(ours)[1:])
     check = stability(sample.values, seed) if sample.values.size >= 4 else None
     digest = hashlib.sha256(locate(history_path).read_bytes()).hexdigest()
     window = (counts.index[0].date(), day)
-    return HistoryReport(loaded, history, day, per, cal, window, sample, forecast, check,
-                         result, note, ours.name, digest, params)
+    return HistoryReport(loaded, history, day, per, cal, window, sample, said.forecast, check,
+                         said.backtest, said.backtest_note, said.row or ours.name, digest,
+                         params, said.raw, said.raw_row or ours.name)
 
 
 def check_inputs(params: Mapping[str, Any]) -> None:
@@ -140,7 +159,7 @@ def _inputs(params: Mapping[str, Any]) -> tuple[History, History, dt.date, Throu
     """The file as read, the history cut at as_of, the last day used and the sample."""
     _check(params)
     loaded = load_history(locate(params["history_path"]), dict(params["mapping"] or {}),
-                          params["date_format"] or None)
+                          params["date_format"] or None, _reading(params))
     day = _date(params["as_of"], "as_of") or _last_finish(loaded)
     history = history_as_of(loaded, day) if params["as_of"] else loaded
     per = Period(params["period"], params["sprint_weeks"])
@@ -148,6 +167,22 @@ def _inputs(params: Mapping[str, Any]) -> tuple[History, History, dt.date, Throu
         history, per, window_days=params["window_days"] or None, as_of=day,
         half_life_days=params["half_life_days"] or None, calendar=_calendar(params))
     return loaded, history, day, sample
+
+
+def _reading(params: Mapping[str, Any]) -> Reading:
+    """How the export is read: the rows kept, the done resolutions, the export day, a log."""
+    log = None
+    if params.get("transitions"):
+        names = split_list(params.get("transition_columns") or "")
+        if names and len(names) != 3:
+            raise ValueError(f"transition_columns: {params['transition_columns']!r} (give three "
+                             f"names: KEY,STATE,DATE)")
+        log = load_transitions(locate(params["transitions"]),
+                               dict(zip(("key", "state", "at"), names, strict=False)),
+                               params.get("date_format") or None)
+    done = split_list(params.get("done_resolutions") or DONE_RESOLUTIONS.default)
+    return Reading(parse_where(params.get("where") or ""), done,
+                   _date(params.get("export_date") or "", "export_date"), log)
 
 
 def _calendar(params: Mapping[str, Any]) -> WorkCalendar:
@@ -164,6 +199,9 @@ def _check(params: Mapping[str, Any]) -> dt.date | None:
         raise ValueError("items, window_days and origins must not be negative; trials >= 1")
     if params["period"] not in ("day", "workday", "week"):
         raise ValueError(f"period {params['period']!r} unknown (allowed: day, workday, week)")
+    if params.get("method", METHOD.default) not in (METHOD.choices or ()):
+        raise ValueError(f"method {params['method']!r} unknown (allowed: "
+                         f"{', '.join(METHOD.choices or ())})")
     return _date(by_text, "by_date")
 
 
@@ -186,24 +224,6 @@ def _items_of(params: Mapping[str, Any]) -> int | None:
     return int(params["items"]) if params.get("items") else None
 
 
-def history_as_of(history: History, as_of: dt.date) -> History:
-    """The history as it looked at the end of `as_of`: items finished later are in progress
-    then, items started later do not exist yet, and later state dates are unknown."""
-    cutoff = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-    items = history.items
-    done = items[items["finish"] < cutoff].reset_index(drop=True)
-    late = items[(items["finish"] >= cutoff) & (items["start"] < cutoff)].assign(
-        finish=pd.NaT, cycle_time_days=np.nan)
-    wip = history.open_items[history.open_items["start"] < cutoff]
-    parts = [f for f in (wip, late) if len(f)]
-    open_items = pd.concat(parts, ignore_index=True) if parts else late.reset_index(drop=True)
-    states = history.state_dates
-    if states is not None:
-        states = states.reindex(pd.Index([*done["key"], *open_items["key"]], name="key"))
-        states = states.where(states < cutoff)
-    return replace(history, items=done, open_items=open_items, state_dates=states)
-
-
 def _sample_counts(history: History, per: Period, cal: WorkCalendar, day: dt.date,
                    window_days: int) -> pd.Series:
     """The throughput sample's periods (the same cut as `throughput_from_history`)."""
@@ -216,28 +236,13 @@ def _first_finish(history: History) -> dt.date:
     return pd.Timestamp(history.items["finish"].min()).date()
 
 
-def _backtest(history: History, target: Mapping[str, int | None], per: Period,
-              cal: WorkCalendar, origins: int, ours: Method) -> tuple[Backtest | None, str]:
-    """The same kind of forecast (`target`: items or periods) replayed at past dates; (None,
-    why) when it cannot be."""
-    if not origins:
-        return None, "skipped (origins = 0)"
-    if not any(target.values()):
-        return None, "no whole period before the date, so nothing to replay"
-    try:
-        result = backtest(history, items=target["items"], periods=target["periods"],
-                          period=per, origins=origins, methods=beside(ours), calendar=cal)
-    except HistoryError as exc:
-        return None, str(exc).removeprefix("backtest: ")
-    return result, ""
-
-
 # --- sentences -----------------------------------------------------------------------------------
 
 def summary_sentences(r: HistoryReport) -> list[str]:
     """The executive summary: the forecast, how often such forecasts came true, what the sample
     is and whether it is stable, and what went in."""
-    lines = [forecast_sentence(r), backtest_sentence(r), sample_sentence(r)]
+    lines = [f"{forecast_sentence(r)} {coverage_sentence(r.forecast, 85)}.",
+             backtest_sentence(r), sample_sentence(r), method_sentence(r)]
     if r.stability is not None:
         lines.append(f"Check: the {r.stability.describe()}.")
     lines += [data_sentence(r), *warnings(r)]
@@ -265,8 +270,15 @@ def forecast_sentence(r: HistoryReport) -> str:
             f"{f.period.unit}s {how}){tail}.")
 
 
+def method_sentence(r: HistoryReport) -> str:
+    """How the percentiles were read, e.g. 'Percentiles: calibrated: the last 90 days
+    sampled, each level read where ... (P85 at the raw P93.1); calibrated on 812 ...'."""
+    return f"Percentiles: {method_line(r.forecast)}."
+
+
 def backtest_sentence(r: HistoryReport) -> str:
-    """E.g. 'Backtests: our P85 came true 86% of the time (100 past forecasts ...)'."""
+    """E.g. 'Backtests: our P85 came true 86% of the time (100 past forecasts ...)', with the
+    raw method beside the calibrated one."""
     b = r.backtest
     if b is None:
         return f"No backtest: {r.backtest_note}."
@@ -276,6 +288,7 @@ def backtest_sentence(r: HistoryReport) -> str:
     text = (f"Backtests: our P85 came true {formats.percent(cov['P85'])} of the time "
             f"({int(cov['cases'])} past forecasts {what}, each from the data before its date; "
             f"P50 {formats.percent(cov['P50'])}, P95 {formats.percent(cov['P95'])}).")
+    text += _raw_clause(r, b, cov)
     if b.best != r.method:
         best = b.coverage.loc[b.best]
         text += (f" Better calibrated on this history: {b.best} (P85 came true "
@@ -283,6 +296,17 @@ def backtest_sentence(r: HistoryReport) -> str:
                  f"{best['calibration_error']:.0f} points on average, ours by "
                  f"{cov['calibration_error']:.0f}): consider sampling that way.")
     return text
+
+
+def _raw_clause(r: HistoryReport, b: Backtest, cov: pd.Series) -> str:
+    """The raw method beside the calibrated one, when the forecast is calibrated."""
+    if r.raw_method == r.method or r.raw_method not in b.coverage.index:
+        return ""
+    raw = b.coverage.loc[r.raw_method]
+    return (f" Raw, before calibration, the same sampling's P85 came true "
+            f"{formats.percent(raw['P85'])} (off the promised levels by "
+            f"{raw['calibration_error']:.0f} points on average, calibrated "
+            f"{cov['calibration_error']:.0f}).")
 
 
 def sample_sentence(r: HistoryReport) -> str:
@@ -302,7 +326,8 @@ def data_sentence(r: HistoryReport) -> str:
     kinds = [f"{p.count:,} {KIND_WORDS.get(p.kind, p.kind.replace('_', ' '))}"
              for p in h.problems if p.excluded]
     left = f" ({'; '.join(kinds)})" if kinds else ""
-    return (f"Data: {h.rows_read:,} rows read; {len(h.items):,} finished items used, "
+    kept = f", {h.rows_used:,} kept by {h.where_text()}" if h.rows_selected is not None else ""
+    return (f"Data: {h.rows_read:,} rows read{kept}; {len(h.items):,} finished items used, "
             f"{len(h.open_items):,} in progress, {h.excluded:,} left out{left}.")
 
 
@@ -370,11 +395,11 @@ def backtest_display(r: HistoryReport) -> pd.DataFrame:
     if r.backtest is None:
         return pd.DataFrame({"Backtest": [r.backtest_note]})
     cov = r.backtest.coverage
-    out = pd.DataFrame({f"{c} came true": cov[c].map(formats.percent)
-                        for c in cov.columns if c.startswith("P")})
+    out = pd.DataFrame({f"P{q:g} came true": cov[f"P{q:g}"].map(formats.percent)
+                        for q in LEVELS})
     out["Calibration error (points)"] = cov["calibration_error"].round(1)
     out["Past forecasts"] = cov["cases"].astype(int)
-    out.index.name = "Throughput sample"
+    out.index.name = "Method (throughput sample)"
     return out
 
 
@@ -507,6 +532,9 @@ def summary(r: HistoryReport) -> dict[str, Any]:
                    "periods": int(counts.size), "items": int(counts.sum()),
                    "mean": round(float(r.sample.mean), 4), "source": r.sample.source},
         "forecast": r.forecast.to_dict(),
+        "statements": {"method": method_line(r.forecast),
+                       "coverage": coverage_sentences(r.forecast)},
+        "raw_forecast": r.raw.to_dict() if r.raw is not None else None,
         "stability": r.stability.to_dict() if r.stability else None,
         "backtest": r.backtest.to_dict() if r.backtest is not None else None,
         "backtest_note": r.backtest_note,
@@ -562,8 +590,8 @@ def consistency_problems(r: HistoryReport, out_dir: str | os.PathLike[str]) -> l
     """
     problems = []
     h, f = r.loaded, r.forecast
-    if h.rows_read != len(h.items) + len(h.open_items) + h.excluded:
-        problems.append("rows read != used + in progress + left out")
+    if h.rows_used != len(h.items) + len(h.open_items) + h.excluded:
+        problems.append("rows read (or kept by where) != used + in progress + left out")
     lo, hi = pd.Timestamp(r.window[0]), pd.Timestamp(r.window[1]) + pd.Timedelta(days=1)
     finish = r.history.items["finish"]
     if r.period.kind != "workday" and int(((finish >= lo) & (finish < hi)).sum()) != int(
@@ -595,23 +623,51 @@ def _order_problems(f: ThroughputForecast) -> list[str]:
 
 def _exact_problems(r: HistoryReport) -> list[str]:
     """Monte Carlo against the exact convolution of the same sample: each P-level within
-    sampling error (5% of the exact value, at least one period or two items)."""
-    f = r.forecast
-    if f.question == "when":
+    sampling error (5% of the exact value, at least one period or two items), for the raw
+    forecast and, read at the same levels, for the calibrated one."""
+    raw = r.raw or r.forecast
+    if raw.question == "when":
         exact = forecast_when(r.items or 0, r.sample, calendar=r.calendar, exact=True,
-                              levels=f.levels)
+                              levels=raw.levels)
     else:
-        exact = forecast_how_many(f.by, r.sample, calendar=r.calendar, exact=True,
-                                  levels=f.levels)
-    least = 1 if f.question == "when" else 2
+        exact = forecast_how_many(raw.by, r.sample, calendar=r.calendar, exact=True,
+                                  levels=raw.levels)
+    out = _compare(raw, exact, "")
+    f = r.forecast
+    if f.method == "calibrated" and f.read_at and f.trials:
+        out += _bracket(f, exact, r)
+    return out
+
+
+def _bracket(f: ThroughputForecast, exact: ThroughputForecast, r: HistoryReport) -> list[str]:
+    """The calibrated Monte Carlo values against the exact distribution read at the same
+    levels, give or take 3 standard errors of a level estimated from `trials` futures (far
+    levels are read from few futures) and a period or two items."""
     out = []
-    for q, mc, ex in zip(f.levels, f.values, exact.values, strict=True):
-        if mc is None or ex is None:
+    slack = 1 if f.question == "when" else 2
+    for q, value, at in zip(f.levels, f.values, f.read_at or (), strict=False):
+        level = at / 100
+        err = 3 * math.sqrt(level * (1 - level) / (f.trials or 1))
+        around = np.clip([level - err, level + err], 1e-6, 1 - 1e-6)
+        ends, _ = read_levels(exact, around, r.period, r.calendar)
+        known = [v for v in ends if v is not None]
+        if value is None or len(known) < 2:
+            continue
+        if not min(known) - slack <= value <= max(known) + slack:
+            out.append(f"calibrated P{q:g}: Monte Carlo {value} outside the exact {known}")
+    return out
+
+
+def _compare(mc: ThroughputForecast, exact: ThroughputForecast, what: str) -> list[str]:
+    least = 1 if mc.question == "when" else 2
+    out = []
+    for q, a, b in zip(mc.levels, mc.values, exact.values, strict=True):
+        if a is None or b is None:
             # beyond the horizon in one and not the other: fine only when near that edge
-            if mc != ex and exact.not_done <= 0.01:
-                out.append(f"P{q:g}: Monte Carlo {mc} vs exact {ex}")
-        elif abs(mc - ex) > max(least, math.ceil(0.05 * ex)):
-            out.append(f"P{q:g}: Monte Carlo {mc} vs exact {ex}")
+            if a != b and exact.not_done <= 0.01:
+                out.append(f"{what}P{q:g}: Monte Carlo {a} vs exact {b}")
+        elif abs(a - b) > max(least, math.ceil(0.05 * b)):
+            out.append(f"{what}P{q:g}: Monte Carlo {a} vs exact {b}")
     return out
 
 
