@@ -132,3 +132,11 @@ def test_half_a_person_halves_the_pace_of_a_team_with_nobody_else() -> None:
     assert np.all(log.capacity["design"].available["work"][:20] == 0.5)
     f = simulate(s, 3)
     assert {t["name"]: round(t["utilisation"], 6) for t in f.teams()} == {"web": 1, "design": 1}
+
+
+def test_the_explorer_shows_cost_and_the_budget_chance() -> None:
+    from workbench.app.explorer import cost_delta
+
+    base = simulate(budgeted(3500), 4)
+    cheaper = simulate(budgeted(2500), 4)
+    assert cost_delta(base, cheaper) == ["cost P85 3k → 3k; budget 2.5k: 100% → 0%"]

@@ -34,6 +34,7 @@ import pandas as pd
 
 from workbench.present import explorer_charts as xc
 from workbench.present import formats, tables
+from workbench.present.sentences import cost_figures
 from workbench.reports.paths import locate
 from workbench.scenario.loader import (
     ScenarioError,
@@ -122,7 +123,8 @@ def build_controls(scenario: Scenario) -> dict[str, Control]:
     for name, team in scenario.teams.items():
         controls.update(_team_controls(name, team))
     for name, epic in scenario.epics.items():
-        controls.update(_scope_control(name, epic.items))
+        if epic.items is not None:  # an external delivery has no scope to change
+            controls.update(_scope_control(name, epic.items))
     for name, risk in scenario.risks.items():
         label = f"{name} ({formats.percent(risk.probability)})"
         box = W.Checkbox(value=True, description=label, indent=False)
@@ -301,6 +303,21 @@ def delta_lines(baseline: ProgramForecast, whatif: ProgramForecast) -> list[str]
     making the target changed, e.g. "ga: P85 moves 9 working days earlier (31 Aug -> 18 Aug
     2027); chance of target 41% -> 68%"."""
     return milestone_deltas(baseline.scenario, baseline.milestones(), whatif.milestones())
+
+
+def cost_delta(baseline: ProgramForecast, whatif: ProgramForecast) -> list[str]:
+    """The cost line under the milestones: P85 cost, and the chance of staying within the
+    budget where there is one ("cost P85 2.4M → 2.2M; budget 2.5M: 64% → 71%")."""
+    old, new = cost_figures(baseline), cost_figures(whatif)
+    if whatif.cost()["p85"] <= 0:
+        return []
+    line = f"cost P85 {old['p85']} → {new['p85']}"
+    b_old, b_new = baseline.budget(), whatif.budget()
+    if b_old and b_new and b_new["total"] is not None:
+        line += (f"; budget {formats.money(b_new['total'], whatif.scenario.currency)}: "
+                 f"{formats.percent(b_old['chance_within'])} → "
+                 f"{formats.percent(b_new['chance_within'])}")
+    return [line]
 
 
 def milestone_deltas(scenario: Scenario, baseline: Sequence[Mapping[str, Any]],
@@ -663,6 +680,7 @@ class Explorer:
         # The delta compares like with like: the baseline's first runs, as many as on screen.
         lines = milestone_deltas(self.base, self._baseline_picture(whatif.reps).milestones,
                                  now.milestones)
+        lines += cost_delta(self.baseline.head(whatif.reps), whatif)
         self.delta.value = "<br>".join(html.escape(line) for line in lines) or \
             "No milestones in this scenario: the burn-up shows the work done."
         self.status.value = self._status_text(whatif, final)
