@@ -28,6 +28,7 @@ from typing import Any
 
 MISSING = "—"
 BEYOND = "beyond the horizon"
+EXTERNAL = "external"  # the "team" of an external delivery (a vendor, a partner, an approval)
 
 VEGA_DAY = "%-d %b %Y"  # short_date on a time axis: "3 Jun 2027"
 VEGA_DAY_MONTH = "%-d %b"  # week ticks where the chart is narrow: "3 Jun"

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.present.formats import as_date, as_number
+from workbench.present.formats import EXTERNAL, as_date, as_number
 
 # Defined in formats; importable from here too while explorer.py still says `tables.percent`.
 from workbench.present.formats import long_date as long_date
@@ -78,7 +78,7 @@ def epic_table(forecast: ProgramForecast) -> pd.DataFrame:
     """Per epic: owning team, what it waits for, and P50/P85/P95 finish dates."""
     rows = []
     for e in forecast.epics():
-        rows.append({"epic": e["name"], "team": e["team"],
+        rows.append({"epic": e["name"], "team": e["team"] or EXTERNAL,
                      "depends_on": ", ".join(forecast.scenario.epics[e["name"]].depends_on),
                      "p50": _date(e["p50"]), "p85": _date(e["p85"]), "p95": _date(e["p95"]),
                      "p50_days": as_number(e["p50_days"]), "p85_days": as_number(e["p85_days"]),

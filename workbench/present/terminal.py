@@ -6,7 +6,7 @@ import csv as csv_module
 import io
 from typing import Any
 
-from workbench.present.formats import BEYOND, iso_date, money, percent
+from workbench.present.formats import BEYOND, EXTERNAL, iso_date, money, percent
 from workbench.present.sentences import cost_figures
 from workbench.sim.forecast import ProgramForecast
 
@@ -36,7 +36,8 @@ def table(forecast: ProgramForecast) -> str:
                 kept = ", ".join(m["cut_line"]) or "nothing"
                 out.append(f"  by {iso_date(m['target'])} at 85%: {kept}")
     if s.epics:
-        rows = [[e["name"], e["team"], *(iso_date(e[p]) for p in ("p50", "p85", "p95")),
+        rows = [[e["name"], e["team"] or EXTERNAL,
+                 *(iso_date(e[p]) for p in ("p50", "p85", "p95")),
                  percent(e["unfinished_share"])] for e in forecast.epics()]
         out += ["", _grid(["epic", "team", "P50", "P85", "P95", "unfinished"], rows)]
     if forecast.cost()["p95"] > 0:
@@ -87,7 +88,7 @@ def csv(forecast: ProgramForecast) -> str:
         w.writerow(["milestone", m["name"], "", m["target"], m["p50"], m["p85"], m["p95"],
                     m["chance_of_target"], m["unfinished_share"]])
     for e in forecast.epics():
-        w.writerow(["epic", e["name"], e["team"], "", e["p50"], e["p85"], e["p95"], "",
+        w.writerow(["epic", e["name"], e["team"] or EXTERNAL, "", e["p50"], e["p85"], e["p95"], "",
                     e["unfinished_share"]])
     return buf.getvalue()
 
