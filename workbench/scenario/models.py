@@ -424,9 +424,19 @@ class Milestone(Frozen):
 Money = Annotated[float, Field(ge=0, le=1e15)]
 
 
+def _or_a_number(schema: dict[str, Any]) -> None:
+    """A schema that also accepts a plain number (the shorthand `budget: 2000000`)."""
+    whole = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [{"type": "number", "minimum": 0}, whole]
+
+
 class Budget(Frozen):
     """What the program may cost (people cost, as forecast): in all, and by team. A number
     alone is the program's total."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False,
+                              json_schema_extra=lambda s, _: _or_a_number(s))
 
     total: Money | None = Field(None, description="The whole program's budget.")
     teams: dict[str, Money] = Field(default_factory=dict, description="Budgets by team.")
