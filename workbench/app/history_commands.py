@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench import __version__
-from workbench.app.options import add_setting
+from workbench.app.options import add_setting, finite_float, print_lines, whole_number
+from workbench.files import limits
 from workbench.files.jsonable import dumps
+from workbench.files.untrusted import for_terminal
 from workbench.history.settings import (
     AS_OF,
     BY,
@@ -68,15 +70,15 @@ def _add_forecast(sub: Any) -> None:
     p = _command(sub, "forecast", text, run_forecast)
     what = p.add_mutually_exclusive_group(required=True)
     add_setting(what, ITEMS)
-    what.add_argument("--items-range", type=int, nargs=2, metavar=("LO", "HI"),
-                      help="items still to do, as a range (equally likely)")
+    what.add_argument("--items-range", type=whole_number(0, limits.MAX_ITEMS), nargs=2,
+                      metavar=("LO", "HI"), help="items still to do, as a range (equally likely)")
     add_setting(what, BY)
-    p.add_argument("--split", type=float, nargs=2, metavar=("LO", "HI"),
+    p.add_argument("--split", type=finite_float, nargs=2, metavar=("LO", "HI"),
                    help="split rate range: items grow to ceil(items x rate), e.g. 1.0 1.5")
-    p.add_argument("--risk", type=float, nargs=3, action="append", default=[],
+    p.add_argument("--risk", type=finite_float, nargs=3, action="append", default=[],
                    metavar=("P", "LO", "HI"), help="a risk adding LO-HI items with probability P "
                    "(repeatable)")
-    p.add_argument("--focus", type=float, default=1.0,
+    p.add_argument("--focus", type=finite_float, default=1.0,
                    help="share of the team's throughput on this work, 0-1 (default 1)")
     p.add_argument("--start", metavar="DATE",
                    help="first day of work (default: the day after the last day of data)")
@@ -96,10 +98,10 @@ def _add_backtest(sub: Any) -> None:
     p = _command(sub, "backtest", text, run_backtest)
     what = p.add_mutually_exclusive_group(required=True)
     add_setting(what, ITEMS)
-    what.add_argument("--periods", type=int, metavar="K",
+    what.add_argument("--periods", type=whole_number(1, limits.MAX_PERIODS), metavar="K",
                       help="how many items in the next K periods?")
     _add(p, ORIGINS)
-    p.add_argument("--min-history-days", type=int,
+    p.add_argument("--min-history-days", type=whole_number(0, 36_500),
                    help="history needed before the first origin (default 12 periods, >= 60 days)")
     p.add_argument("--monte-carlo", action="store_true",
                    help="sample futures (--trials, --seed) instead of exact probabilities "
@@ -115,7 +117,7 @@ def _command(sub: Any, name: str, text: str, run: Any) -> argparse.ArgumentParse
     parser.set_defaults(run=run)
 
     def one_line(message: str) -> NoReturn:  # what to fix, without a usage block
-        parser.exit(2, f"workbench {name}: {message}\n")
+        parser.exit(2, for_terminal(f"workbench {name}: {message}") + "\n")
 
     parser.error = one_line  # type: ignore[method-assign]
     return parser
@@ -162,6 +164,7 @@ def run_history_report(args: argparse.Namespace) -> int:
     """`workbench report --history HISTORY.csv`: print where the HTML is; 2 if the input needs
     fixing (checked before the notebook runs), 1 if the notebook failed."""
     from workbench.files.exports import HistoryError
+    from workbench.files.lock import FolderInUse
     from workbench.reports import history_report, runner
 
     try:
@@ -170,15 +173,21 @@ def run_history_report(args: argparse.Namespace) -> int:
     except (HistoryError, ValueError) as exc:
         return _fail("report", exc)
     try:
-        files = history_report.run_history_report(args.history, args.out, params)
-    except Exception as exc:  # noqa: BLE001 - a failed notebook: say where it is, not a traceback
-        failed = runner.failed_notebook_path(Path(args.out) / f"{Path(args.history).stem}.ipynb")
-        print(f"workbench report: failed: {_exc_line(exc)} (executed notebook: {failed})",
-              file=sys.stderr)
+        files = history_report.run_history_report(args.history, args.out, params,
+                                                  notice=_notice)
+    except FolderInUse as exc:
+        print_lines([f"workbench report: {exc}"])
+        return 2
+    except runner.ReportFailed as exc:  # what failed, and the notebook to open (if any)
+        print_lines([f"workbench report: failed: {exc}"])
         return 1
-    print(f"Report: {files.html}")
-    print(f"Notebook: {files.notebook}  Tables: {files.outputs}")
+    print_lines([f"Report: {files.html}", f"Notebook: {files.notebook}  Tables: "
+                 f"{files.outputs}"], sys.stdout)
     return 0
+
+
+def _notice(line: str) -> None:
+    print_lines([f"workbench: {line}"])
 
 
 def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
@@ -208,12 +217,6 @@ def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
             "as_of": args.as_of, "period": args.period, "sprint_weeks": args.sprint_weeks,
             "country": args.country, "trials": args.trials, "seed": args.seed,
             "origins": args.origins}
-
-
-def _exc_line(exc: BaseException) -> str:
-    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    text = f"{name}: {value}" if name else f"{type(exc).__name__}: {exc}"
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # ---------------------------------------------------------------------------------- commands
@@ -363,7 +366,7 @@ def _fail(command: str, exc: Exception) -> int:
     name, _, rest = text.partition(":")
     if name in OPTIONS and rest:
         text = OPTIONS[name] + ":" + rest
-    print(f"workbench {command}: {text}".splitlines()[0], file=sys.stderr)
+    print_lines([f"workbench {command}: {text}".splitlines()[0]])
     return 2
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.files.jsonable import dumps
+from workbench.files.untrusted import spreadsheet_frame
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -46,10 +47,17 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
 
 
 def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str]) -> list[Path]:
-    """``stem``.parquet (typed, for tools) and ``stem``.csv (for spreadsheets), atomically."""
+    """``stem``.parquet (typed, for tools) and ``stem``.csv (for spreadsheets: cells that a
+    spreadsheet would run as formulas are neutralised), atomically."""
+    return [atomic_write_bytes(path, data) for path, data in table_files(frame, stem)]
+
+
+def table_files(frame: pd.DataFrame, stem: str | os.PathLike[str]) -> list[tuple[Path, bytes]]:
+    """The two files of `write_table` and their content, for a caller that writes each on its
+    own (and carries on when one cannot be written)."""
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
-    csv = frame.to_csv(index=False, date_format="%Y-%m-%d")
+    csv = spreadsheet_frame(frame).to_csv(index=False, date_format="%Y-%m-%d")
     base = Path(stem)
-    return [atomic_write_bytes(base.with_suffix(".parquet"), buffer.getvalue()),
-            atomic_write_text(base.with_suffix(".csv"), csv)]
+    return [(base.with_suffix(".parquet"), buffer.getvalue()),
+            (base.with_suffix(".csv"), csv.encode("utf-8"))]
