@@ -181,6 +181,10 @@ def run_history_report(args: argparse.Namespace) -> int:
     except runner.ReportFailed as exc:  # what failed, and the notebook to open (if any)
         print_lines([f"workbench report: failed: {exc}"])
         return 1
+    except OSError as exc:  # the folder itself cannot be written (a full disk, no permission)
+        print_lines([f"workbench report: cannot write in {args.out} ([Errno {exc.errno}] "
+                     f"{exc.strerror})"])
+        return 1
     print_lines([f"Report: {files.html}", f"Notebook: {files.notebook}  Tables: "
                  f"{files.outputs}"], sys.stdout)
     return 0

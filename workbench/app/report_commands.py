@@ -85,6 +85,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     except runner.ReportFailed as exc:  # what failed, and the notebook to open (if any)
         print_lines([f"workbench report: failed: {exc}"])
         return EXIT_FAILED
+    except OSError as exc:  # the folder itself cannot be written (a full disk, no permission)
+        return _cannot_write("report", args.out, exc)
     print_lines([f"Report: {files.html}", f"Notebook: {files.notebook}  Tables: "
                  f"{files.outputs}"], sys.stdout)
     return EXIT_OK
@@ -93,6 +95,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """`workbench sweep SWEEP`: progress on stderr, where the results are on stdout."""
     from workbench.app import cluster
+    from workbench.files import lock
     from workbench.files.lock import FolderInUse
     from workbench.reports import sweep
 
@@ -101,14 +104,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except sweep.SweepError as exc:
         return _usage(exc.problems)
     out = Path(args.out or Path("out") / Path(args.sweep).stem)
-    print_lines([f"sweep {plan.name}: {len(plan.points)} points -> {out}"])
     # On a cluster, workers' notebooks read the scenarios and write into OUT at the same paths.
     inputs = [str(plan.notebook), *(p.scenario for p in plan.points)]
     try:
-        with cluster.session(args.scheduler, files=inputs, folders=[out]) as on:
-            outcome = sweep.run_sweep(plan, out, workers=args.workers, force=args.force,
-                                      executor=on.executor if on else None,
-                                      progress=_print_progress, notice=_notice)
+        with lock.exclusive(out, "workbench sweep", _notice):  # before anything is written
+            print_lines([f"sweep {plan.name}: {len(plan.points)} points -> {out}"])
+            with cluster.session(args.scheduler, files=inputs, folders=[out]) as on:
+                outcome = sweep.run_sweep(plan, out, workers=args.workers, force=args.force,
+                                          executor=on.executor if on else None,
+                                          progress=_print_progress)
     except cluster.ClusterError as exc:
         return _usage([f"workbench sweep: {exc}"])
     except FolderInUse as exc:
@@ -118,10 +122,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                      "removed; run the same command again to resume"])
         return 130
     except OSError as exc:  # the folder itself cannot be written (a full disk, no permission)
-        print_lines([f"workbench sweep: cannot write in {out} ([Errno {exc.errno}] "
-                     f"{exc.strerror})"])
-        return EXIT_FAILED
+        return _cannot_write("sweep", out, exc)
     return _sweep_report(outcome)
+
+
+def _cannot_write(command: str, out: Any, exc: OSError) -> int:
+    reason = f"[Errno {exc.errno}] {exc.strerror}" if exc.strerror else str(exc)
+    print_lines([f"workbench {command}: cannot write in {out} ({reason})"])
+    return EXIT_FAILED
 
 
 def _notice(line: str) -> None:

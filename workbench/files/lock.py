@@ -24,6 +24,7 @@ from pathlib import Path
 from workbench.files.untrusted import for_terminal
 
 LOCK_FILE = ".workbench.lock"
+_held: set[Path] = set()  # lock files this process holds (a nested `exclusive` is a no-op)
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,14 @@ def _stderr(line: str) -> None:
 def exclusive(folder: str | os.PathLike[str], command: str,
               notice: Callable[[str], None] | None = None) -> Iterator[Path]:
     """Own ``folder`` (made if missing) for the ``with`` block; `FolderInUse` if another run
-    does. ``notice`` (default: stderr) hears of a stale lock taken over."""
+    does. ``notice`` (default: stderr) hears of a stale lock taken over. Nested use in the
+    process that owns the folder is allowed (and does nothing)."""
     path = Path(folder).resolve() / LOCK_FILE
+    if path in _held:  # this process owns it already (the command, then the library call)
+        yield path.parent
+        return
     fd, stale = _acquire(path)
+    _held.add(path)
     try:
         _write_owner(fd, Owner(os.getpid(), socket.gethostname(), command,
                                dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
@@ -70,6 +76,7 @@ def exclusive(folder: str | os.PathLike[str], command: str,
                                 f"{stale.describe()}, {_why_free(stale)}")
         yield path.parent
     finally:
+        _held.discard(path)
         _release(path, fd)
 
 
@@ -113,10 +120,15 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 def _write_owner(fd: int, owner: Owner) -> None:
+    """Say who holds the lock. On a full disk the file stays empty: the lock holds all the
+    same (it is the ``flock``), others are only told less about who has it."""
     data = json.dumps(asdict(owner)).encode()
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, data, 0)
-    os.fsync(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, data, 0)
+        os.fsync(fd)
+    except OSError:
+        os.ftruncate(fd, 0)  # never half a record
 
 
 def _release(path: Path, fd: int) -> None:
