@@ -119,6 +119,14 @@ def connect(address: str, source: str | None = None,
         yield Cluster(address, client, client.get_executor(pure=False), threads)
 
 
+def check_option(option: str | None) -> None:
+    """`check_scheme` of the address ``--scheduler`` (or the environment) names, if any: a
+    command checks it before it writes anything."""
+    found = scheduler_address(option)
+    if found is not None:
+        check_scheme(*found)
+
+
 def check_scheme(address: str, source: str) -> None:
     """Only ``tcp://``, ``tls://``, a bare ``HOST:PORT`` (Dask reads it as tcp) and ``local``:
     anything else is a `ClusterError` naming the allowed ones, before Dask is imported."""

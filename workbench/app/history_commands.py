@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench import __version__
-from workbench.app.options import add_setting, finite_float, print_lines, whole_number
+from workbench.app.options import (
+    add_setting,
+    bounded_float,
+    finite_float,
+    print_lines,
+    whole_number,
+)
 from workbench.files import limits
 from workbench.files.jsonable import dumps
 from workbench.files.untrusted import for_terminal
@@ -73,7 +79,7 @@ def _add_forecast(sub: Any) -> None:
     what.add_argument("--items-range", type=whole_number(0, limits.MAX_ITEMS), nargs=2,
                       metavar=("LO", "HI"), help="items still to do, as a range (equally likely)")
     add_setting(what, BY)
-    p.add_argument("--split", type=finite_float, nargs=2, metavar=("LO", "HI"),
+    p.add_argument("--split", type=bounded_float(0, 100, "rate"), nargs=2, metavar=("LO", "HI"),
                    help="split rate range: items grow to ceil(items x rate), e.g. 1.0 1.5")
     p.add_argument("--risk", type=finite_float, nargs=3, action="append", default=[],
                    metavar=("P", "LO", "HI"), help="a risk adding LO-HI items with probability P "
@@ -295,17 +301,19 @@ def _forecast(args: argparse.Namespace, history: History
                                      half_life_days=args.half_life_days or None,
                                      calendar=calendar)
     levels = _levels(args.levels)
-    common: dict[str, Any] = {"focus": args.focus, "start": _date(args.start, "--start"),
+    start = _within(_date(args.start, "--start"), sample.last_day, "--start",
+                    "the last day of data")
+    common: dict[str, Any] = {"focus": args.focus, "start": start,
                               "calendar": calendar, "levels": levels, "trials": args.trials,
                               "seed": args.seed, "exact": args.exact}
     if args.by:
-        by = _date(args.by, "--by")
+        last = sample.last_day
+        begin = start or (last + dt.timedelta(days=1) if last else None)
+        by = _within(_date(args.by, "--by"), begin, "--by", "the start")
         return forecast_how_many(by, sample, **common), sample
     remaining = args.items if args.items is not None else tuple(args.items_range)
-    if any(lo != int(lo) or hi != int(hi) for _, lo, hi in args.risk):
-        raise ValueError("--risk: P LO HI with whole numbers of items, e.g. --risk 0.3 5 10")
-    risks = [ScopeRisk(p, int(lo), int(hi), name=f"{i + 1}") for i, (p, lo, hi) in
-             enumerate(args.risk)]
+    risks = [ScopeRisk(p, lo, hi, name=f"{i + 1}") for i, (p, lo, hi) in
+             enumerate(map(_risk, args.risk))]
     split = tuple(args.split) if args.split else None
     return forecast_when(remaining, sample, split=split, risks=risks, **common), sample
 
@@ -340,12 +348,39 @@ def _calendar(args: argparse.Namespace) -> WorkCalendar:
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
+    """A date from the command line, from 1900 to 2199 (calendars of other centuries are
+    slow to build and mean a typo)."""
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{option}: {text!r} is not a date (use YYYY-MM-DD)") from None
+        raise ValueError(f"{option}: {text[:30]!r} is not a date (use YYYY-MM-DD)") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"{option}: {text} is out of range (allowed: {FIRST_DATE} to "
+                         f"{LAST_DATE})")
+    return day
+
+
+def _within(day: dt.date | None, since: dt.date | None, option: str, what: str
+            ) -> dt.date | None:
+    """``day``, if it is at most `limits.MAX_FORECAST_DAYS` after ``since`` (if known)."""
+    if day is None or since is None:
+        return day
+    last = since + dt.timedelta(days=limits.MAX_FORECAST_DAYS)
+    if day > last:
+        raise ValueError(f"{option}: {day} is more than {limits.MAX_FORECAST_DAYS // 365} "
+                         f"years after {what} {since} (allowed: up to {last})")
+    return day
+
+
+def _risk(triple: Sequence[float]) -> tuple[float, int, int]:
+    """``--risk P LO HI``: a probability and whole numbers of items."""
+    p, lo, hi = triple
+    if not 0 <= p <= 1 or not all(v == int(v) and 0 <= v <= limits.MAX_ITEMS for v in (lo, hi)):
+        raise ValueError(f"--risk: P LO HI with P from 0 to 1 and whole numbers of items from 0 "
+                         f"to {limits.MAX_ITEMS}, e.g. --risk 0.3 5 10")
+    return p, int(lo), int(hi)
 
 
 def _levels(text: str) -> tuple[float, ...]:
@@ -358,6 +393,7 @@ def _levels(text: str) -> tuple[float, ...]:
     return levels
 
 
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 # the library names its arguments; the command line user knows them as options
 OPTIONS = {"remaining": "--items", "focus": "--focus", "split": "--split", "trials": "--trials",
            "levels": "--levels", "window_days": "--window-days", "risk": "--risk",

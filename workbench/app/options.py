@@ -92,27 +92,36 @@ def add_setting(parser: argparse._ActionsContainer, setting: Setting) -> None:
 
 def _checked(setting: Setting) -> Callable[[str], Any]:
     """The setting's type, refusing values outside its range (and non-finite numbers) in the
-    user's words."""
+    same words as every other number option."""
     least, most = setting.minimum, setting.maximum
-    if least is None and most is None and setting.type is not float:
-        return setting.type
+    if setting.type is int and (least is not None or most is not None):
+        return whole_number(int(least if least is not None else -(2**63)),
+                            int(most if most is not None else 2**63 - 1), setting.name)
+    if setting.type is float:
+        return bounded_float(least, most, setting.name)
+    return setting.type
 
-    def parse(text: str) -> Any:
-        value = setting.type(text)  # not a number: argparse says "invalid int value"
-        if isinstance(value, float) and not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"must be a finite number (got {text[:30]})")
-        if least is not None and value < least:
-            raise argparse.ArgumentTypeError(f"must be {_plain(least)} or more (got "
-                                             f"{text[:30]})")
-        if most is not None and value > most:
-            raise argparse.ArgumentTypeError(f"must be {_plain(most)} or less (got "
-                                             f"{text[:30]})")
+
+def bounded_float(least: float | None, most: float | None,
+                  name: str = "number") -> Callable[[str], float]:
+    """An argparse type: a finite number within the bounds given."""
+    allowed = (f"{_plain(least)} to {_plain(most)}" if least is not None and most is not None
+               else f"{_plain(least)} or more" if least is not None
+               else f"{_plain(most)} or less" if most is not None else "")
+
+    def parse(text: str) -> float:
+        value = finite_float(text)
+        if (least is not None and value < least) or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(f"{text[:30]!r} is out of range (allowed: "
+                                             f"{allowed})")
         return value
 
-    parse.__name__ = getattr(setting.type, "__name__", "value")
+    parse.__name__ = name
     return parse
 
 
-def _plain(number: float) -> str:
+def _plain(number: float | None) -> str:
     """4294967295 as 4294967295, not 4.29497e+09."""
+    if number is None:
+        return ""
     return str(int(number)) if float(number).is_integer() else f"{number:g}"

@@ -107,6 +107,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     # On a cluster, workers' notebooks read the scenarios and write into OUT at the same paths.
     inputs = [str(plan.notebook), *(p.scenario for p in plan.points)]
     try:
+        cluster.check_option(args.scheduler)
         with lock.exclusive(out, "workbench sweep", _notice):  # before anything is written
             print_lines([f"sweep {plan.name}: {len(plan.points)} points -> {out}"])
             with cluster.session(args.scheduler, files=inputs, folders=[out]) as on:

@@ -19,6 +19,7 @@ MAX_TRIALS = 1_000_000  # futures of a forecast from history
 MAX_ITEMS = 1_000_000  # items a forecast from history may be asked about
 MAX_ORIGINS = 10_000  # past dates a backtest forecasts from
 MAX_PERIODS = 10_000  # periods ahead a backtest asks about
+MAX_FORECAST_DAYS = 20 * 365 + 5  # how far after the data a forecast from history may look
 MAX_POINTS = 1_000  # sweep points, unless --max-points says otherwise
 MAX_POINTS_CEILING = 100_000  # the most --max-points allows
 MAX_SWEEP_FILE_BYTES = 1024 * 1024  # a sweep file is a few lines; 1 MiB is far beyond that

@@ -324,8 +324,8 @@ def _point_problems(spec: SweepFile, points: list[Point], shown: str, folder: Pa
             for line in exc.problems:
                 found.setdefault(_blame(spec, point, line), []).append(point.name)
         except Exception as exc:  # noqa: BLE001 - a value the scenario rules did not foresee
-            found.setdefault(f"the scenario cannot be loaded with this point's values "
-                             f"({_error_text(exc)[:200]})", []).append(point.name)
+            found.setdefault(f"the point's scenario cannot be loaded ({_error_text(exc)[:200]})",
+                             []).append(point.name)
     lines = [f"{shown}: {msg} [{'point' if len(names) == 1 else 'points'} {'; '.join(names)}]"
              for msg, names in found.items()]
     return lines, hashed
