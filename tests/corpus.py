@@ -79,7 +79,7 @@ NUMBERS = [
     p("workers-too-many-run", "run scenarios/mm1.yaml --workers 100000",
       "workbench run: argument --workers: '100000' is out of range (allowed: 1 to "
       f"{limits.MAX_WORKERS})"),
-    p("workers-zero-sweep", f"sweep {B}/sweep_seed.yaml --workers 0",
+    p("workers-zero-sweep", f"sweep {B}/sweep_ok.yaml --workers 0",
       f"workbench sweep: argument --workers: '0' is out of range (allowed: 1 to "
       f"{limits.MAX_WORKERS})"),
     p("reps-sweep-file", f"sweep {B}/sweep_reps.yaml",
@@ -169,7 +169,7 @@ FILES = [
     p("dask-ucx", "run scenarios/mm1.yaml --scheduler ucx://10.0.0.5:8786",
       f"workbench run: --scheduler ucx://10.0.0.5:8786: the scheme ucx:// is not allowed "
       f"{DASK}"),
-    p("dask-ws-sweep", "sweep sweeps/program-whatifs.yaml --out {tmp}/o --scheduler ws://h:1",
+    p("dask-ws-sweep", f"sweep {B}/sweep_ok.yaml --out {{tmp}}/o --scheduler ws://h:1",
       f"workbench sweep: --scheduler ws://h:1: the scheme ws:// is not allowed {DASK}"),
     p("dask-http", "run scenarios/mm1.yaml --scheduler http://10.0.0.5:8787",
       "workbench run: --scheduler http://10.0.0.5:8787: the scheme http:// is not allowed "
@@ -204,22 +204,37 @@ class Ran:
     peak_mb: float
 
 
+# Runs the probe and reports its exit code, CPU seconds and peak memory (KiB) on the file
+# descriptor it is given. Linux
+# counts in a child's peak memory the memory of the process it was forked from, so the probe
+# is forked from this small launcher, not from the test process (hundreds of MB by now).
+LAUNCHER = ("import json, os, sys\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    os.execv(sys.argv[2], sys.argv[2:])\n"
+            "_, status, use = os.wait4(pid, 0)\n"
+            "os.write(int(sys.argv[1]), json.dumps([os.waitstatus_to_exitcode(status), "
+            "use.ru_utime + use.ru_stime, use.ru_maxrss]).encode())\n")
+
+
 def run(probe: Probe, tmp: Path) -> Ran:
     """The probe as a process of its own, measured by `os.wait4` (its own usage, not that of
     the other processes the test run started)."""
     argv = [a.replace("{tmp}", str(tmp)) for a in probe.argv]
     env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    read, write = os.pipe()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "workbench", *argv], cwd=REPO,
-                                stdout=out, stderr=err, env={**env, **probe.env})
-        _, status, usage = os.wait4(proc.pid, 0)
+        subprocess.run([sys.executable, "-S", "-c", LAUNCHER, str(write), sys.executable, "-m",
+                        "workbench", *argv], cwd=REPO, stdout=out, stderr=err,
+                       env={**env, **probe.env}, pass_fds=(write,), check=True)
         seconds = time.monotonic() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        os.close(write)
+        with os.fdopen(read) as report:
+            code, cpu, peak_kb = json.loads(report.read())
         out.seek(0)
         err.seek(0)
-        return Ran(proc.returncode, out.read().decode(), err.read().decode(), seconds,
-                   usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+        return Ran(code, out.read().decode(), err.read().decode(), seconds, cpu, peak_kb / 1024)
 
 
 def check(probe: Probe, tmp: Path) -> dict[str, float]:

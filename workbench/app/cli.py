@@ -21,6 +21,7 @@ from typing import Any
 from workbench import __version__
 from workbench.app import history_commands, lab, report_commands
 from workbench.app.options import OneLineParser, add_simulation_options, print_lines
+from workbench.files import atomic
 from workbench.files.untrusted import for_json, for_terminal, for_terminal_block
 from workbench.scenario.loader import ScenarioError, load_scenario, scenario_json_schema
 
@@ -38,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("workbench: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the machine refused (a full disk, no permission): not a bug
+        where = f": {exc.filename}" if exc.filename else ""
+        print(for_terminal(f"workbench: {exc.strerror or exc}{where}"), file=sys.stderr)
+        return 1
     except Exception as exc:  # the one place a bug is turned into a readable line
         line = f"workbench: error: {type(exc).__name__}: {exc}".splitlines()[0]
         print(for_terminal(line), file=sys.stderr)
@@ -120,7 +125,7 @@ def _add_schema(sub: Any) -> None:
 def _cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        atomic.atomic_write_text(args.out, text)
         print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)

@@ -39,7 +39,7 @@ def _line(node_or_event: Any) -> int:
 
 def _shown_key(key: Any) -> str:
     text = for_terminal(key)
-    return repr(text if len(text) <= 60 else text[:57] + "...")
+    return "'" + (text if len(text) <= 60 else text[:57] + "...") + "'"
 
 
 class StrictLoader(yaml.SafeLoader):
