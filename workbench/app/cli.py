@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("workbench: interrupted", file=sys.stderr)
         return 130
     except OSError as exc:  # the machine refused (a full disk, no permission): not a bug
-        where = f": {exc.filename}" if exc.filename else ""
+        where = f" ({atomic.existing_place(exc.filename)})" if exc.filename else ""
         print(for_terminal(f"workbench: {exc.strerror or exc}{where}"), file=sys.stderr)
         return 1
     except Exception as exc:  # the one place a bug is turned into a readable line

@@ -29,10 +29,23 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
+    except OSError as exc:  # named after the file meant, not the temp file (gone now)
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def existing_place(path: str | os.PathLike[str]) -> str:
+    """A path as an error line may name it: as is if it exists, else its name in the nearest
+    folder that does (an error never points at a file that is not there)."""
+    p = Path(path)
+    if p.exists():
+        return str(p)
+    folder = next((f for f in p.parents if f.exists()), None)
+    return f"{p.name} in {folder}" if folder else p.name
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

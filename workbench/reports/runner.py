@@ -219,13 +219,11 @@ _QUOTED_PATH = re.compile(r"'(/[^']+)'")
 
 
 def _existing_path(match: re.Match[str]) -> str:
-    """A quoted path kept if it exists, else the nearest folder that does: every path an error
-    line names can be opened."""
-    path = Path(match.group(1))
-    if path.exists():
+    """A quoted path kept if it exists, else named in the nearest folder that does: every path
+    an error line names can be opened."""
+    if Path(match.group(1)).exists():
         return match.group(0)
-    folder = next((p for p in path.parents if p.exists()), None)
-    return f"(a file in {folder})" if folder else "(a file)"
+    return f"({atomic.existing_place(match.group(1))})"
 
 
 def run_report(scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
