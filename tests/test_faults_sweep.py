@@ -125,7 +125,7 @@ def test_a_stale_lock_is_taken_over_with_a_notice(tmp_path: Path) -> None:
 
 
 def test_kill_9_leaves_no_process_and_a_rerun_runs_each_point_once(
-        base: Path, notebook: Path) -> None:
+        base: Path, notebook: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = sweep_file(base.parent, "parameters: {replications: 5, pause: 1.0}\n"
                                    f"grid: {{teams.app.members: {MEMBERS}}}")
     out = base.parent / "out"
@@ -146,6 +146,8 @@ def test_kill_9_leaves_no_process_and_a_rerun_runs_each_point_once(
 
     resumed = sweep.run_sweep(sweep.load_sweep(path, notebook=notebook), out, workers=2,
                               summary=False)
+    assert f"taking over the lock of workbench sweep (PID {proc.pid} on " in \
+        capsys.readouterr().err  # the killed sweep's lock, left behind: taken over, said so
     assert {p.point_id for p in resumed.skipped} == done
     assert sorted(resumed.results["teams.app.members"]) == MEMBERS  # each point exactly once
     assert (resumed.results["status"] == "done").all()
