@@ -144,6 +144,11 @@ FILES = [
     p("nan-point-value", f"sweep {B}/sweep_nan_point.yaml",
       f"{B}/sweep_nan_point.yaml: points.1.set.teams.web.focus: .nan is not a finite number "
       "(allowed: finite numbers only) [point no focus]"),
+    p("huge-whole-number", f"sweep {B}/sweep_huge_number.yaml",
+      f"{B}/sweep_huge_number.yaml: grid.teams.app.members: 100000000000000000000000000000000"
+      "000000000000000000000000... is too large (allowed: whole numbers from "
+      "-9223372036854775808 to 9223372036854775807) [points with members=1000000000000000000"
+      "00000000000000000000000000000000000000...]"),
     p("inf-in-a-point-scenario", f"sweep {B}/sweep_inf_scenario.yaml",
       f"{B}/sweep_inf_scenario.yaml: the point's scenario cannot be loaded (ValueError: Out of "
       "range float values are not JSON compliant) [point infinite cost]"),

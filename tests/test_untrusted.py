@@ -50,6 +50,17 @@ def test_sweep_results_csv_is_neutralised(tmp_path: Path) -> None:
         "point,p85_days", "'@evil,-1.0", "-1,2.0"]
 
 
+def test_a_results_file_that_cannot_hold_a_value_is_named_and_the_other_written(
+        tmp_path: Path) -> None:
+    (tmp_path / "results.parquet").write_text("an earlier run's")
+    frame = pd.DataFrame({"point": ["a"], "members": [10**400]})
+    assert sweep.write_results(frame, tmp_path) == [
+        f"results.parquet could not be written in {tmp_path} (a value does not fit the table: "
+        "OverflowError)"]
+    assert not (tmp_path / "results.parquet").exists()  # not left stale
+    assert (tmp_path / "results.csv").read_text().splitlines()[1] == "a," + "1" + "0" * 400
+
+
 def test_the_strict_reader_reads_what_safe_load_reads() -> None:
     text = "a: 1\nb: [x, {c: 2.5}]\nd: 2027-01-04\n<<: {e: true}\n"
     import yaml

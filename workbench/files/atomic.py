@@ -62,15 +62,18 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
 def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str]) -> list[Path]:
     """``stem``.parquet (typed, for tools) and ``stem``.csv (for spreadsheets: cells that a
     spreadsheet would run as formulas are neutralised), atomically."""
-    return [atomic_write_bytes(path, data) for path, data in table_files(frame, stem)]
+    base = Path(stem)
+    return [atomic_write_bytes(base.with_suffix(".parquet"), parquet_bytes(frame)),
+            atomic_write_bytes(base.with_suffix(".csv"), csv_bytes(frame))]
 
 
-def table_files(frame: pd.DataFrame, stem: str | os.PathLike[str]) -> list[tuple[Path, bytes]]:
-    """The two files of `write_table` and their content, for a caller that writes each on its
-    own (and carries on when one cannot be written)."""
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """The Parquet file of `write_table`."""
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
-    csv = spreadsheet_frame(frame).to_csv(index=False, date_format="%Y-%m-%d")
-    base = Path(stem)
-    return [(base.with_suffix(".parquet"), buffer.getvalue()),
-            (base.with_suffix(".csv"), csv.encode("utf-8"))]
+    return buffer.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The CSV file of `write_table`: ISO dates, formulas neutralised."""
+    return spreadsheet_frame(frame).to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8")

@@ -231,18 +231,18 @@ def _check_size(spec: SweepFile, shown: str, max_points: int) -> None:
 
 def _number_problems(spec: SweepFile, shown: str) -> list[str]:
     """Infinite or NaN values (scenario rules are not written for them; the tables would show
-    them as blanks), and a seed or counts outside what the command line allows."""
-    allowed = "(allowed: finite numbers only)"
-    problems = [f"{shown}: parameters.{k}: {_yaml_text(v)} is not a finite number {allowed}"
-                for k, v in spec.parameters.items() if not _finite(v)]
+    them as blanks), whole numbers no table column holds, and a seed or counts outside what
+    the command line allows."""
+    problems = [f"{shown}: parameters.{k}: {why}" for k, v in spec.parameters.items()
+                if (why := _number_problem(v))]
     if spec.grid is not None:
-        problems += [f"{shown}: grid.{k}: {_yaml_text(v)} is not a finite number {allowed} "
-                     f"[points with {k.rsplit('.', 1)[-1]}={_yaml_text(v)}]"
-                     for k, values in spec.grid.items() for v in values if not _finite(v)]
+        problems += [f"{shown}: grid.{k}: {why} [points with {k.rsplit('.', 1)[-1]}="
+                     f"{_yaml_text(v)}]" for k, values in spec.grid.items() for v in values
+                     if (why := _number_problem(v))]
     for i, point in enumerate(spec.points or []):
-        problems += [f"{shown}: points.{i}.set.{k}: {_yaml_text(v)} is not a finite number "
-                     f"{allowed} [point {point.name or f'point-{i + 1}'}]"
-                     for k, v in point.set.items() if not _finite(v)]
+        problems += [f"{shown}: points.{i}.set.{k}: {why} [point "
+                     f"{point.name or f'point-{i + 1}'}]" for k, v in point.set.items()
+                     if (why := _number_problem(v))]
     return problems + _parameter_bounds(spec.parameters, shown)
 
 
@@ -259,24 +259,28 @@ def _parameter_bounds(parameters: dict[str, Any], shown: str) -> list[str]:
     return problems
 
 
-def _finite(value: Any) -> bool:
-    """No infinity or NaN anywhere in a value (lists and mappings included)."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return all(_finite(v) for v in value)
-    return True
+INT64 = 2**63 - 1  # the largest whole number a results table's column holds
+
+
+def _number_problem(value: Any) -> str | None:
+    """Why a number in a sweep file cannot be used (looking inside lists and mappings)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{_yaml_text(value)} is not a finite number (allowed: finite numbers only)"
+    if isinstance(value, int) and not -INT64 - 1 <= value <= INT64:
+        return (f"{_yaml_text(value)} is too large (allowed: whole numbers from {-INT64 - 1} "
+                f"to {INT64})")
+    inner = value.values() if isinstance(value, dict) else \
+        value if isinstance(value, list | tuple) else ()
+    return next((why for v in inner if (why := _number_problem(v))), None)
 
 
 def _yaml_text(value: Any) -> str:
     """A value as YAML spells it (``.inf``, ``-.inf``, ``.nan`` for the special floats)."""
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), default=_yaml_text)[:60]
-    return str(value)
+    text = json.dumps(value, separators=(",", ":"), default=str) \
+        if isinstance(value, dict | list) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _expand(spec: SweepFile, folder: Path) -> list[Point]:
@@ -663,12 +667,18 @@ def write_results(frame: pd.DataFrame, out: Path) -> list[str]:
     """``results.parquet`` and ``results.csv``, each written if the disk allows; one line per
     file that could not be (an earlier run's copy of it is removed: it would be stale)."""
     unwritten = []
-    for path, data in atomic.table_files(frame, out / "results"):
+    for name, encode in (("results.parquet", atomic.parquet_bytes),
+                         ("results.csv", atomic.csv_bytes)):
         try:
-            atomic.atomic_write_bytes(path, data)
+            atomic.atomic_write_bytes(out / name, encode(frame))
         except OSError as exc:
-            path.unlink(missing_ok=True)
-            unwritten.append(f"{path.name} could not be written in {out} ({_os_reason(exc)})")
+            unwritten.append(f"{name} could not be written in {out} ({_os_reason(exc)})")
+        except (ValueError, TypeError, ArithmeticError) as exc:  # pyarrow's errors are these
+            unwritten.append(f"{name} could not be written in {out} (a value does not fit "
+                             f"the table: {type(exc).__name__})")
+        else:
+            continue
+        (out / name).unlink(missing_ok=True)
     return unwritten
 
 
