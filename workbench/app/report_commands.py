@@ -119,8 +119,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except FolderInUse as exc:
         return _usage([f"workbench sweep: {exc}"])
     except KeyboardInterrupt:
-        print_lines([f"sweep interrupted: finished points are kept in {out}, unfinished ones "
-                     "removed; run the same command again to resume"])
+        stopped = ("points sent to the cluster may still finish" if
+                   cluster.scheduler_address(args.scheduler) else "unfinished ones removed")
+        print_lines([f"sweep interrupted: finished points are kept in {out}, {stopped}; run "
+                     "the same command again to resume"])
         return 130
     except OSError as exc:  # the folder itself cannot be written (a full disk, no permission)
         return _cannot_write("sweep", out, exc)
