@@ -27,7 +27,7 @@ from workbench.app.options import (
 )
 from workbench.files import limits
 from workbench.files.jsonable import dumps
-from workbench.files.untrusted import for_terminal
+from workbench.files.untrusted import for_json, for_terminal, for_terminal_block
 from workbench.history.settings import (
     AS_OF,
     BY,
@@ -248,7 +248,8 @@ def run_forecast(args: argparse.Namespace) -> int:
                      "forecast": forecast.to_dict(),
                      "stability": check.to_dict() if check else None})
     else:
-        print(_forecast_text(history, forecast, check, _quiet_line(history, sample, args)))
+        print(for_terminal_block(_forecast_text(history, forecast, check,
+                                                _quiet_line(history, sample, args))))
     return 0
 
 
@@ -270,10 +271,9 @@ def run_backtest(args: argparse.Namespace) -> int:
         _print_json({"workbench": __version__, "history": history.to_dict(),
                      "backtest": result.to_dict()})
     else:
-        print(f"workbench {__version__}; {_fingerprint(history)}")
-        print(history.report())
-        print(result.describe())
-        print(_drift_line(result, methods))
+        print(for_terminal_block("\n".join([
+            f"workbench {__version__}; {_fingerprint(history)}", history.report(),
+            result.describe(), _drift_line(result, methods)])))
     return 0
 
 
@@ -456,5 +456,5 @@ def _forecast_text(history: History, f: ThroughputForecast, check: Stability | N
 
 
 def _print_json(data: dict[str, Any]) -> None:
-    print(dumps(data, indent=2))
+    print(for_json(dumps(data, indent=2)))
 
