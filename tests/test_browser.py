@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from workbench.app.lab import lab_command, new_token
+from workbench.app.lab import lab_command, lab_environment, new_token
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -102,15 +102,14 @@ def lab(sync_api: Any, tmp_path: Path) -> Iterator[Lab]:
     (tmp_path / "scenarios").mkdir()
     shutil.copy(ROOT / "scenarios" / "program.yaml", tmp_path / "scenarios")
     port, token = free_port(), new_token()
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+    env = {**lab_environment(token), "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(SETTINGS),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    extra = ["--ServerApp.port_retries=0", "--LabApp.extension_manager=readonly",
-             "--LabApp.expose_app_in_browser=True"]
+    extra = ["--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True"]
     log = tmp_path / "lab.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(lab_command(notebooks, port, token, False, extra),
+        process = subprocess.Popen(lab_command(notebooks, port, False, extra),
                                    stdout=out, stderr=subprocess.STDOUT, env=env)
     server = Lab(f"http://127.0.0.1:{port}", token, process, log)
     try:

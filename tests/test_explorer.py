@@ -17,7 +17,7 @@ import yaml
 
 from workbench.app import cli
 from workbench.app.explorer import Explorer, nested, scenario_file, workday_counter
-from workbench.app.lab import lab_command
+from workbench.app.lab import lab_command, lab_environment
 from workbench.files import project
 from workbench.scenario.loader import load_scenario
 from workbench.sim.montecarlo import simulate
@@ -170,8 +170,10 @@ def test_working_days_and_nesting() -> None:
 
 
 def test_lab_listens_on_loopback_with_a_token() -> None:
-    cmd = lab_command(port=9999, token="t0k", open_browser=False)
-    assert "--ServerApp.ip=127.0.0.1" in cmd and "--IdentityProvider.token=t0k" in cmd
+    cmd = lab_command(port=9999, open_browser=False)
+    assert "--ServerApp.ip=127.0.0.1" in cmd and "--ServerApp.port_retries=0" in cmd
+    assert not any("token" in a.lower() for a in cmd)  # argv is public: `ps` shows it
+    assert lab_environment("t0k", {})["JUPYTER_TOKEN"] == "t0k"
     assert "--no-browser" in cmd and any(a.endswith("/notebooks") for a in cmd)
     assert cli._parser().parse_args(["lab", "--no-browser"]).command == "lab"
 

@@ -20,7 +20,7 @@ PACKAGE_NOTEBOOKS = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
 class Started(Exception):
-    """Raised in place of exec-ing JupyterLab."""
+    """Raised in place of starting JupyterLab."""
 
 
 def test_lab_copies_the_package_notebooks_into_a_project_without_any(
@@ -29,12 +29,13 @@ def test_lab_copies_the_package_notebooks_into_a_project_without_any(
     monkeypatch.chdir(tmp_path)
     started: list[list[str]] = []
 
-    def execv(_: str, cmd: list[str]) -> None:
-        started.append(cmd)
+    def start(folder: Path, port: int, token: str, open_browser: bool) -> None:
+        started.append(lab.lab_command(folder, port, open_browser))
         raise Started
 
-    monkeypatch.setattr(lab.os, "execv", execv)
-    args = cli._parser().parse_args(["lab", "--no-browser", "--token", "t"])
+    monkeypatch.setattr(lab, "start", start)
+    monkeypatch.setenv(lab.TOKEN_ENV, "t")
+    args = cli._parser().parse_args(["lab", "--no-browser", "--port", "0"])
     with pytest.raises(Started):
         args.run(args)
     folder = tmp_path / "notebooks"

@@ -33,11 +33,13 @@ def base(write_file) -> Path:  # noqa: ANN001
 def light_notebook(path: Path) -> Path:
     """A stand-in for the report notebook: no simulation, no imports beyond the standard library
     (so a point costs little more than a kernel start). It writes a summary shaped like the
-    real one, fails on purpose when the web team has one member, and can pause (so a test can
-    kill the sweep mid-point)."""
+    real one, fails on purpose when the web team has one member, can pause (so a test can
+    kill the sweep mid-point), and writes ``ballast_kb`` KiB for the point whose app team has
+    ``ballast_at`` members (so a test can fill a small disk at one point)."""
     params = new_code_cell(
         'scenario_path: str = ""\noverrides: dict = {}\nreplications: int = 10\n'
-        'seed: int = 0\nout_dir: str = ""\npause: float = 0.0')
+        'seed: int = 0\nout_dir: str = ""\npause: float = 0.0\nballast_at: int = -1\n'
+        'ballast_kb: int = 0')
     params.metadata["tags"] = ["parameters"]
     nb = new_notebook(cells=[params, new_code_cell(
         "import json, pathlib, time\n"
@@ -52,6 +54,12 @@ def light_notebook(path: Path) -> Path:
         "'cost': {'p50': 1.0, 'p85': 2.0}, 'milestones': [milestone]}\n"
         "time.sleep(pause)\n"
         "out = pathlib.Path(out_dir)\nout.mkdir(parents=True, exist_ok=True)\n"
+        "if overrides.get('teams.app.members') == ballast_at:  # a big table: fills a small disk\n"
+        "    import errno, os\n"
+        "    from workbench.files.atomic import atomic_write_bytes\n"
+        "    if ballast_kb > int(os.environ.get('WORKBENCH_TEST_SIMULATED_DISK_KB', 2**40)):\n"
+        "        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # a simulated disk\n"
+        "    atomic_write_bytes(out / 'ballast.bin', bytes(ballast_kb * 1024))\n"
         "(out / '.summary.tmp').write_text(json.dumps(summary))\n"
         "(out / '.summary.tmp').replace(out / 'summary.json')  # atomic, like the real one")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",

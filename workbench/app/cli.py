@@ -21,8 +21,9 @@ from typing import Any
 
 from workbench import __version__
 from workbench.app import history_commands, lab, report_commands
-from workbench.app.options import add_simulation_options
-from workbench.files import project
+from workbench.app.options import OneLineParser, add_simulation_options, print_lines
+from workbench.files import atomic, project
+from workbench.files.untrusted import for_json, for_terminal, for_terminal_block
 from workbench.scenario import limits
 from workbench.scenario.loader import ScenarioError, load_scenario, scenario_json_schema
 
@@ -46,13 +47,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("workbench: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the machine refused (a full disk, no permission): not a bug
+        where = f" ({atomic.existing_place(exc.filename)})" if exc.filename else ""
+        print(for_terminal(f"workbench: {exc.strerror or exc}{where}"), file=sys.stderr)
+        return 1
     except Exception as exc:  # the one place a bug is turned into a readable line
-        print(f"workbench: error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        line = f"workbench: error: {type(exc).__name__}: {exc}".splitlines()[0]
+        print(for_terminal(line), file=sys.stderr)
         return 1
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="workbench",
         description="Forecast when a program lands, with what confidence and at what cost.")
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
@@ -90,8 +96,7 @@ def _command(sub: Any, name: str, run: Command, help_text: str) -> argparse.Argu
 
 
 def _print_problems(problems: Sequence[str]) -> None:
-    for line in problems:
-        print(line, file=sys.stderr)
+    print_lines(list(problems))
 
 
 # --- validate -----------------------------------------------------------------------------------
@@ -114,8 +119,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             _print_problems(exc.problems)
             code = 2
             continue
-        print(f"{path}: ok ({len(scenario.teams)} teams, {len(scenario.epics)} epics, "
-              f"{len(scenario.milestones)} milestones)")
+        print(for_terminal(f"{path}: ok ({len(scenario.teams)} teams, {len(scenario.epics)} "
+                           f"epics, {len(scenario.milestones)} milestones)"))
     return code
 
 
@@ -145,7 +150,7 @@ def _add_schema(sub: Any) -> None:
 def _cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        atomic.atomic_write_text(args.out, text)
         print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)
@@ -183,15 +188,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                     workers=on.workers, executor=on.executor,
                                     chunk_size=on.chunk_size(args.reps))
     except cluster.ClusterError as exc:
-        print(f"workbench run: {exc}", file=sys.stderr)
+        print_lines([f"workbench run: {exc}"])
         return 2
-    if args.format == "json":
-        print(json.dumps(forecast.to_dict(), indent=2, ensure_ascii=False))
-    elif args.format == "csv":
-        sys.stdout.write(terminal.csv(forecast))
-    else:
-        print(terminal.table(forecast))
+    print(_shown(forecast, args.format, terminal), end="")
     return 0
+
+
+def _shown(forecast: Any, kind: str, terminal: Any) -> str:
+    """The forecast as ``kind``, with names from the file escaped where a terminal would act
+    on them (JSON: as JSON escapes; CSV: only when it goes to a terminal, not a file)."""
+    if kind == "json":
+        return for_json(json.dumps(forecast.to_dict(), indent=2, ensure_ascii=False)) + "\n"
+    if kind == "csv":
+        text: str = terminal.csv(forecast)
+        return for_terminal_block(text) if sys.stdout.isatty() else text
+    return for_terminal_block(terminal.table(forecast)) + "\n"
 
 
 if __name__ == "__main__":

@@ -29,10 +29,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from workbench.files.untrusted import for_terminal
+
 ENV_VAR = "DASK_SCHEDULER_ADDRESS"
 LOCAL = "local"
 DISTRIBUTION = "tpm-workbench"
 DEFAULT_PORT = 8786  # Dask's, used when an address has no port
+# Dask's network transports. Others are refused before Dask is imported: inproc:// is this
+# process only, ucx:// and ws:// pull in other stacks, and anything else is a typo.
+SCHEMES = ("tcp", "tls")
 CONNECT_TIMEOUT_S = 10.0
 # A Dask task costs ~1.5 ms and a replication ~10-50 ms: 10 or more per task keeps the
 # overhead near 1%, and ~4 tasks per worker keeps workers busy to the end.
@@ -99,6 +104,7 @@ def connect(address: str, source: str | None = None,
     """Connect to the scheduler at ``address`` (or start a local cluster for ``"local"``),
     wait for a worker and check versions, all within about ``timeout`` seconds each."""
     source = source or address
+    check_scheme(address, source)
     distributed = _import_distributed(source)
     with ExitStack() as stack:
         if address == LOCAL:
@@ -111,6 +117,25 @@ def connect(address: str, source: str | None = None,
         _check_versions(client, source)
         threads = sum(client.nthreads().values())
         yield Cluster(address, client, client.get_executor(pure=False), threads)
+
+
+def check_option(option: str | None) -> None:
+    """`check_scheme` of the address ``--scheduler`` (or the environment) names, if any: a
+    command checks it before it writes anything."""
+    found = scheduler_address(option)
+    if found is not None:
+        check_scheme(*found)
+
+
+def check_scheme(address: str, source: str) -> None:
+    """Only ``tcp://``, ``tls://``, a bare ``HOST:PORT`` (Dask reads it as tcp) and ``local``:
+    anything else is a `ClusterError` naming the allowed ones, before Dask is imported."""
+    scheme, found, _ = address.partition("://")
+    if address == LOCAL or not found or scheme in SCHEMES:
+        return
+    raise ClusterError(for_terminal(f"{source}: the scheme {scheme[:20]}:// is not allowed "
+                                    "(allowed: tcp://HOST:PORT, tls://HOST:PORT, HOST:PORT "
+                                    "or local)"))
 
 
 def check_shared(cluster: Cluster, files: Iterable[str | os.PathLike[str]],

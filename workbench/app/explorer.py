@@ -32,6 +32,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
+from workbench.files import atomic
 from workbench.present import explorer_charts as xc
 from workbench.present import formats, tables
 from workbench.present.sentences import cost_figures
@@ -608,8 +609,7 @@ class Explorer:
                 f"with: workbench run {target.name} --reps {self.reps} --seed {self.seed}")
         text = dump_overrides_yaml(self.path, self.changes(), out_dir=target.parent,
                                    comment=note)
-        target.write_text(text, encoding="utf-8")
-        return target
+        return atomic.atomic_write_text(target, text)  # never half a scenario file
 
     def apply(self, values: Mapping[str, Any]) -> None:
         """Set several controls at once (control key -> widget value), with one re-run."""

@@ -18,9 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench import __version__
-from workbench.app.options import add_setting
+from workbench.app.options import (
+    add_setting,
+    bounded_float,
+    finite_float,
+    print_lines,
+    whole_number,
+)
+from workbench.files import limits
 from workbench.files.columns import ROLES, parse_where, split_list
 from workbench.files.jsonable import dumps
+from workbench.files.untrusted import for_json, for_terminal, for_terminal_block
 from workbench.history.settings import (
     AS_OF,
     BY,
@@ -71,15 +79,15 @@ def _add_forecast(sub: Any) -> None:
     p = _command(sub, "forecast", text, run_forecast)
     what = p.add_mutually_exclusive_group(required=True)
     add_setting(what, ITEMS)
-    what.add_argument("--items-range", type=int, nargs=2, metavar=("LO", "HI"),
-                      help="items still to do, as a range (equally likely)")
+    what.add_argument("--items-range", type=whole_number(0, limits.MAX_ITEMS), nargs=2,
+                      metavar=("LO", "HI"), help="items still to do, as a range (equally likely)")
     add_setting(what, BY)
-    p.add_argument("--split", type=float, nargs=2, metavar=("LO", "HI"),
+    p.add_argument("--split", type=bounded_float(0, 100, "rate"), nargs=2, metavar=("LO", "HI"),
                    help="split rate range: items grow to ceil(items x rate), e.g. 1.0 1.5")
-    p.add_argument("--risk", type=float, nargs=3, action="append", default=[],
+    p.add_argument("--risk", type=finite_float, nargs=3, action="append", default=[],
                    metavar=("P", "LO", "HI"), help="a risk adding LO-HI items with probability P "
                    "(repeatable)")
-    p.add_argument("--focus", type=float, default=1.0,
+    p.add_argument("--focus", type=finite_float, default=1.0,
                    help="share of the team's throughput on this work, 0-1 (default 1)")
     p.add_argument("--start", metavar="DATE",
                    help="first day of work (default: the day after the last day of data)")
@@ -100,10 +108,10 @@ def _add_backtest(sub: Any) -> None:
     p = _command(sub, "backtest", text, run_backtest)
     what = p.add_mutually_exclusive_group(required=True)
     add_setting(what, ITEMS)
-    what.add_argument("--periods", type=int, metavar="K",
+    what.add_argument("--periods", type=whole_number(1, limits.MAX_PERIODS), metavar="K",
                       help="how many items in the next K periods?")
     _add(p, ORIGINS)
-    p.add_argument("--min-history-days", type=int,
+    p.add_argument("--min-history-days", type=whole_number(0, 36_500),
                    help="history needed before the first origin (default 12 periods, >= 60 days)")
     p.add_argument("--monte-carlo", action="store_true",
                    help="sample futures (--trials, --seed) instead of exact probabilities "
@@ -121,7 +129,7 @@ def _command(sub: Any, name: str, text: str, run: Any) -> argparse.ArgumentParse
     parser.set_defaults(run=run)
 
     def one_line(message: str) -> NoReturn:  # what to fix, without a usage block
-        parser.exit(2, f"workbench {name}: {message}\n")
+        parser.exit(2, for_terminal(f"workbench {name}: {message}") + "\n")
 
     parser.error = one_line  # type: ignore[method-assign]
     return parser
@@ -170,6 +178,7 @@ def run_history_report(args: argparse.Namespace) -> int:
     """`workbench report --history HISTORY.csv`: print where the HTML is; 2 if the input needs
     fixing (checked before the notebook runs), 1 if the notebook failed."""
     from workbench.files.exports import HistoryError
+    from workbench.files.lock import FolderInUse
     from workbench.reports import history_report, runner
 
     try:
@@ -178,15 +187,25 @@ def run_history_report(args: argparse.Namespace) -> int:
     except (HistoryError, ValueError) as exc:
         return _fail("report", exc)
     try:
-        files = history_report.run_history_report(args.history, args.out, params)
-    except Exception as exc:  # noqa: BLE001 - a failed notebook: say where it is, not a traceback
-        failed = runner.failed_notebook_path(Path(args.out) / f"{Path(args.history).stem}.ipynb")
-        print(f"workbench report: failed: {_exc_line(exc)} (executed notebook: {failed})",
-              file=sys.stderr)
+        files = history_report.run_history_report(args.history, args.out, params,
+                                                  notice=_notice)
+    except FolderInUse as exc:
+        print_lines([f"workbench report: {exc}"])
+        return 2
+    except runner.ReportFailed as exc:  # what failed, and the notebook to open (if any)
+        print_lines([f"workbench report: failed: {exc}"])
         return 1
-    print(f"Report: {files.html}")
-    print(f"Notebook: {files.notebook}  Tables: {files.outputs}")
+    except OSError as exc:  # the folder itself cannot be written (a full disk, no permission)
+        print_lines([f"workbench report: cannot write in {args.out} ([Errno {exc.errno}] "
+                     f"{exc.strerror})"])
+        return 1
+    print_lines([f"Report: {files.html}", f"Notebook: {files.notebook}  Tables: "
+                 f"{files.outputs}"], sys.stdout)
     return 0
+
+
+def _notice(line: str) -> None:
+    print_lines([f"workbench: {line}"])
 
 
 def _report_parameters(args: argparse.Namespace) -> dict[str, Any]:
@@ -222,12 +241,6 @@ def _check_texts(args: argparse.Namespace) -> None:
     parse_where(args.where)
 
 
-def _exc_line(exc: BaseException) -> str:
-    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    text = f"{name}: {value}" if name else f"{type(exc).__name__}: {exc}"
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 # ---------------------------------------------------------------------------------- commands
 
 
@@ -250,7 +263,8 @@ def run_forecast(args: argparse.Namespace) -> int:
                      "statements": _statements(said.forecast),
                      "stability": check.to_dict() if check else None})
     else:
-        print(_forecast_text(history, said.forecast, check, _quiet_line(history, sample, args)))
+        print(for_terminal_block(_forecast_text(history, said.forecast, check,
+                                                _quiet_line(history, sample, args))))
     return 0
 
 
@@ -322,15 +336,14 @@ def _print_backtest(args: argparse.Namespace, history: History, result: Backtest
         table = result.cases_table() if args.cases else result.coverage.reset_index()
         print(table.to_csv(index=False), end="")
     else:
-        print(f"workbench {__version__}; {_fingerprint(history)}")
-        print(history.report())
-        print(result.describe())
-        print(_drift_line(result, methods))
-        print(_calibration_line(result, raw_row) + (f"; so this forecast is raw: {why}"
-                                                    if why else ""))
+        print(for_terminal_block("\n".join([
+            f"workbench {__version__}; {_fingerprint(history)}", history.report(),
+            result.describe(), _drift_line(result, methods),
+            _calibration_line(result, raw_row) + (f"; so this forecast is raw: {why}"
+                                                  if why else "")])))
         if args.cases:
             print()
-            print(result.cases_table().to_string(index=False))
+            print(for_terminal_block(result.cases_table().to_string(index=False)))
 
 
 def _drift_line(result: Backtest, methods: Sequence[Method]) -> str:
@@ -382,17 +395,19 @@ def _forecast(args: argparse.Namespace, history: History
                                      half_life_days=args.half_life_days or None,
                                      calendar=calendar)
     levels = _levels(args.levels)
-    common: dict[str, Any] = {"focus": args.focus, "start": _date(args.start, "--start"),
+    start = _within(_date(args.start, "--start"), sample.last_day, "--start",
+                    "the last day of data")
+    common: dict[str, Any] = {"focus": args.focus, "start": start,
                               "calendar": calendar, "levels": levels, "trials": args.trials,
                               "seed": args.seed, "exact": args.exact}
     if args.by:
-        by = _date(args.by, "--by")
+        last = sample.last_day
+        begin = start or (last + dt.timedelta(days=1) if last else None)
+        by = _within(_date(args.by, "--by"), begin, "--by", "the start")
         return forecast_how_many(by, sample, **common), sample
     remaining = args.items if args.items is not None else tuple(args.items_range)
-    if any(lo != int(lo) or hi != int(hi) for _, lo, hi in args.risk):
-        raise ValueError("--risk: P LO HI with whole numbers of items, e.g. --risk 0.3 5 10")
-    risks = [ScopeRisk(p, int(lo), int(hi), name=f"{i + 1}") for i, (p, lo, hi) in
-             enumerate(args.risk)]
+    risks = [ScopeRisk(p, lo, hi, name=f"{i + 1}") for i, (p, lo, hi) in
+             enumerate(map(_risk, args.risk))]
     split = tuple(args.split) if args.split else None
     return forecast_when(remaining, sample, split=split, risks=risks, **common), sample
 
@@ -459,12 +474,39 @@ def _calendar(args: argparse.Namespace) -> WorkCalendar:
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
+    """A date from the command line, from 1900 to 2199 (calendars of other centuries are
+    slow to build and mean a typo)."""
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{option}: {text!r} is not a date (use YYYY-MM-DD)") from None
+        raise ValueError(f"{option}: {text[:30]!r} is not a date (use YYYY-MM-DD)") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"{option}: {text} is out of range (allowed: {FIRST_DATE} to "
+                         f"{LAST_DATE})")
+    return day
+
+
+def _within(day: dt.date | None, since: dt.date | None, option: str, what: str
+            ) -> dt.date | None:
+    """``day``, if it is at most `limits.MAX_FORECAST_DAYS` after ``since`` (if known)."""
+    if day is None or since is None:
+        return day
+    last = since + dt.timedelta(days=limits.MAX_FORECAST_DAYS)
+    if day > last:
+        raise ValueError(f"{option}: {day} is more than {limits.MAX_FORECAST_DAYS // 365} "
+                         f"years after {what} {since} (allowed: up to {last})")
+    return day
+
+
+def _risk(triple: Sequence[float]) -> tuple[float, int, int]:
+    """``--risk P LO HI``: a probability and whole numbers of items."""
+    p, lo, hi = triple
+    if not 0 <= p <= 1 or not all(v == int(v) and 0 <= v <= limits.MAX_ITEMS for v in (lo, hi)):
+        raise ValueError(f"--risk: P LO HI with P from 0 to 1 and whole numbers of items from 0 "
+                         f"to {limits.MAX_ITEMS}, e.g. --risk 0.3 5 10")
+    return p, int(lo), int(hi)
 
 
 def _levels(text: str) -> tuple[float, ...]:
@@ -477,6 +519,7 @@ def _levels(text: str) -> tuple[float, ...]:
     return levels
 
 
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 # the library names its arguments; the command line user knows them as options
 OPTIONS = {"remaining": "--items", "focus": "--focus", "split": "--split", "trials": "--trials",
            "levels": "--levels", "window_days": "--window-days", "risk": "--risk",
@@ -489,7 +532,7 @@ def _fail(command: str, exc: Exception) -> int:
     name, _, rest = text.partition(":")
     if name in OPTIONS and rest:
         text = OPTIONS[name] + ":" + rest
-    print(f"workbench {command}: {text}".splitlines()[0], file=sys.stderr)
+    print_lines([f"workbench {command}: {text}".splitlines()[0]])
     return 2
 
 
@@ -543,5 +586,5 @@ def _forecast_text(history: History, f: ThroughputForecast, check: Stability | N
 
 
 def _print_json(data: dict[str, Any]) -> None:
-    print(dumps(data, indent=2))
+    print(for_json(dumps(data, indent=2)))
 

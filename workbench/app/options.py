@@ -4,34 +4,83 @@ settings (`workbench.history.settings`) as options of the commands that forecast
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
+from workbench.files import limits
+from workbench.files.untrusted import for_terminal
 from workbench.history.settings import Setting
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one line, ``workbench CMD: what (allowed)``, and
+    exit 2: what to fix, without a usage block (``--help`` shows that)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, for_terminal(f"{self.prog}: {message}") + "\n")
+
+
+def whole_number(least: int, most: int, name: str = "whole number") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``least`` to ``most``, refused in the user's
+    words (the value is shown shortened: a typed number can be thousands of digits)."""
+
+    def parse(text: str) -> int:
+        shown = repr(text if len(text) <= 30 else text[:27] + "...")
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{shown} is not a whole number (allowed: "
+                                             f"{least} to {most})") from None
+        if not least <= value <= most:
+            raise argparse.ArgumentTypeError(f"{shown} is out of range (allowed: {least} "
+                                             f"to {most})")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
 def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
+    """An argparse type: a whole number of at least 1 (and at most `limits.MAX_REPS`)."""
+    return whole_number(1, limits.MAX_REPS)(text)
+
+
+seed_number = whole_number(0, limits.MAX_SEED, "seed")
+reps_number = whole_number(1, limits.MAX_REPS, "replications")
+workers_number = whole_number(1, limits.MAX_WORKERS, "workers")
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite number (``nan`` and ``inf`` are refused)."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a finite number")
     return value
 
 
 def add_simulation_options(parser: argparse.ArgumentParser, default_reps: int) -> None:
     """--reps, --seed, --workers and --set, worded the same in every command."""
-    parser.add_argument("--reps", type=positive_int, default=default_reps, metavar="N",
-                        help=f"replications (default {default_reps})")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
-                        help="random seed (default 0)")
-    parser.add_argument("--workers", type=positive_int, default=None, metavar="W",
-                        help="worker processes (default: one per core for long runs)")
+    parser.add_argument("--reps", type=reps_number, default=default_reps, metavar="N",
+                        help=f"replications, 1 to {limits.MAX_REPS} (default {default_reps})")
+    parser.add_argument("--seed", type=seed_number, default=0, metavar="S",
+                        help=f"random seed, 0 to {limits.MAX_SEED} (default 0)")
+    parser.add_argument("--workers", type=workers_number, default=None, metavar="W",
+                        help=f"worker processes, 1 to {limits.MAX_WORKERS} (default: one per "
+                             "core for long runs)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="FIELD.PATH=VALUE",
                         help="override a field, e.g. teams.platform.members=8 (repeatable)")
+
+
+def print_lines(lines: list[str] | tuple[str, ...], stream: Any = None) -> None:
+    """Lines from the user's files to a terminal, each escaped (`untrusted.for_terminal`)."""
+    for line in lines:
+        print(for_terminal(line), file=stream or sys.stderr, flush=True)
 
 
 def add_setting(parser: argparse._ActionsContainer, setting: Setting) -> None:
@@ -53,16 +102,37 @@ class _Join(argparse.Action):
 
 
 def _checked(setting: Setting) -> Callable[[str], Any]:
-    """The setting's type, refusing values under its minimum in the user's words."""
-    least = setting.minimum
-    if least is None:
-        return setting.type
+    """The setting's type, refusing values outside its range (and non-finite numbers) in the
+    same words as every other number option."""
+    least, most = setting.minimum, setting.maximum
+    if setting.type is int and (least is not None or most is not None):
+        return whole_number(int(least if least is not None else -(2**63)),
+                            int(most if most is not None else 2**63 - 1), setting.name)
+    if setting.type is float:
+        return bounded_float(least, most, setting.name)
+    return setting.type
 
-    def parse(text: str) -> Any:
-        value = setting.type(text)  # not a number: argparse says "invalid int value"
-        if value < least:
-            raise argparse.ArgumentTypeError(f"must be {least:g} or more (got {text})")
+
+def bounded_float(least: float | None, most: float | None,
+                  name: str = "number") -> Callable[[str], float]:
+    """An argparse type: a finite number within the bounds given."""
+    allowed = (f"{_plain(least)} to {_plain(most)}" if least is not None and most is not None
+               else f"{_plain(least)} or more" if least is not None
+               else f"{_plain(most)} or less" if most is not None else "")
+
+    def parse(text: str) -> float:
+        value = finite_float(text)
+        if (least is not None and value < least) or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(f"{text[:30]!r} is out of range (allowed: "
+                                             f"{allowed})")
         return value
 
-    parse.__name__ = getattr(setting.type, "__name__", "value")
+    parse.__name__ = name
     return parse
+
+
+def _plain(number: float | None) -> str:
+    """4294967295 as 4294967295, not 4.29497e+09."""
+    if number is None:
+        return ""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"

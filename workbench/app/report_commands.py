@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.app.options import add_simulation_options, positive_int
+from workbench.app.options import (
+    OneLineParser,
+    add_simulation_options,
+    print_lines,
+    whole_number,
+    workers_number,
+)
+from workbench.files import limits
 from workbench.files.jsonable import plain
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -41,9 +48,14 @@ def register(subparsers: Any) -> None:
     sw.add_argument("sweep", metavar="SWEEP", help="sweep file (YAML)")
     sw.add_argument("--out", default=None, metavar="DIR",
                     help="output folder (default out/<sweep file name>)")
-    sw.add_argument("--workers", type=positive_int, default=None, metavar="W",
-                    help="points run at once (default: one per core)")
+    sw.add_argument("--workers", type=workers_number, default=None, metavar="W",
+                    help=f"points run at once, 1 to {limits.MAX_WORKERS} (default: one per "
+                         "core)")
     sw.add_argument("--force", action="store_true", help="re-run points already finished")
+    sw.add_argument("--max-points", type=whole_number(1, limits.MAX_POINTS_CEILING),
+                    default=limits.MAX_POINTS, metavar="N",
+                    help=f"refuse a sweep of more than N points (default {limits.MAX_POINTS}, "
+                         f"at most {limits.MAX_POINTS_CEILING})")
     from workbench.app import cluster  # light: Dask is imported only when a cluster is used
 
     cluster.add_option(sw)  # points become tasks on the cluster; results are written as they come
@@ -53,6 +65,7 @@ def register(subparsers: Any) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """`workbench report SCENARIO`: print where the HTML is."""
     from workbench.app import history_commands
+    from workbench.files.lock import FolderInUse
     from workbench.reports import runner
     from workbench.scenario.loader import ScenarioError, load_scenario
 
@@ -66,69 +79,97 @@ def cmd_report(args: argparse.Namespace) -> int:
     overrides = _override_mapping(args.overrides)
     try:
         files = runner.run_report(args.scenario, args.out, args.reps, args.seed, overrides,
-                                  workers=args.workers or 0)
-    except Exception as exc:  # noqa: BLE001 - a failed notebook: say where it is, not a traceback
-        failed = runner.failed_notebook_path(Path(args.out) / f"{Path(args.scenario).stem}.ipynb")
-        print(f"workbench report: failed: {_one_line(exc)} (executed notebook: {failed})",
-              file=sys.stderr)
+                                  workers=args.workers or 0, notice=_notice)
+    except FolderInUse as exc:
+        return _usage([f"workbench report: {exc}"])
+    except runner.ReportFailed as exc:  # what failed, and the notebook to open (if any)
+        print_lines([f"workbench report: failed: {exc}"])
         return EXIT_FAILED
-    print(f"Report: {files.html}")
-    print(f"Notebook: {files.notebook}  Tables: {files.outputs}")
+    except OSError as exc:  # the folder itself cannot be written (a full disk, no permission)
+        return _cannot_write("report", args.out, exc)
+    print_lines([f"Report: {files.html}", f"Notebook: {files.notebook}  Tables: "
+                 f"{files.outputs}"], sys.stdout)
     return EXIT_OK
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """`workbench sweep SWEEP`: progress on stderr, where the results are on stdout."""
     from workbench.app import cluster
+    from workbench.files import lock
+    from workbench.files.lock import FolderInUse
     from workbench.reports import sweep
 
     try:
-        plan = sweep.load_sweep(args.sweep)
+        plan = sweep.load_sweep(args.sweep, max_points=args.max_points)
     except sweep.SweepError as exc:
         return _usage(exc.problems)
     out = Path(args.out or Path("out") / Path(args.sweep).stem)
-    print(f"sweep {plan.name}: {len(plan.points)} points -> {out}", file=sys.stderr)
     # On a cluster, workers' notebooks read the scenarios and write into OUT at the same paths.
     inputs = [str(plan.notebook), *(p.scenario for p in plan.points)]
     try:
-        with cluster.session(args.scheduler, files=inputs, folders=[out]) as on:
-            outcome = sweep.run_sweep(plan, out, workers=args.workers, force=args.force,
-                                      executor=on.executor if on else None,
-                                      progress=_print_progress)
+        cluster.check_option(args.scheduler)
+        with lock.exclusive(out, "workbench sweep", _notice):  # before anything is written
+            print_lines([f"sweep {plan.name}: {len(plan.points)} points -> {out}"])
+            with cluster.session(args.scheduler, files=inputs, folders=[out]) as on:
+                outcome = sweep.run_sweep(plan, out, workers=args.workers, force=args.force,
+                                          executor=on.executor if on else None,
+                                          progress=_print_progress)
     except cluster.ClusterError as exc:
         return _usage([f"workbench sweep: {exc}"])
+    except FolderInUse as exc:
+        return _usage([f"workbench sweep: {exc}"])
     except KeyboardInterrupt:
-        print("sweep interrupted: finished points are kept; run again to resume",
-              file=sys.stderr)
+        stopped = ("points sent to the cluster may still finish" if
+                   cluster.scheduler_address(args.scheduler) else "unfinished ones removed")
+        print_lines([f"sweep interrupted: finished points are kept in {out}, {stopped}; run "
+                     "the same command again to resume"])
         return 130
+    except OSError as exc:  # the folder itself cannot be written (a full disk, no permission)
+        return _cannot_write("sweep", out, exc)
     return _sweep_report(outcome)
 
 
+def _cannot_write(command: str, out: Any, exc: OSError) -> int:
+    reason = f"[Errno {exc.errno}] {exc.strerror}" if exc.strerror else str(exc)
+    print_lines([f"workbench {command}: cannot write in {out} ({reason})"])
+    return EXIT_FAILED
+
+
+def _notice(line: str) -> None:
+    print_lines([f"workbench: {line}"])
+
+
 def _sweep_report(outcome: Any) -> int:
+    lines = []
     if outcome.skipped:
-        print(f"{len(outcome.skipped)} points were already finished (skipped; --force re-runs)",
-              file=sys.stderr)
-    print(f"Results: {outcome.out_dir / 'results.parquet'} (and .csv)")
+        lines.append(f"{len(outcome.skipped)} points were already finished (skipped; --force "
+                     "re-runs)")
+    written = [n for n in ("results.parquet", "results.csv") if (outcome.out_dir / n).is_file()]
+    if written:
+        print_lines([f"Results: {outcome.out_dir / written[0]}"
+                     + (" (and .csv)" if len(written) == 2 else "")], sys.stdout)
+    lines += [f"could not write the results: {line}" for line in outcome.unwritten]
     if outcome.summary_html:
-        print(f"Summary: {outcome.summary_html}")
+        print_lines([f"Summary: {outcome.summary_html}"], sys.stdout)
     else:
-        print(f"summary report failed: {outcome.summary_error}", file=sys.stderr)
+        lines.append(f"summary report failed: {outcome.summary_error}")
     for f in outcome.failures:
-        where = f" (notebook: {outcome.out_dir / f.point_id / f.notebook})" if f.notebook else ""
-        print(f"FAILED {f.point}: {f.error}{where}", file=sys.stderr)
+        notebook = outcome.out_dir / f.point_id / f.notebook
+        where = f" (notebook: {notebook})" if f.notebook and notebook.is_file() else ""
+        lines.append(f"FAILED {f.point}: {f.error}{where}")
     if outcome.failures:
         names = ", ".join(f.point for f in outcome.failures)
-        print(f"{len(outcome.failures)} of {len(outcome.points)} points failed: {names}",
-              file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK if outcome.summary_html else EXIT_FAILED
+        lines.append(f"{len(outcome.failures)} of {len(outcome.points)} points failed: {names}")
+    print_lines(lines)
+    ok = not outcome.failures and not outcome.unwritten and outcome.summary_html
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def _print_progress(p: Any) -> None:
     mark = {"done": "ok", "failed": "FAILED", "skipped": "skipped"}[p.last.status]
     took = f" {p.last.seconds:.1f}s" if p.last.status != "skipped" else ""
-    print(f"[{p.done}/{p.total}] {mark} {p.last.point}{took} (failures so far: {p.failed})",
-          file=sys.stderr, flush=True)
+    print_lines([f"[{p.done}/{p.total}] {mark} {p.last.point}{took} (failures so far: "
+                 f"{p.failed})"])
 
 
 def _override_mapping(pairs: list[str]) -> dict[str, Any]:
@@ -145,20 +186,13 @@ def _override_mapping(pairs: list[str]) -> dict[str, Any]:
 
 
 def _usage(problems: list[str]) -> int:
-    for line in problems:
-        print(line, file=sys.stderr)
+    print_lines(problems)
     return EXIT_USAGE
-
-
-def _one_line(exc: BaseException) -> str:
-    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    text = f"{name}: {value}" if name else f"{type(exc).__name__}: {exc}"
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run `report`/`sweep` without the rest of the CLI (tests, `python -m`)."""
-    parser = argparse.ArgumentParser(prog="workbench")
+    parser = OneLineParser(prog="workbench")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.files.jsonable import dumps
+from workbench.files.untrusted import spreadsheet_frame
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -28,10 +29,23 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
+    except OSError as exc:  # named after the file meant, not the temp file (gone now)
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def existing_place(path: str | os.PathLike[str]) -> str:
+    """A path as an error line may name it: as is if it exists, else its name in the nearest
+    folder that does (an error never points at a file that is not there)."""
+    p = Path(path)
+    if p.exists():
+        return str(p)
+    folder = next((f for f in p.parents if f.exists()), None)
+    return f"{p.name} in {folder}" if folder else p.name
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
@@ -46,10 +60,20 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
 
 
 def write_table(frame: pd.DataFrame, stem: str | os.PathLike[str]) -> list[Path]:
-    """``stem``.parquet (typed, for tools) and ``stem``.csv (for spreadsheets), atomically."""
+    """``stem``.parquet (typed, for tools) and ``stem``.csv (for spreadsheets: cells that a
+    spreadsheet would run as formulas are neutralised), atomically."""
+    base = Path(stem)
+    return [atomic_write_bytes(base.with_suffix(".parquet"), parquet_bytes(frame)),
+            atomic_write_bytes(base.with_suffix(".csv"), csv_bytes(frame))]
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """The Parquet file of `write_table`."""
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
-    csv = frame.to_csv(index=False, date_format="%Y-%m-%d")
-    base = Path(stem)
-    return [atomic_write_bytes(base.with_suffix(".parquet"), buffer.getvalue()),
-            atomic_write_text(base.with_suffix(".csv"), csv)]
+    return buffer.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The CSV file of `write_table`: ISO dates, formulas neutralised."""
+    return spreadsheet_frame(frame).to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8")

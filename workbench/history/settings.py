@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.files import limits
 from workbench.files.columns import DONE_RESOLUTIONS as DONE
 
 
@@ -36,6 +37,7 @@ class Setting:
     metavar: str | None = None
     choices: tuple[str, ...] | None = None
     minimum: float | None = None  # the smallest value that makes sense
+    maximum: float | None = None  # the largest the workbench takes (files.limits)
     option: str = ""
     repeatable: bool = False  # given several times: the values are joined with ";"
 
@@ -55,7 +57,8 @@ class Setting:
 
 # --- the question ----------------------------------------------------------------------------
 
-ITEMS = Setting("items", int, None, "when will N items be done?", "N", minimum=1)
+ITEMS = Setting("items", int, None, "when will N items be done?", "N", minimum=1,
+                maximum=limits.MAX_ITEMS)
 BY = Setting("by_date", str, None, "how many items by this date (YYYY-MM-DD)?", "DATE",
              option="--by")
 AS_OF = Setting("as_of", str, "", "pretend the data ends on this date, YYYY-MM-DD "
@@ -66,23 +69,26 @@ AS_OF = Setting("as_of", str, "", "pretend the data ends on this date, YYYY-MM-D
 PERIOD = Setting("period", str, "week", "throughput counted per calendar day (zero days "
                  "included), per working day or per week", choices=("day", "workday", "week"))
 SPRINT_WEEKS = Setting("sprint_weeks", int, 1, "weeks per period with --period week; 2 for "
-                       "two-week sprints", "W", minimum=1)
+                       "two-week sprints", "W", minimum=1, maximum=52)
 WINDOW_DAYS = Setting("window_days", int, 90, "throughput sample: the last D days of data, the "
                       "team's recent pace (teams change; it backtested better than all history "
-                      "on the bundled exports); 0: all history", "D", minimum=0)
+                      "on the bundled exports); 0: all history", "D", minimum=0,
+                      maximum=36_500)
 HALF_LIFE_DAYS = Setting("half_life_days", float, 0.0, "weight recent periods more: a period "
                          "H days older counts half; 0: all periods weigh the same", "H",
-                         minimum=0)
+                         minimum=0, maximum=36_500)
 COUNTRY = Setting("country", str, "", "public holidays of this country, an ISO code such as US "
                   "(default: none)", "CODE")
 WORKDAYS = Setting("workdays", str, "mon,tue,wed,thu,fri", "working weekdays", "DAYS")
 
 # --- the runs ----------------------------------------------------------------------------------
 
-TRIALS = Setting("trials", int, 10_000, "Monte Carlo futures", "N", minimum=1)
-SEED = Setting("seed", int, 0, "random seed: the same seed gives the same numbers", "S")
+TRIALS = Setting("trials", int, 10_000, "Monte Carlo futures", "N", minimum=1,
+                 maximum=limits.MAX_TRIALS)
+SEED = Setting("seed", int, 0, "random seed: the same seed gives the same numbers", "S",
+               minimum=0, maximum=limits.MAX_SEED)
 ORIGINS = Setting("origins", int, 100, "past dates the backtest forecasts from (a report "
-                  "with 0 has no backtest)", "N", minimum=0)
+                  "with 0 has no backtest)", "N", minimum=0, maximum=limits.MAX_ORIGINS)
 METHOD = Setting("method", str, "calibrated", "calibrated: each percentile read where it came "
                  "true as often as stated on the team's past (raw until 60 past forecasts have "
                  "a known outcome, and said so); raw: straight off the simulated futures",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv as csv_module
 import io
 from typing import Any
 
+from workbench.files.untrusted import spreadsheet_writer
 from workbench.present.formats import BEYOND, EXTERNAL, iso_date, money, percent
 from workbench.present.sentences import cost_figures
 from workbench.sim.forecast import ProgramForecast
@@ -94,6 +94,6 @@ def csv(forecast: ProgramForecast) -> str:
 
 
 def _csv_writer(buf: io.StringIO) -> Any:
-    return csv_module.writer(buf, lineterminator="\n")
+    return spreadsheet_writer(buf)  # formulas in names neutralised (files.untrusted)
 
 

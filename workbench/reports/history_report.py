@@ -14,7 +14,7 @@ import hashlib
 import inspect
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -678,13 +678,14 @@ def _compare(mc: ThroughputForecast, exact: ThroughputForecast, what: str) -> li
 
 def run_history_report(history_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
                        parameters: Mapping[str, Any],
-                       notebook: str | os.PathLike[str] = HISTORY_NOTEBOOK) -> Any:
+                       notebook: str | os.PathLike[str] = HISTORY_NOTEBOOK,
+                       notice: Callable[[str], None] | None = None) -> Any:
     """Execute the history report notebook for an export, then export offline HTML.
 
     Writes ``OUT/<stem>.ipynb``, ``OUT/<stem>.html`` and ``OUT/<stem>/`` (summary + tables),
     ``<stem>`` being the file's name without extension. ``parameters`` are the notebook's
     (items or by_date, window_days, ...); unknown names or wrong types raise ValueError.
-    Returns `runner.ReportFiles`.
+    Returns `runner.ReportFiles`; raises `runner.ReportFailed` (and `lock.FolderInUse`).
     """
     from workbench.reports import runner
 
@@ -694,7 +695,5 @@ def run_history_report(history_path: str | os.PathLike[str], out_dir: str | os.P
     problems = runner.parameter_problems(notebook, params, "workbench report --history")
     if problems:
         raise ValueError("; ".join(problems))
-    executed = runner.execute_notebook(notebook, out / f"{source.stem}.ipynb", params)
-    html = runner.export_html(executed, out / f"{source.stem}.html",
-                              title=f"{source.name}: forecast from history")
-    return runner.ReportFiles(executed, html, out / source.stem)
+    return runner.make_report(notebook, out, source.stem, params,
+                              lambda _: f"{source.name}: forecast from history", notice)

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.files import atomic
+from workbench.files import atomic, lock
+from workbench.files.untrusted import for_terminal
 from workbench.present.speedups import skip_slow_iri_checker
-from workbench.reports.paths import REPORT_NOTEBOOK, TEMPLATE_NAME, TEMPLATES_DIR
+from workbench.reports import paths
+from workbench.reports.paths import SUMMARY_FILE, TEMPLATE_NAME, TEMPLATES_DIR
 from workbench.reports.scenario_report import read_summary
 
 # =================================================================================================
@@ -85,12 +87,27 @@ def execute_notebook(notebook: str | os.PathLike[str], output: str | os.PathLike
                             request_save_on_cell_execute=False,
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except BaseException:
-        if partial.exists():
-            os.replace(partial, failed_notebook_path(target))
+        _keep_if_whole(partial, failed_notebook_path(target))
         raise
     os.replace(partial, target)
     failed_notebook_path(target).unlink(missing_ok=True)  # from an earlier failed run
     return target
+
+
+def _keep_if_whole(partial: Path, kept: Path) -> None:
+    """Keep a failed run's notebook under ``kept`` if papermill wrote it whole; a notebook cut
+    short (a full disk) is removed, never left to look like a record of the run."""
+    import nbformat
+
+    kept.unlink(missing_ok=True)  # an earlier run's: it is not this run's record
+    if not partial.exists():
+        return
+    try:
+        nbformat.read(str(partial), as_version=4)
+    except Exception:  # noqa: BLE001 - truncated or not JSON: not a notebook to show anyone
+        partial.unlink(missing_ok=True)
+        return
+    os.replace(partial, kept)
 
 
 def failed_notebook_path(output: str | os.PathLike[str]) -> Path:
@@ -133,26 +150,104 @@ def _without_css_comments(page: str) -> str:
     return re.sub(r"<style[^>]*>.*?</style>", clean, page, flags=re.S | re.I)
 
 
+class ReportFailed(Exception):
+    """A report that did not come out: what failed (one line) and the executed notebook to
+    open, if one was written (``notebook`` exists whenever it is not None)."""
+
+    def __init__(self, what: str, notebook: Path | None) -> None:
+        where = f"executed notebook: {notebook}" if notebook else "no notebook was written"
+        super().__init__(f"{what} ({where})")
+        self.what, self.notebook = what, notebook
+
+
+def make_report(notebook: str | os.PathLike[str], out_dir: str | os.PathLike[str], stem: str,
+                parameters: Mapping[str, Any], title: Callable[[Path], str],
+                notice: Callable[[str], None] | None = None) -> ReportFiles:
+    """Execute ``notebook`` into ``OUT/<stem>.ipynb`` and export ``OUT/<stem>.html``, owning
+    the folder meanwhile (`lock.FolderInUse` if another run does). An earlier report of the
+    same name is removed first, so a failure never leaves it beside this run's files looking
+    current. Raises `ReportFailed`. ``title(outputs)``: the page's title."""
+    out = Path(out_dir).resolve()
+    with lock.exclusive(out, "workbench report", notice):
+        remove_earlier_report(out, stem)
+        executed = _executed(notebook, out / f"{stem}.ipynb", parameters)
+        try:
+            heading = title(out / stem)
+        except Exception as exc:
+            raise ReportFailed(f"the report's summary could not be read: {error_line(exc)}",
+                               executed) from exc
+        try:
+            html = export_html(executed, out / f"{stem}.html", title=heading)
+        except Exception as exc:
+            (out / f"{stem}.html").unlink(missing_ok=True)
+            raise ReportFailed(f"the HTML export failed: {error_line(exc)}", executed) from exc
+    return ReportFiles(executed, html, out / stem)
+
+
+def _executed(notebook: str | os.PathLike[str], target: Path,
+              parameters: Mapping[str, Any]) -> Path:
+    try:
+        return execute_notebook(notebook, target, parameters)
+    except Exception as exc:
+        kept = failed_notebook_path(target)
+        raise ReportFailed(f"the report notebook failed: {error_line(exc)}",
+                           kept if kept.is_file() else None) from exc
+
+
+def remove_earlier_report(out: Path, stem: str) -> None:
+    """An earlier run's HTML, notebooks and summary (the mark that its tables are complete)."""
+    for path in (out / f"{stem}.html", out / f"{stem}.ipynb",
+                 failed_notebook_path(out / f"{stem}.ipynb"), out / stem / SUMMARY_FILE):
+        path.unlink(missing_ok=True)
+
+
+def error_line(exc: BaseException) -> str:
+    """One line: papermill's cell error (name: value), else the exception; for a system
+    error, what the system said without the file's name (often a temp file since removed)."""
+    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if name:
+        text = f"{name}: {value}"
+    elif isinstance(exc, OSError) and exc.strerror:
+        text = f"{type(exc).__name__}: [Errno {exc.errno}] {exc.strerror}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    line = text.splitlines()[0] if text.strip() else type(exc).__name__
+    return for_terminal(_QUOTED_PATH.sub(_existing_path, line))
+
+
+_QUOTED_PATH = re.compile(r"'(/[^']+)'")
+
+
+def _existing_path(match: re.Match[str]) -> str:
+    """A quoted path kept if it exists, else named in the nearest folder that does: every path
+    an error line names can be opened."""
+    if Path(match.group(1)).exists():
+        return match.group(0)
+    return f"({atomic.existing_place(match.group(1))})"
+
+
 def run_report(scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
                replications: int = 500, seed: int = 0,
                overrides: Mapping[str, Any] | None = None, workers: int = 1,
-               notebook: str | os.PathLike[str] = REPORT_NOTEBOOK) -> ReportFiles:
+               notebook: str | os.PathLike[str] | None = None,
+               notice: Callable[[str], None] | None = None) -> ReportFiles:
     """`workbench report`: execute the report notebook for a scenario, then export it.
 
     Writes ``OUT/<stem>.ipynb``, ``OUT/<stem>.html`` and ``OUT/<stem>/`` (summary + tables),
     ``<stem>`` being the scenario file's name without extension. ``workers=0``: one
-    simulation process per core.
+    simulation process per core. Raises `ReportFailed` (and `lock.FolderInUse`).
     """
     scenario = Path(scenario_path).resolve()
     out = Path(out_dir).resolve()
-    stem = scenario.stem
-    executed = execute_notebook(notebook, out / f"{stem}.ipynb", {
-        "scenario_path": str(scenario), "overrides": dict(overrides or {}),
-        "replications": replications, "seed": seed, "out_dir": str(out / stem),
-        "workers": workers})
-    name = read_summary(out / stem)["scenario"]["name"]
-    html = export_html(executed, out / f"{stem}.html", title=f"{name}: forecast report")
-    return ReportFiles(executed, html, out / stem)
+    parameters = {"scenario_path": str(scenario), "overrides": dict(overrides or {}),
+                  "replications": replications, "seed": seed,
+                  "out_dir": str(out / scenario.stem), "workers": workers}
+    return make_report(notebook or paths.REPORT_NOTEBOOK, out, scenario.stem, parameters,
+                       _scenario_title, notice)
+
+
+def _scenario_title(outputs: Path) -> str:
+    return f"{read_summary(outputs)['scenario']['name']}: forecast report"
 
 
 def _a(kind: str) -> str:

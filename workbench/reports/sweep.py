@@ -23,12 +23,13 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import math
 import multiprocessing as mp
 import os
 import re
 import time
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -37,16 +38,18 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from workbench.files import atomic
+from workbench.files import atomic, limits, lock, yaml_strict
 from workbench.files.jsonable import plain
+from workbench.files.untrusted import for_terminal
 from workbench.present import formats, tables
 from workbench.reports import paths, runner, scenario_report
+from workbench.reports import workers as worker
 from workbench.scenario.errors import format_loc, validation_problems
 from workbench.scenario.loader import ScenarioError, load_scenario
 from workbench.sim.montecarlo import default_workers
 
 SUMMARY_NOTEBOOK = paths.NOTEBOOKS_DIR / "sweep_summary.ipynb"
-POINT_FILE = "point.json"
+POINT_FILE = worker.POINT_FILE
 # Set by the sweep for each point; a sweep file may not set them in `parameters`.
 PER_POINT = ("scenario_path", "overrides", "out_dir")
 RESULT_COLUMNS = [
@@ -143,47 +146,141 @@ class Sweep:
 
 
 def load_sweep(path: str | os.PathLike[str],
-               notebook: str | os.PathLike[str] | None = None) -> Sweep:
+               notebook: str | os.PathLike[str] | None = None,
+               max_points: int = limits.MAX_POINTS) -> Sweep:
     """Read and check a sweep file: its shape, the notebook parameters, and every point's
     scenario (fields that exist, values allowed). Raises `SweepError` listing every problem.
-    ``notebook``: what each point runs (default: the scenario report notebook)."""
+    ``notebook``: what each point runs (default: the scenario report notebook); a sweep of
+    more than ``max_points`` points is refused before any is made."""
     notebook = notebook or paths.REPORT_NOTEBOOK
-    shown = str(path)
+    shown = for_terminal(path)
     spec = _read_spec(Path(path), shown)
+    _check_size(spec, shown, max_points)
     folder = Path(path).resolve().parent
     points = _expand(spec, folder)
     problems = runner.parameter_problems(notebook, spec.parameters, shown)
     problems += [f"{shown}: parameters.{k}: set by the sweep for each point (allowed: "
                  f"use base, grid or points instead)" for k in spec.parameters if k in PER_POINT]
-    found, points = _point_problems(spec, points, shown, folder)
-    problems += found
+    numbers = _number_problems(spec, shown)
+    problems += numbers
+    if not numbers:  # an infinity would be read as "no value" by the scenario
+        found, points = _point_problems(spec, points, shown, folder)
+        problems += found
     if problems:
-        raise SweepError(problems)
+        raise SweepError([for_terminal(p) for p in problems])
     name = spec.name or Path(path).stem
     kind = "grid" if spec.grid is not None else "points"
     return Sweep(Path(path), name, kind, dict(spec.parameters), points, Path(notebook))
 
 
 def _read_spec(path: Path, shown: str) -> SweepFile:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError([f"{shown}: file not found"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepError([f"{shown}: cannot read the file ({exc})"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise SweepError([f"{shown}: {where}not valid YAML ({getattr(exc, 'problem', exc)})"]
-                         ) from None
+    data = _read_yaml(path, shown)
     if not isinstance(data, dict):
         raise SweepError([f"{shown}: top level: not a mapping (allowed: base, parameters, "
                           "grid or points, name, description)"])
     try:
         return SweepFile.model_validate(data)
     except ValidationError as exc:
-        raise SweepError([f"{shown}: {format_loc(loc)}: {msg}"
+        raise SweepError([for_terminal(f"{shown}: {format_loc(loc)}: {msg}")
                           for loc, msg in validation_problems(exc, SweepFile)]) from None
+
+
+def _read_yaml(path: Path, shown: str) -> Any:
+    """The sweep file's YAML, read strictly (duplicate keys, aliases and deep nesting are
+    refused) and only if it is of a sweep file's size."""
+    most = limits.MAX_SWEEP_FILE_BYTES
+    try:
+        with path.open("rb") as f:
+            raw = f.read(most + 1)
+    except FileNotFoundError:
+        raise SweepError([f"{shown}: file not found"]) from None
+    except OSError as exc:
+        raise SweepError([f"{shown}: cannot read the file ({exc.strerror or exc})"]) from None
+    if len(raw) > most:
+        raise SweepError([f"{shown}: larger than {most // 1024} KiB (allowed: a sweep file "
+                          f"of up to {most // 1024} KiB)"])
+    try:
+        return yaml_strict.load(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SweepError([f"{shown}: not UTF-8 text (byte {exc.start + 1} of the file)"]
+                         ) from None
+    except yaml_strict.StrictYAMLError as exc:
+        raise SweepError([f"{shown}: {exc}"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = for_terminal(getattr(exc, "problem", None) or "cannot be read")
+        raise SweepError([f"{shown}: {where}not valid YAML ({problem})"]) from None
+
+
+def point_count(spec: SweepFile) -> int:
+    """How many points a sweep file makes (counted, not made: a grid can be astronomical)."""
+    if spec.grid is not None:
+        return math.prod(len(v) for v in spec.grid.values())
+    return len(spec.points or [])
+
+
+def _check_size(spec: SweepFile, shown: str, max_points: int) -> None:
+    count = point_count(spec)
+    if count > max_points:
+        where = "grid" if spec.grid is not None else "points"
+        raise SweepError([f"{shown}: {where}: {count} points, more than the limit of "
+                          f"{max_points} (allowed: up to {max_points}; --max-points N raises "
+                          f"it, up to {limits.MAX_POINTS_CEILING})"])
+
+
+def _number_problems(spec: SweepFile, shown: str) -> list[str]:
+    """Infinite or NaN values (scenario rules are not written for them; the tables would show
+    them as blanks), whole numbers no table column holds, and a seed or counts outside what
+    the command line allows."""
+    problems = [f"{shown}: parameters.{k}: {why}" for k, v in spec.parameters.items()
+                if (why := _number_problem(v))]
+    if spec.grid is not None:
+        problems += [f"{shown}: grid.{k}: {why} [points with {k.rsplit('.', 1)[-1]}="
+                     f"{_yaml_text(v)}]" for k, values in spec.grid.items() for v in values
+                     if (why := _number_problem(v))]
+    for i, point in enumerate(spec.points or []):
+        problems += [f"{shown}: points.{i}.set.{k}: {why} [point "
+                     f"{point.name or f'point-{i + 1}'}]" for k, v in point.set.items()
+                     if (why := _number_problem(v))]
+    return problems + _parameter_bounds(spec.parameters, shown)
+
+
+def _parameter_bounds(parameters: dict[str, Any], shown: str) -> list[str]:
+    checks = {"seed": (0, limits.MAX_SEED), "replications": (1, limits.MAX_REPS),
+              "workers": (0, limits.MAX_WORKERS)}
+    problems = []
+    for name, (least, most) in checks.items():
+        value = parameters.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) \
+                and not least <= value <= most:
+            problems.append(f"{shown}: parameters.{name}: {value} is out of range (allowed: "
+                            f"a whole number from {least} to {most})")
+    return problems
+
+
+INT64 = 2**63 - 1  # the largest whole number a results table's column holds
+
+
+def _number_problem(value: Any) -> str | None:
+    """Why a number in a sweep file cannot be used (looking inside lists and mappings)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{_yaml_text(value)} is not a finite number (allowed: finite numbers only)"
+    if isinstance(value, int) and not -INT64 - 1 <= value <= INT64:
+        return (f"{_yaml_text(value)} is too large (allowed: whole numbers from {-INT64 - 1} "
+                f"to {INT64})")
+    inner = value.values() if isinstance(value, dict) else \
+        value if isinstance(value, list | tuple) else ()
+    return next((why for v in inner if (why := _number_problem(v))), None)
+
+
+def _yaml_text(value: Any) -> str:
+    """A value as YAML spells it (``.inf``, ``-.inf``, ``.nan`` for the special floats)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    text = json.dumps(value, separators=(",", ":"), default=str) \
+        if isinstance(value, dict | list) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _expand(spec: SweepFile, folder: Path) -> list[Point]:
@@ -230,6 +327,9 @@ def _point_problems(spec: SweepFile, points: list[Point], shown: str, folder: Pa
         except ScenarioError as exc:
             for line in exc.problems:
                 found.setdefault(_blame(spec, point, line), []).append(point.name)
+        except Exception as exc:  # noqa: BLE001 - a value the scenario rules did not foresee
+            found.setdefault(f"the point's scenario cannot be loaded ({_error_text(exc)[:200]})",
+                             []).append(point.name)
     lines = [f"{shown}: {msg} [{'point' if len(names) == 1 else 'points'} {'; '.join(names)}]"
              for msg, names in found.items()]
     return lines, hashed
@@ -246,8 +346,8 @@ def _known_paths(base: Path) -> dict[str, Any] | None:
     typo such as `teams.platfrom.members` would quietly add a new team)."""
     try:
         return load_scenario(base).model_dump(mode="json", by_alias=True)
-    except ScenarioError:
-        return None  # reported with its own lines when the points are loaded
+    except Exception:  # noqa: BLE001 - reported with its own lines when the points are loaded
+        return None
 
 
 def _path_exists(data: Any, dotted: str) -> bool:
@@ -290,7 +390,8 @@ def _blame(spec: SweepFile, point: Point, line: str) -> str:
 
 @dataclass(frozen=True)
 class PointResult:
-    """How one point went (also the content of its ``point.json``)."""
+    """How one point went (also the content of its ``point.json``). ``rows``: its numbers, one
+    per milestone, read by the worker right after the point's notebook wrote them."""
 
     point: str
     point_id: str
@@ -300,6 +401,7 @@ class PointResult:
     error: str = ""
     notebook: str = ""
     values: dict[str, Any] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -314,13 +416,15 @@ class Progress:
 
 @dataclass(frozen=True)
 class SweepOutcome:
-    """What `run_sweep` produced."""
+    """What `run_sweep` produced. ``unwritten``: files that could not be written, one line each
+    (a full disk): the command must say so."""
 
     out_dir: Path
     results: pd.DataFrame
     points: list[PointResult]
     summary_html: Path | None
     summary_error: str = ""
+    unwritten: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[PointResult]:
@@ -342,30 +446,70 @@ class PointTask(NamedTuple):
 
 def run_point(task: PointTask) -> PointResult:
     """Run one point's report notebook; never raises for a failing notebook (the failure is the
-    result). Writes ``point.json`` last, atomically."""
+    result). Writes ``point.json`` last, atomically: a point without it is unfinished."""
     folder = Path(task.point_dir)
-    _clean_partials(folder)
-    start = time.perf_counter()
-    status, error, notebook = "done", "", folder / "report.ipynb"
+    with worker.running(folder):
+        _clean_partials(folder)
+        start = time.perf_counter()
+        status, error, rows = "done", "", []
+        try:
+            runner.execute_notebook(task.notebook, folder / "report.ipynb", task.parameters)
+            rows = summary_rows(scenario_report.read_summary(folder))
+        except Exception as exc:  # noqa: BLE001 - any failure of the point is recorded, not raised
+            status, error = "failed", _error_text(exc)
+        result = PointResult(status=status, error=error, rows=rows,
+                             seconds=round(time.perf_counter() - start, 3),
+                             notebook=_notebook_kept(folder), **task.record)
+        with worker.recording():
+            return _record(folder, result)
+
+
+def _notebook_kept(folder: Path) -> str:
+    """The executed notebook beside a point's results (the failed one, if it failed)."""
+    for name in ("report.ipynb", runner.failed_notebook_path("report.ipynb").name):
+        if (folder / name).is_file():
+            return name
+    return ""
+
+
+def _record(folder: Path, result: PointResult) -> PointResult:
+    """Write ``point.json``; if the disk refuses, the point is failed (and runs again next
+    time) and says why."""
     try:
-        runner.execute_notebook(task.notebook, notebook, task.parameters)
-    except Exception as exc:  # noqa: BLE001 - any failure of the point is recorded, not raised
-        status, error = "failed", _error_text(exc)
-        notebook = runner.failed_notebook_path(notebook)
-    result = PointResult(status=status, error=error, seconds=round(time.perf_counter() - start, 3),
-                         notebook=notebook.name if notebook.exists() else "", **task.record)
-    atomic.write_json(folder / POINT_FILE, asdict(result))
-    return result
+        atomic.write_json(folder / POINT_FILE, asdict(result))
+        return result
+    except OSError as exc:
+        return dataclasses.replace(result, status="failed", rows=[], error=(
+            f"{POINT_FILE} could not be written ({_os_reason(exc)}): the point runs again "
+            f"next time"))
+
+
+def summary_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
+    """A point's rows of the results table from its summary, one per milestone."""
+    common = {"seed": s["seed"], "replications": s["replications"],
+              "sha256": s["scenario"]["sha256"], "cost_p50": s["cost"]["p50"],
+              "cost_p85": s["cost"]["p85"],
+              "simulation_seconds": s.get("report", {}).get("simulation_seconds")}
+    return [{**common, **row} for row in tables.milestone_rows(s["milestones"])] or [common]
 
 
 def run_sweep(sweep: Sweep, out_dir: str | os.PathLike[str], workers: int | None = None,
               force: bool = False, executor: cf.Executor | None = None,
               progress: Callable[[Progress], None] | None = None,
-              summary: bool = True) -> SweepOutcome:
+              summary: bool = True, notice: Callable[[str], None] | None = None
+              ) -> SweepOutcome:
     """Run every point not already finished (all with ``force``), collect the results table,
     and render the summary report. Points run ``workers`` at a time in separate processes
-    (default: one per core) or on ``executor``."""
+    (default: one per core) or on ``executor``. The folder is this sweep's while it runs
+    (`lock.FolderInUse` if another run has it; ``notice`` hears of a stale lock taken over)."""
     out = Path(out_dir).resolve()
+    with lock.exclusive(out, "workbench sweep", notice):
+        return _run_owned(sweep, out, workers, force, executor, progress, summary)
+
+
+def _run_owned(sweep: Sweep, out: Path, n_workers: int | None, force: bool,
+               executor: cf.Executor | None, progress: Callable[[Progress], None] | None,
+               summary: bool) -> SweepOutcome:
     atomic.write_json(out / "sweep.json", _plan(sweep))
     finished, todo = _split_finished(sweep, out, force)
     results: list[PointResult] = list(finished)
@@ -373,14 +517,16 @@ def run_sweep(sweep: Sweep, out_dir: str | os.PathLike[str], workers: int | None
     counter = _Counter(len(sweep.points), progress)
     for r in finished:
         counter.add(r)
-    for r in _execute(tasks, workers, executor):
-        results.append(r)
-        counter.add(r)
+    with closing(_execute(tasks, n_workers, executor)) as executed:
+        for r in executed:
+            results.append(r)
+            counter.add(r)
     order = {p.id: p.index for p in sweep.points}
     results.sort(key=lambda r: order[r.point_id])
-    frame = collect(sweep, out, results)
-    html, error = (_render_summary(out) if summary else (None, ""))
-    return SweepOutcome(out, frame, results, html, error)
+    frame = results_table(sweep, results)
+    unwritten = write_results(frame, out)
+    html, error = _summary(out, summary, unwritten)
+    return SweepOutcome(out, frame, results, html, error, unwritten)
 
 
 class _Counter:
@@ -401,21 +547,33 @@ def _task(sweep: Sweep, point: Point, out: Path) -> PointTask:
                      str(out / point.id), record)
 
 
-def _execute(tasks: list[PointTask], workers: int | None,
-             executor: cf.Executor | None) -> Iterator[PointResult]:
+def _execute(tasks: list[PointTask], n_workers: int | None,
+             executor: cf.Executor | None) -> Generator[PointResult, None, None]:
     """Run tasks, yielding results as they finish."""
     if not tasks:
         return
     if executor is not None:
         yield from _gather(executor, tasks)
         return
-    n = min(workers or default_workers(), len(tasks))
+    n = min(n_workers or default_workers(), len(tasks))
     # Separate processes, not threads: papermill's working-directory handling is not thread-safe,
     # and a crashing point must not take the sweep down. forkserver: safe with threads around.
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["workbench.reports.sweep"])
-    with cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-        yield from _gather(pool, tasks)
+    done: set[str] = set()
+    with cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=worker.start,
+                                initargs=(os.getpid(),)) as pool:
+        try:
+            for result in _gather(pool, tasks):
+                done.add(result.point_id)
+                yield result
+        except BaseException:  # Ctrl-C, or the caller stopped early: queued points never run
+            with worker.no_interrupts():
+                worker.stop(pool)
+                for t in tasks:
+                    if t.record["point_id"] not in done:
+                        worker.discard_unfinished(Path(t.point_dir))
+            raise
 
 
 def _gather(executor: cf.Executor, tasks: list[PointTask]) -> Iterator[PointResult]:
@@ -434,8 +592,7 @@ def _result_of(future: cf.Future, task: PointTask) -> PointResult:
     except Exception as exc:  # noqa: BLE001 - the worker itself died (e.g. killed): record it
         result = PointResult(status="failed", error=f"worker failed: {_error_text(exc)}",
                              **task.record)
-        atomic.write_json(Path(task.point_dir) / POINT_FILE, asdict(result))
-        return result
+        return _record(Path(task.point_dir), result)
 
 
 def _split_finished(sweep: Sweep, out: Path, force: bool
@@ -445,7 +602,7 @@ def _split_finished(sweep: Sweep, out: Path, force: bool
     for p in sweep.points:
         record = _read_point(out / p.id)
         ok = (not force and record is not None and record.get("status") == "done"
-              and record.get("key") == sweep.key(p)
+              and record.get("key") == sweep.key(p) and bool(record.get("rows"))
               and (out / p.id / paths.SUMMARY_FILE).is_file())
         if ok and record is not None:
             finished.append(PointResult(**{**record, "status": "skipped"}))
@@ -456,9 +613,11 @@ def _split_finished(sweep: Sweep, out: Path, force: bool
 
 def _read_point(folder: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((folder / POINT_FILE).read_text(encoding="utf-8"))
+        record = json.loads((folder / POINT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    known = {f.name for f in dataclasses.fields(PointResult)}
+    return record if isinstance(record, dict) and set(record) <= known else None
 
 
 def _clean_partials(folder: Path) -> None:
@@ -478,9 +637,9 @@ def _plan(sweep: Sweep) -> dict[str, Any]:
 
 # --- results -------------------------------------------------------------------------------------
 
-def collect(sweep: Sweep, out: Path, results: list[PointResult]) -> pd.DataFrame:
+def results_table(sweep: Sweep, results: list[PointResult]) -> pd.DataFrame:
     """One row per point and milestone (failed points: one row with the error), swept values
-    as columns; written to ``results.parquet`` and ``results.csv``."""
+    as columns, from the results themselves (never re-read from the folder)."""
     rows: list[dict[str, Any]] = []
     for r in results:
         base = {"sweep": sweep.name, "kind": sweep.kind, "point": r.point, "point_id": r.point_id,
@@ -488,25 +647,39 @@ def collect(sweep: Sweep, out: Path, results: list[PointResult]) -> pd.DataFrame
                 "seconds": r.seconds,
                 "notebook": f"{r.point_id}/{r.notebook}" if r.notebook else "",
                 "scenario": Path(sweep.points[0].scenario).name, **r.values}
-        rows.extend(_point_rows(base, out / r.point_id, r.status != "failed"))
+        ok = r.status != "failed" and r.rows
+        rows.extend([{**base, **row} for row in r.rows] if ok else [base])
     swept = list(dict.fromkeys(k for r in results for k in r.values))
     columns = ["sweep", "kind", "point", "point_id", "status", *swept,
                *[c for c in RESULT_COLUMNS if c not in ("sweep", "point", "point_id", "status",
                                                         *swept)]]
-    frame = tables.tidy(rows, columns)
+    return tables.tidy(rows, columns)
+
+
+def collect(sweep: Sweep, out: Path, results: list[PointResult]) -> pd.DataFrame:
+    """`results_table`, written to ``results.parquet`` and ``results.csv``."""
+    frame = results_table(sweep, results)
     atomic.write_table(frame, out / "results")
     return frame
 
 
-def _point_rows(base: dict[str, Any], folder: Path, ok: bool) -> list[dict[str, Any]]:
-    if not ok:
-        return [base]
-    s = scenario_report.read_summary(folder)
-    common = {**base, "seed": s["seed"], "replications": s["replications"],
-              "sha256": s["scenario"]["sha256"], "cost_p50": s["cost"]["p50"],
-              "cost_p85": s["cost"]["p85"],
-              "simulation_seconds": s.get("report", {}).get("simulation_seconds")}
-    return [{**common, **row} for row in tables.milestone_rows(s["milestones"])] or [common]
+def write_results(frame: pd.DataFrame, out: Path) -> list[str]:
+    """``results.parquet`` and ``results.csv``, each written if the disk allows; one line per
+    file that could not be (an earlier run's copy of it is removed: it would be stale)."""
+    unwritten = []
+    for name, encode in (("results.parquet", atomic.parquet_bytes),
+                         ("results.csv", atomic.csv_bytes)):
+        try:
+            atomic.atomic_write_bytes(out / name, encode(frame))
+        except OSError as exc:
+            unwritten.append(f"{name} could not be written in {out} ({_os_reason(exc)})")
+        except (ValueError, TypeError, ArithmeticError) as exc:  # pyarrow's errors are these
+            unwritten.append(f"{name} could not be written in {out} (a value does not fit "
+                             f"the table: {type(exc).__name__})")
+        else:
+            continue
+        (out / name).unlink(missing_ok=True)
+    return unwritten
 
 
 def read_results(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -611,26 +784,44 @@ def failures(results: pd.DataFrame) -> pd.DataFrame:
 
 # --- the summary report --------------------------------------------------------------------------
 
+def _summary(out: Path, wanted: bool, unwritten: list[str]) -> tuple[Path | None, str]:
+    """The summary report, unless not wanted or the results table it reads is missing."""
+    if not wanted:
+        return None, ""
+    if unwritten:
+        _remove_summary(out)
+        return None, "not rendered: the results table could not be written"
+    return _render_summary(out)
+
+
 def _render_summary(out: Path) -> tuple[Path | None, str]:
-    """summary.ipynb and summary.html from the results table; the error text if it failed."""
+    """summary.ipynb and summary.html from the results table; the error text if it failed
+    (an earlier run's summary is then removed: it would describe other results)."""
     try:
         nb = runner.execute_notebook(SUMMARY_NOTEBOOK, out / "summary.ipynb",
                                      {"results_path": str(out / "results.parquet")})
         return runner.export_html(nb, out / "summary.html", title="Sweep summary"), ""
     except Exception as exc:  # noqa: BLE001 - the points' results stand on their own
+        _remove_summary(out, keep_failed=True)
         return None, _error_text(exc)
+
+
+def _remove_summary(out: Path, keep_failed: bool = False) -> None:
+    names = ["summary.html", "summary.ipynb"] + ([] if keep_failed else ["summary.failed.ipynb"])
+    for name in names:
+        (out / name).unlink(missing_ok=True)
 
 
 # --- small helpers -------------------------------------------------------------------------------
 
 def _error_text(exc: BaseException) -> str:
-    """One line: papermill's cell error (name: value), else the exception."""
-    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    if name:
-        return f"{name}: {value}".splitlines()[0][:500]
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return text.splitlines()[-1][:500] if text else type(exc).__name__
+    """One line (`runner.error_line`), at most 500 characters."""
+    return runner.error_line(exc)[:500]
 
+
+def _os_reason(exc: OSError) -> str:
+    """What the system said, without the file name (a temp file that no longer exists)."""
+    return f"[Errno {exc.errno}] {exc.strerror}" if exc.strerror else str(exc)
 
 
 def _cell(value: Any) -> Any:

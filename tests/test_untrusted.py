@@ -1,0 +1,86 @@
+"""Text from other people's files, shown safely: escapes on terminals, formulas in the CSVs a
+report or sweep writes, and the strict reader of sweep files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench.files import atomic, untrusted, yaml_strict
+from workbench.reports import sweep
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("plain name", "plain name"),
+    ("\x1b]0;owned\x07title", "\\x1b]0;owned\\x07title"),
+    ("two\nlines\r\t", "two\\nlines\\r\\t"),
+    ("c1 \x9b31m csi", "c1 \\x9b31m csi"),
+    ("bidi \u202egnp.exe", "bidi \\u202egnp.exe"),
+    ("café ✓", "café ✓"),
+])
+def test_terminal_escapes(text: str, shown: str) -> None:
+    assert untrusted.for_terminal(text) == shown
+
+
+@pytest.mark.parametrize(("cell", "safe"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+cmd", "'+cmd"),
+    ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\r=1", "'\r=1"),
+    ("-5", "-5"), ("+1.5e3", "+1.5e3"), ("-", "'-"), ("login", "login"), (-5, -5),
+    (2.5, 2.5), (None, None),
+])
+def test_spreadsheet_cells(cell: object, safe: object) -> None:
+    assert untrusted.spreadsheet_cell(cell) == safe
+
+
+def test_csv_tables_are_neutralised_and_parquet_keeps_the_data(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"epic": ["=1+1", "login", None], "p85_days": [-3.0, 4.0, 5.0],
+                          "=cmd": [1, 2, 3]})
+    atomic.write_table(frame, tmp_path / "epics")
+    csv = (tmp_path / "epics.csv").read_text().splitlines()
+    assert csv == ["epic,p85_days,'=cmd", "'=1+1,-3.0,1", "login,4.0,2", ",5.0,3"]
+    assert pd.read_parquet(tmp_path / "epics.parquet").equals(frame)
+
+
+def test_sweep_results_csv_is_neutralised(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"point": ["@evil", "-1"], "p85_days": [-1.0, 2.0]})
+    assert sweep.write_results(frame, tmp_path) == []
+    assert (tmp_path / "results.csv").read_text().splitlines() == [
+        "point,p85_days", "'@evil,-1.0", "-1,2.0"]
+
+
+def test_a_results_file_that_cannot_hold_a_value_is_named_and_the_other_written(
+        tmp_path: Path) -> None:
+    (tmp_path / "results.parquet").write_text("an earlier run's")
+    frame = pd.DataFrame({"point": ["a"], "members": [10**400]})
+    assert sweep.write_results(frame, tmp_path) == [
+        f"results.parquet could not be written in {tmp_path} (a value does not fit the table: "
+        "OverflowError)"]
+    assert not (tmp_path / "results.parquet").exists()  # not left stale
+    assert (tmp_path / "results.csv").read_text().splitlines()[1] == "a," + "1" + "0" * 400
+
+
+def test_the_strict_reader_reads_what_safe_load_reads() -> None:
+    text = "a: 1\nb: [x, {c: 2.5}]\nd: 2027-01-04\n<<: {e: true}\n"
+    import yaml
+
+    assert yaml_strict.load(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a: 1\nb: 2\na: 3\n", "line 3: duplicate key 'a' (first on line 1; each key may appear "
+                           "once)"),
+    ("{a: 1, a: 2}", "line 1: duplicate key 'a' (first on line 1; each key may appear once)"),
+    ("x: &v [1]\ny: *v\n", "line 2: an alias (*name) is not allowed here (write the value "
+                           "out)"),
+    ("[" * 33 + "]" * 33, "line 1: nested more than 32 levels deep (allowed: up to 32)"),
+    ("? [1]\n: 2\n", "line 1: a key must be a plain value (text or number), not a list or "
+                     "mapping"),
+    ("\"\\e[2J\": 1\n\"\\e[2J\": 2\n", "line 2: duplicate key '\\x1b[2J' (first on line 1; "
+                                       "each key may appear once)"),
+])
+def test_the_strict_reader_refuses(text: str, message: str) -> None:
+    with pytest.raises(yaml_strict.StrictYAMLError) as refused:
+        yaml_strict.load(text)
+    assert str(refused.value) == message
