@@ -150,8 +150,9 @@ FILES = [
       "-9223372036854775808 to 9223372036854775807) [points with members=1000000000000000000"
       "00000000000000000000000000000000000000...]"),
     p("inf-in-a-point-scenario", f"sweep {B}/sweep_inf_scenario.yaml",
-      f"{B}/sweep_inf_scenario.yaml: the point's scenario cannot be loaded (ValueError: Out of "
-      "range float values are not JSON compliant) [point infinite cost]"),
+      f"{B}/sweep_inf_scenario.yaml: {REPO / B}/infinite_cost.yaml: teams.app.cost_per_person_day: "
+      "inf is not a finite number (allowed: number >= 0 and <= 1000000000.0) "
+      "[point infinite cost]"),
     # names with terminal escapes: escaped; names that are formulas: neutralised in CSV
     p("escape-in-validate", f"validate {B}/scenario_escape.yaml",
       f"{B}/scenario_escape.yaml: epics.login\\x1b[2J.team: unknown team 'nope' (known: app)"),
