@@ -82,12 +82,13 @@ def exclusive(folder: str | os.PathLike[str], command: str,
 
 def _why_free(owner: Owner) -> str:
     """A lock nobody holds: its process ended (said so only when this machine can tell)."""
-    if owner.host == socket.gethostname() and not _alive(owner.pid):
+    if owner.host == socket.gethostname() and not alive(owner.pid):
         return "which is no longer running"
     return "which no longer holds it (that run ended)"
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -22,6 +22,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 
+from workbench.files.lock import alive
+
 POINT_FILE = "point.json"  # written last: a point folder without it is unfinished
 STOP_TIMEOUT_S = 5.0
 _running: list[Path] = []  # in a worker: the folder of the point being run
@@ -69,7 +71,7 @@ def wait_for_exit(pid: int) -> None:
     except ProcessLookupError:
         return
     except (AttributeError, OSError):  # not Linux, or an old kernel
-        while _alive(pid):
+        while alive(pid):
             time.sleep(0.2)
         return
     try:
@@ -77,15 +79,6 @@ def wait_for_exit(pid: int) -> None:
     finally:
         os.close(fd)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def abort(code: int) -> None:
@@ -111,7 +104,7 @@ def kill_descendants(pid: int) -> None:
         with suppress(ProcessLookupError, PermissionError):
             os.kill(child, signal.SIGKILL)
     deadline = time.monotonic() + STOP_TIMEOUT_S
-    while any(_alive(c) and not _zombie(c) for c in family) and time.monotonic() < deadline:
+    while any(alive(c) and not _zombie(c) for c in family) and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
