@@ -207,7 +207,9 @@ def _detect_format(values: pd.Series, source: str, column: str) -> str:
 
 
 def _parse(values: pd.Series, fmt: str) -> pd.Series:
-    out = pd.to_datetime(values, format=fmt, errors="coerce")
+    # utc=True: pandas refuses a column of mixed offsets otherwise (+0100 in summer, +0000 in
+    # winter); a value without an offset is read as UTC, so its wall clock is kept.
+    out = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
     if getattr(out.dt, "tz", None) is not None:  # keep wall-clock UTC; trackers mix offsets
         out = out.dt.tz_convert("UTC").dt.tz_localize(None)
     return out
