@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench import __version__
-from workbench.app import history_commands, lab, report_commands
+from workbench.app import history_commands, import_commands, lab, report_commands
 from workbench.app.options import add_simulation_options
 from workbench.files import project
 from workbench.scenario import limits
@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     history_commands.register(sub)  # `forecast` and `backtest`: forecasts straight from history
     lab.register(sub)  # `lab`: JupyterLab on the notebooks (the what-if explorer)
     report_commands.register(sub)  # `report` and `sweep`: HTML reports and papermill sweeps
+    import_commands.register(sub)  # `import jira` and `import sheet`: scenarios from trackers
     return parser
 
 

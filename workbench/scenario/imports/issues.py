@@ -105,12 +105,16 @@ def resolve_columns(header: tuple[str, ...], path: str, mapping: JiraMapping,
         raise ScenarioError(problems)
     out = {role: tuple(h for n in _names(mapping, role) if (h := find_column(header, n)))
            for role in (*mapping.columns.model_fields, "team", "components", "project")}
-    missing = [role for role in REQUIRED if not out[role]]
+    missing = [_names(mapping, role)[0] for role in REQUIRED if not out[role]]
     if missing:
-        raise ScenarioError([f"{path}: {_names(mapping, role)[0]}: column not found, so this is "
-                             "not a Jira export (allowed: Jira's \"Export CSV (all fields)\", "
-                             "with columns Issue key, Issue Type and Status)" for role in missing])
+        raise ScenarioError([f"{path}: {', '.join(missing)}: {_plural(missing, 'column')} not "
+                             "found, so this is not a Jira export (allowed: Jira's \"Export CSV "
+                             "(all fields)\", with columns Issue key, Issue Type and Status)"])
     return out
+
+
+def _plural(names: list[str], word: str) -> str:
+    return word if len(names) == 1 else word + "s"
 
 
 def _role_path(role: str) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.files.jira import ExportError
 from workbench.scenario.imports.effort import (
     EffortModel,
     Sizes,
@@ -76,7 +77,10 @@ def import_jira(export: str | Path, out: str | Path, mapping: JiraMapping,
                 mapping_shown: str = "--mapping") -> ImportReport:
     """Read the export, write the scenario to ``out`` and the report beside it; return the
     report. Input to fix raises `ScenarioError` before anything is written."""
-    program = read_program(str(export), mapping, mapping_shown)
+    try:
+        program = read_program(str(export), mapping, mapping_shown)
+    except ExportError as exc:  # the files layer's lines, as the scenario layer's error
+        raise ScenarioError(exc.problems) from None
     report = ImportReport(f"workbench import jira: {export} -> {out}")
     names = _team_names(program, mapping)
     counts = _count(program, mapping, names, report)
