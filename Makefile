@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[notebooks,dask,test,e2e]'
+	$(BIN)/python -m pip install -q -e '.[notebooks,dask,sheets,test,e2e]'
 	touch $(STAMP)
 
 setup: $(STAMP)

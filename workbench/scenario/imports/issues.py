@@ -104,7 +104,7 @@ def resolve_columns(header: tuple[str, ...], path: str, mapping: JiraMapping,
     if problems:
         raise ScenarioError(problems)
     out = {role: tuple(h for n in _names(mapping, role) if (h := find_column(header, n)))
-           for role in (*mapping.columns.model_fields, "team", "components", "project")}
+           for role in (*type(mapping.columns).model_fields, "team", "components", "project")}
     missing = [_names(mapping, role)[0] for role in REQUIRED if not out[role]]
     if missing:
         raise ScenarioError([f"{path}: {', '.join(missing)}: {_plural(missing, 'column')} not "
