@@ -34,8 +34,8 @@ TEAMS = {"PLAT-2": "platform", "CHK-2": "payments", "CHK-6": "storefront", "CHK-
          "PLAT-4": "platform", "CHK-11": "mobile", "CHK-3": "payments", "CHK-7": "storefront",
          "CHK-10": "mobile", "PLAT-3": "platform", "CHK-4": "payments", "CHK-8": "storefront"}
 # PLAT-36 (Event bus) blocks CHK-37 (Payment methods API); CHK-35 blocks CHK-86 and CHK-87
-# (Checkout page); epic CHK-2 blocks epic CHK-9; sub-task CHK-151 of CHK-122 (Mobile
-# checkout) blocks CHK-122... of Wallet payments (CHK-10).
+# (Checkout page); epic CHK-2 blocks epic CHK-9; sub-task CHK-151 (of a Mobile checkout item)
+# blocks CHK-122 (Wallet payments, CHK-10).
 DEPENDS = {"CHK-2": ("PLAT-2",), "CHK-6": ("CHK-2",), "CHK-9": ("CHK-2",), "CHK-10": ("CHK-9",)}
 MILESTONES = {"checkout-1-0": (("PLAT-2", "CHK-2", "CHK-6", "CHK-9", "CHK-11"), "2027-03-31"),
               "checkout-1-1": (("CHK-6", "CHK-3", "CHK-7", "CHK-10", "CHK-4"), "2027-06-30")}

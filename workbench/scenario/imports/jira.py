@@ -9,7 +9,6 @@ from the same export. Everything that cannot be mapped gets one line in the impo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from workbench.scenario.imports.plan import (
     find_cycles,
     report_path,
     save,
+    slug,
 )
 from workbench.scenario.imports.settings import JiraMapping
 from workbench.scenario.loader import ScenarioError
@@ -143,16 +143,12 @@ def _team_names(program: Program, mapping: JiraMapping) -> dict[str, str]:
     names: dict[str, str] = {"": UNASSIGNED}
     taken = {UNASSIGNED}
     for value in [v for v in values if v]:
-        name = mapping.team.names.get(value) or _slug(value, "team")
+        name = mapping.team.names.get(value) or slug(value, "team")
         while name in taken and value not in mapping.team.names:
             name = _bump(name)
         names[value] = name
         taken.add(name)
     return names
-
-
-def _slug(text: str, empty: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or empty
 
 
 def _bump(name: str) -> str:
@@ -239,11 +235,11 @@ def _milestones(program: Program, mapping: JiraMapping, open_counts: list[EpicCo
     for c in open_counts:
         for version in _versions(c.epic, c.open_items):
             members.setdefault(version, []).append(c.epic.key)
-    releases = {**{_slug(k, k): v for k, v in mapping.releases.items()}, **mapping.releases}
+    releases = {**{slug(k, k): v for k, v in mapping.releases.items()}, **mapping.releases}
     taken: set[str] = set()
     out = []
     for version in sorted(members):
-        name = _slug(version, "release")
+        name = slug(version, "release")
         while name in taken:
             name = _bump(name)
         taken.add(name)
@@ -268,7 +264,7 @@ def _note_versions(program: Program, mapping: JiraMapping, used: set[str]) -> No
     for version in sorted(every - used):
         program.notes.append(f"fix version {version!r}: no open work carries it (all done, or "
                              "not under an epic); no milestone")
-    slugs = {_slug(v, v) for v in used} | used
+    slugs = {slug(v, v) for v in used} | used
     for version in sorted(set(mapping.releases) - slugs):
         program.notes.append(f"release {version!r} has a date but is no fix version of open "
                              "work; no milestone")

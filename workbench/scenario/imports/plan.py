@@ -17,7 +17,7 @@ import yaml
 
 from workbench.files.atomic import atomic_write_text
 from workbench.scenario import limits
-from workbench.scenario.loader import ScenarioError, scenario_from_data
+from workbench.scenario.loader import scenario_from_data
 
 MIN_HORIZON_DAYS = 730
 HORIZON_MARGIN_DAYS = 365  # beyond the last target, so a late program still shows its date
@@ -239,6 +239,6 @@ def flow(value: Any) -> str:
     return _scalar(value)
 
 
-def problem_lines(source: str, where: str, problems: Sequence[str]) -> ScenarioError:
-    """Several problems at one place as one error, one line each."""
-    return ScenarioError([f"{source}: {where}: {p}" for p in problems])
+def slug(text: str, empty: str) -> str:
+    """A name usable in `--set teams.NAME.members=8`: lower case, no dots or spaces."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or empty

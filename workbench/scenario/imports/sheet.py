@@ -26,6 +26,7 @@ from workbench.scenario.imports.plan import (
     find_cycles,
     report_path,
     save,
+    slug,
 )
 from workbench.scenario.loader import ScenarioError
 
@@ -121,12 +122,13 @@ def _row(table: Sheet, i: int, problems: Problems) -> Row | None:
     if not epic:
         problems.add("epic", where, "empty (allowed: the epic's name)")
         return None
-    row = Row(line, epic, _text(cells.get("team", "")))
-    if not row.team:
+    team = _text(cells.get("team", ""))
+    row = Row(line, epic, slug(team, "team"))
+    if not team:
         problems.add("team", where, "empty (allowed: the team that does the epic)")
     row.items = _whole(cells, "items", where, problems)
     row.effort = _efforts(cells, where, problems)
-    if row.items is None and row.effort is None:
+    if cells.get("items", "") == "" and all(cells.get(c, "") == "" for c in EFFORTS):
         problems.add("items", where, "empty, and no effort_low/likely/high either (allowed: an "
                                      "item count, or the three efforts in person-days)")
     row.depends_on = _names(cells.get("depends_on", ""))
