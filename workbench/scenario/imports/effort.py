@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from workbench.scenario.imports.issues import DONE, Issue, Program
+from workbench.scenario.imports.issues import DONE, Epic, Program
 from workbench.scenario.imports.settings import JiraMapping
 from workbench.scenario.loader import ScenarioError
 
@@ -19,6 +20,15 @@ MIN_EPICS = 3  # finished epics needed to learn a size
 
 
 # --- effort per item --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpenWork:
+    """An epic's open items, for its effort: how many, and the points of those that have some."""
+
+    items: int
+    pointed: int
+    points: float  # the sum over the pointed items
+
 
 @dataclass(frozen=True)
 class EffortModel:
@@ -32,10 +42,10 @@ class EffortModel:
     pooled: list[float] = field(default_factory=list)
     default: Any = None  # the default distribution, as written in a scenario
 
-    def for_epic(self, team: str, items: list[Issue], future: int) -> tuple[Any, str]:
+    def for_epic(self, team: str, work: OpenWork, future: int) -> tuple[Any, str]:
         """The epic's effort_days (as written in a scenario) and a phrase saying why."""
         if self.method == "points":
-            return self._by_points(items, future)
+            return self._by_points(work, future)
         if self.method == "resample":
             own = self.samples.get(team, [])
             if len(own) >= MIN_SAMPLES:
@@ -44,10 +54,11 @@ class EffortModel:
                                                 f"(team {team} has {len(own)})")
         return self.default, "the stated default"
 
-    def _by_points(self, items: list[Issue], future: int) -> tuple[Any, str]:
-        points = [i.own_points() or self.typical_points for i in items]
-        points += [self.typical_points] * future
-        mean = sum(points) / len(points) if points else self.typical_points
+    def _by_points(self, work: OpenWork, future: int) -> tuple[Any, str]:
+        count = work.items + future
+        unpointed = count - work.pointed
+        mean = (work.points + unpointed * self.typical_points) / count if count else 0.0
+        mean = mean or self.typical_points
         p50, p90 = round(mean * self.rate[0], 2), round(mean * self.rate[1], 2)
         dist: Any = {"lognormal": {"p50": p50, "p90": p90}} if p90 > p50 > 0 else max(p50, 0.01)
         return dist, f"{mean:.1f} points per item on average"
@@ -63,25 +74,29 @@ class EffortModel:
         return f"the stated default per item ({self.why})"
 
 
-def learn_effort(program: Program, mapping: JiraMapping, team_of: dict[str, str],
-                 open_items: list[Issue]) -> EffortModel:
-    """The effort method the mapping asks for (auto: points, else resample, else default)."""
-    finished = [(team_of[e], i) for e, items in program.items.items() for i in items
-                if i.state == DONE and i.workdays is not None]
-    span = _span(program)
-    chosen = mapping.effort.method
-    points = _points_model(program, finished, span)
-    if chosen == "points" or chosen == "auto" and points and _mostly_pointed(open_items):
-        if points is None:
+def learn_effort(program: Program, mapping: JiraMapping, team_of: np.ndarray,
+                 open_items: np.ndarray) -> EffortModel:
+    """The effort method the mapping asks for (auto: points, else resample, else default).
+    ``team_of``: each issue's team (by its epic); ``open_items``: the items still to do."""
+    table = program.table
+    items = program.items_mask()
+    points, workdays = table["points"].to_numpy(), table["workdays"].to_numpy()
+    finished = items & (table["state"].to_numpy() == DONE) & ~np.isnan(workdays)
+    span, chosen = _span(program), mapping.effort.method
+    model = _points_model(points, workdays, finished, items, span)
+    pointed_open = int((open_items & ~np.isnan(points)).sum())
+    if chosen == "points" or chosen == "auto" and model and 2 * pointed_open >= open_items.sum():
+        if model is None:
+            found = int((finished & ~np.isnan(points)).sum())
             raise ScenarioError([_cannot(program, "points", "finished items with story points "
-                                         "and dates", sum(1 for _, i in finished
-                                                          if i.own_points()))])
-        return points
-    if chosen in ("resample", "auto") and len(finished) >= MIN_SAMPLES:
-        return _resample_model(finished, mapping.effort.recent_items, span)
+                                         "and dates", found)])
+        return model
+    if chosen in ("resample", "auto") and finished.sum() >= MIN_SAMPLES:
+        return _resample_model(table[finished], team_of[finished], mapping.effort.recent_items,
+                               span)
     if chosen == "resample":
         raise ScenarioError([_cannot(program, "resample", "finished items with dates",
-                                     len(finished))])
+                                     int(finished.sum()))])
     why = ("chosen in the mapping" if chosen == "default" else
            f"fewer than {MIN_SAMPLES} finished items with dates to learn from")
     return EffortModel("default", why, default=mapping.effort.default_days.user_form())
@@ -97,33 +112,30 @@ def _cannot(program: Program, method: str, what: str, found: int) -> str:
             f"the export (found {found}) (allowed: another method, e.g. --effort default)")
 
 
-def _points_model(program: Program, finished: list[tuple[str, Issue]], span: str
-                  ) -> EffortModel | None:
-    rates = [i.workdays / p for _, i in finished if (p := i.own_points()) and i.workdays]
+def _points_model(points: np.ndarray, workdays: np.ndarray, finished: np.ndarray,
+                  items: np.ndarray, span: str) -> EffortModel | None:
+    use = finished & ~np.isnan(points)
+    rates = workdays[use] / points[use]
     if len(rates) < MIN_SAMPLES:
         return None
     p50, p90 = (float(np.quantile(rates, q)) for q in (0.5, 0.9))
-    every = [p for items in program.items.values() for i in items if (p := i.own_points())]
-    typical = round(float(np.median(every)), 1)
+    typical = round(float(np.nanmedian(points[items])), 1)
     why = f"{span} of {len(rates)} finished items with points (working days)"
     return EffortModel("points", why, (round(p50, 2), round(p90, 2)), typical)
 
 
-def _mostly_pointed(items: list[Issue]) -> bool:
-    return not items or 2 * sum(1 for i in items if i.own_points()) >= len(items)
-
-
-def _resample_model(finished: list[tuple[str, Issue]], keep: int, span: str) -> EffortModel:
-    recent = sorted(finished, key=lambda ti: (ti[1].resolved, ti[1].key), reverse=True)
-    by_team: dict[str, list[float]] = {}
-    for team, issue in recent:
-        if len(by_team.setdefault(team, [])) < keep:
-            by_team[team].append(float(issue.workdays or 0))
-    pooled = sorted(float(i.workdays or 0) for _, i in recent[:keep])
+def _resample_model(finished: pd.DataFrame, teams: np.ndarray, keep: int, span: str
+                    ) -> EffortModel:
+    recent = pd.DataFrame({"team": teams, "resolved": finished["resolved"].to_numpy(),
+                           "key": finished["key"].to_numpy(dtype=object),
+                           "days": finished["workdays"].to_numpy()})
+    recent = recent.sort_values(["resolved", "key"], ascending=False, kind="stable")
+    by_team = {str(t): sorted(float(d) for d in g["days"])
+               for t, g in recent.groupby("team", sort=True).head(keep).groupby("team")}
+    pooled = sorted(float(d) for d in recent["days"].head(keep))
     why = (f"the most recent {keep} per team, {span} in working days; a team with fewer than "
            f"{MIN_SAMPLES} uses all teams'")
-    return EffortModel("resample", why, samples={t: sorted(v) for t, v in by_team.items()},
-                       pooled=pooled)
+    return EffortModel("resample", why, samples=by_team, pooled=pooled)
 
 
 # --- size of epics not broken down yet --------------------------------------------------------
@@ -146,11 +158,9 @@ class Sizes:
                 f"finished epics in the export, {MIN_EPICS} needed to learn a size)")
 
 
-def learn_sizes(program: Program, mapping: JiraMapping) -> Sizes:
-    """Items per finished epic (items closed without work left out)."""
-    counts = [sum(1 for i in program.items[e.key] if i.state == DONE)
-              for e in program.epics if e.state == DONE]
-    counts = [c for c in counts if c]
+def learn_sizes(finished_sizes: list[int], mapping: JiraMapping) -> Sizes:
+    """Items per finished epic (done items; those closed without work left out)."""
+    counts = [c for c in finished_sizes if c]
     default = mapping.not_broken_down.default_items
     if len(counts) < MIN_EPICS:
         return Sizes(None, len(counts), default)
@@ -158,7 +168,7 @@ def learn_sizes(program: Program, mapping: JiraMapping) -> Sizes:
     return Sizes((q[0], q[1], q[2]), len(counts), default)
 
 
-def not_broken_down(epic: Issue, written: int, mapping: JiraMapping) -> str | None:
+def not_broken_down(epic: Epic, written: int, mapping: JiraMapping) -> str | None:
     """Why an open epic is sized rather than counted (None: its items are its size)."""
     rule = mapping.not_broken_down
     if epic.status.lower() in {s.lower() for s in rule.statuses}:

@@ -9,13 +9,16 @@ from the same export. Everything that cannot be mapped gets one line in the impo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from workbench.files.jira import ExportError
 from workbench.scenario.imports.effort import (
     EffortModel,
+    OpenWork,
     Sizes,
     learn_effort,
     learn_sizes,
@@ -26,7 +29,7 @@ from workbench.scenario.imports.issues import (
     DONE,
     DROPPED,
     PROGRESS,
-    Issue,
+    Epic,
     Program,
     majority,
     read_program,
@@ -53,24 +56,22 @@ UNASSIGNED = "unassigned"
 class EpicCount:
     """An epic's items by state, and what is left to do (sized when not broken down yet)."""
 
-    epic: Issue
-    team: str = ""
-    items: list[Issue] = field(default_factory=list)
+    epic: Epic
+    value: str = ""  # its team's value in Jira
+    team: str = ""  # its team's name in the scenario
+    items: int = 0
     done: int = 0
     dropped: int = 0
     progress: int = 0
+    work: OpenWork = OpenWork(0, 0, 0.0)
     left: int = 0
     future: int = 0  # items not written yet (sized epics)
     split: tuple[float, float] | None = None
     sized_note: str = ""
 
     @property
-    def open_items(self) -> list[Issue]:
-        return [i for i in self.items if not i.finished]
-
-    @property
     def written(self) -> int:
-        return len(self.items) - self.dropped
+        return self.items - self.dropped
 
 
 def import_jira(export: str | Path, out: str | Path, mapping: JiraMapping,
@@ -82,18 +83,16 @@ def import_jira(export: str | Path, out: str | Path, mapping: JiraMapping,
     except ExportError as exc:  # the files layer's lines, as the scenario layer's error
         raise ScenarioError(exc.problems) from None
     report = ImportReport(f"workbench import jira: {export} -> {out}")
-    names = _team_names(program, mapping)
-    counts = _count(program, mapping, names, report)
-    sizes = learn_sizes(program, mapping)
+    counts = _count(program, mapping, report)
+    sizes = learn_sizes([c.done for c in counts if c.epic.state == DONE], mapping)
     _size(counts, sizes, mapping)
-    open_counts = [c for c in counts if c.left > 0]
-    open_items = [i for c in open_counts for i in c.open_items]
-    team_of = {c.epic.key: c.team for c in counts}
-    effort = learn_effort(program, mapping, team_of, open_items)
-    deps = epic_dependencies(program, {c.epic.key for c in open_counts})
+    open_rows = np.zeros(len(program.table), bool)
+    open_rows[[c.epic.row for c in counts if c.left > 0]] = True
+    team_of = _team_of_issues(program, counts)
+    effort = learn_effort(program, mapping, team_of, _open_items(program, open_rows))
+    deps = epic_dependencies(program, open_rows)
     _refuse_cycles(program, deps)
     plan = _plan(program, mapping, counts, effort, sizes, deps)
-    plan.teams = _plan_teams(program, mapping, names, open_counts)
     _fill_report(report, program, counts, effort, deps, out)
     save(plan, out, report)
     return report
@@ -101,29 +100,42 @@ def import_jira(export: str | Path, out: str | Path, mapping: JiraMapping,
 
 # --- counting -------------------------------------------------------------------------------
 
-def _count(program: Program, mapping: JiraMapping, names: dict[str, str],
-           report: ImportReport) -> list[EpicCount]:
-    counts = []
-    for epic in program.epics:
-        items = program.items[epic.key]
-        c = EpicCount(epic, names[_epic_team(program, epic, items, mapping, report)], items)
-        c.done = sum(1 for i in items if i.state == DONE)
-        c.dropped = sum(1 for i in items if i.state == DROPPED)
-        c.progress = sum(1 for i in items if i.state == PROGRESS)
-        c.left = len(c.open_items)
-        counts.append(c)
+def _count(program: Program, mapping: JiraMapping, report: ImportReport) -> list[EpicCount]:
+    """Each epic's items by state, counted for all epics at once."""
+    table, items = program.table, program.items_mask()
+    epic, state = table["epic"].to_numpy(), table["state"].to_numpy()
+    points = table["points"].to_numpy()
+    n = len(table)
+
+    def per_epic(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(epic[mask], weights=None if weights is None else weights[mask],
+                           minlength=n)
+
+    total, open_ = per_epic(items), items & (state <= PROGRESS)
+    by_state = {s: per_epic(items & (state == s)) for s in (DONE, DROPPED, PROGRESS)}
+    pointed = open_ & ~np.isnan(points)
+    counts = [EpicCount(e, _epic_team(program, e, mapping, report), "", int(total[e.row]),
+                        int(by_state[DONE][e.row]), int(by_state[DROPPED][e.row]),
+                        int(by_state[PROGRESS][e.row]))
+              for e in program.epics]
+    open_n, pointed_n, points_sum = per_epic(open_), per_epic(pointed), per_epic(pointed, points)
+    names = _team_names([c.value for c in counts], mapping)
+    for c in counts:
+        r = c.epic.row
+        c.team, c.left = names[c.value], int(open_n[r])
+        c.work = OpenWork(c.left, int(pointed_n[r]), float(points_sum[r]))
     return counts
 
 
-def _epic_team(program: Program, epic: Issue, items: list[Issue], mapping: JiraMapping,
-               report: ImportReport) -> str:
+def _epic_team(program: Program, epic: Epic, mapping: JiraMapping, report: ImportReport) -> str:
     """The epic's team value: the mapping's, the epic's own, else most of its items'."""
     column = program.team_column or "team"
     if epic.key in mapping.team.epics:
         return mapping.team.epics[epic.key]
     if epic.team:
         return epic.team
-    found = majority(i.team for i in items)
+    table = program.table
+    found = majority(table["team"][(table["epic"] == epic.row) & (table["item"] >= 0)])
     if found:
         report.notes.append(f"{epic.key}: the epic has no {column}; team {found!r} taken from "
                             "most of its items")
@@ -134,21 +146,33 @@ def _epic_team(program: Program, epic: Issue, items: list[Issue], mapping: JiraM
     return ""
 
 
-def _team_names(program: Program, mapping: JiraMapping) -> dict[str, str]:
+def _team_names(values: list[str], mapping: JiraMapping) -> dict[str, str]:
     """Each team value -> a team name usable in `--set teams.NAME.members=8` (no dots,
     spaces or capitals), unique; the mapping's team.names win."""
-    items = [i for its in program.items.values() for i in its]
-    values = sorted({e.team for e in program.epics} | {i.team for i in items}
-                    | set(mapping.team.epics.values()))
     names: dict[str, str] = {"": UNASSIGNED}
     taken = {UNASSIGNED}
-    for value in [v for v in values if v]:
+    for value in sorted({v for v in values if v}):
         name = mapping.team.names.get(value) or slug(value, "team")
         while name in taken and value not in mapping.team.names:
             name = _bump(name)
         names[value] = name
         taken.add(name)
     return names
+
+
+def _team_of_issues(program: Program, counts: list[EpicCount]) -> np.ndarray:
+    """Each issue's team name, by its epic ('' for issues under no epic)."""
+    by_row = np.full(len(program.table) + 1, "", dtype=object)  # the last: "no epic"
+    for c in counts:
+        by_row[c.epic.row] = c.team
+    return by_row[program.table["epic"].to_numpy()]
+
+
+def _open_items(program: Program, open_epics: np.ndarray) -> np.ndarray:
+    table = program.table
+    epic = table["epic"].to_numpy()
+    return (program.items_mask() & (table["state"].to_numpy() <= PROGRESS)
+            & open_epics[np.maximum(epic, 0)] & (epic >= 0))
 
 
 def _bump(name: str) -> str:
@@ -159,7 +183,7 @@ def _bump(name: str) -> str:
 def _size(counts: list[EpicCount], sizes: Sizes, mapping: JiraMapping) -> None:
     """Epics not broken down yet get their expected size, never less than what is open."""
     for c in counts:
-        if c.epic.state in (DONE, DROPPED) and not c.open_items:
+        if c.epic.finished and not c.left:
             continue
         reason = not_broken_down(c.epic, c.written, mapping)
         if reason is None:
@@ -191,30 +215,30 @@ def _plan(program: Program, mapping: JiraMapping, counts: list[EpicCount],
     epics = [_plan_epic(c, effort, deps) for c in open_counts]
     milestones = _milestones(program, mapping, open_counts)
     name = mapping.name or f"{Path(program.source).stem} (imported from Jira)"
-    return Plan(name, _description(program, counts, open_counts, effort), program.as_of, [],
-                epics, milestones, _header(program, counts, effort, sizes),
+    return Plan(name, _description(program, counts, open_counts, effort), program.as_of,
+                _plan_teams(program, mapping, open_counts), epics, milestones,
+                _header(program, counts, effort, sizes),
                 teams_note=f"{mapping.team.size} members per team is a default: set the real "
                            "sizes in the scenario that extends this file.")
 
 
-def _plan_teams(program: Program, mapping: JiraMapping, names: dict[str, str],
-                open_counts: list[EpicCount]) -> list[PlanTeam]:
+def _plan_teams(program: Program, mapping: JiraMapping, open_counts: list[EpicCount]
+                ) -> list[PlanTeam]:
     """The teams with open work, by name, each with the Jira value it came from."""
-    value_of = {name: value for value, name in names.items()}
-    used = sorted({c.team for c in open_counts} or {UNASSIGNED})
+    value_of = {c.team: c.value for c in open_counts}
     column = program.team_column or "no team column"
     return [PlanTeam(t, mapping.team.size,
                      f"{column}: {value_of[t]!r}" if value_of.get(t) else "no team in Jira")
-            for t in used]
+            for t in sorted(value_of or {UNASSIGNED: ""})]
 
 
 def _plan_epic(c: EpicCount, effort: EffortModel, deps: Dependencies) -> PlanEpic:
-    dist, why = effort.for_epic(c.team, c.open_items, c.future)
+    dist, why = effort.for_epic(c.team, c.work, c.future)
     comments = [f"{c.epic.key} {c.epic.summary}: {_progress(c)}"]
     if c.sized_note:
         comments.append(c.sized_note)
-    if c.epic.state in (DONE, DROPPED):
-        comments.append(f"the epic is {c.epic.status} in Jira, but {len(c.open_items)} of its "
+    if c.epic.finished:
+        comments.append(f"the epic is {c.epic.status} in Jira, but {c.work.items} of its "
                         "items are not: their work is kept")
     comments.append(f"effort: {effort.method}, {why}")
     return PlanEpic(c.epic.key, c.team, c.left, dist, deps.depends_on.get(c.epic.key, []),
@@ -231,10 +255,7 @@ def _progress(c: EpicCount) -> str:
 def _milestones(program: Program, mapping: JiraMapping, open_counts: list[EpicCount]
                 ) -> list[PlanMilestone]:
     """One milestone per fix version of open work (the epic's own, or its open items')."""
-    members: dict[str, list[str]] = {}
-    for c in open_counts:
-        for version in _versions(c.epic, c.open_items):
-            members.setdefault(version, []).append(c.epic.key)
+    members = _version_epics(program, open_counts)
     releases = {**{slug(k, k): v for k, v in mapping.releases.items()}, **mapping.releases}
     taken: set[str] = set()
     out = []
@@ -252,15 +273,29 @@ def _milestones(program: Program, mapping: JiraMapping, open_counts: list[EpicCo
     return sorted(out, key=lambda m: (m.target is None, m.target or program.as_of, m.name))
 
 
-def _versions(epic: Issue, items: Iterable[Issue]) -> list[str]:
-    out = list(epic.versions)
-    for item in items:
-        out += [v for v in item.versions if v not in out]
-    return out
+def _version_epics(program: Program, open_counts: list[EpicCount]) -> dict[str, list[str]]:
+    """Fix version -> the open epics carrying it (on the epic or an open item), epic order."""
+    table, long = program.table, program.versions
+    rows = long["row"].to_numpy(dtype=int)
+    open_rows = np.zeros(len(table) + 1, bool)
+    open_rows[[c.epic.row for c in open_counts]] = True
+    epic = table["epic"].to_numpy()[rows]
+    is_epic = epic == rows
+    open_item = program.items_mask()[rows] & (table["state"].to_numpy()[rows] <= PROGRESS)
+    use = (is_epic | open_item) & open_rows[epic]
+    pairs = pd.DataFrame({"epic": epic[use], "version": long["value"][use].to_numpy()})
+    by_epic: dict[int, set[str]] = {}
+    for e, v in pairs.drop_duplicates().itertuples(index=False):
+        by_epic.setdefault(int(e), set()).add(str(v))
+    members: dict[str, list[str]] = {}
+    for c in open_counts:  # in epic order
+        for version in sorted(by_epic.get(c.epic.row, ())):
+            members.setdefault(version, []).append(c.epic.key)
+    return members
 
 
 def _note_versions(program: Program, mapping: JiraMapping, used: set[str]) -> None:
-    every = {v for i in program.by_key.values() for v in i.versions}
+    every = set(program.versions["value"].unique())
     for version in sorted(every - used):
         program.notes.append(f"fix version {version!r}: no open work carries it (all done, or "
                              "not under an epic); no milestone")
@@ -309,10 +344,10 @@ def _header(program: Program, counts: list[EpicCount], effort: EffortModel,
 
 def _fill_report(report: ImportReport, program: Program, counts: list[EpicCount],
                  effort: EffortModel, deps: Dependencies, out: str | Path) -> None:
-    items = sum(len(c.items) for c in counts)
+    items = sum(c.items for c in counts)
     open_counts = [c for c in counts if c.left > 0]
     report.summary += [
-        f"{len(program.by_key)} issues: {len(counts)} epics, {items} items, {program.subtasks} "
+        f"{len(program.table)} issues: {len(counts)} epics, {items} items, {program.subtasks} "
         "sub-tasks folded into their items",
         f"as of {program.as_of} ({program.as_of_from}); the scenario starts then",
         f"progress: {sum(c.done for c in counts)} items done, "

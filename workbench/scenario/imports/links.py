@@ -1,18 +1,21 @@
 """Blocking links as dependencies between epics: a link between two items of different epics
 makes the blocked item's epic wait for the blocker's (a note says so); a link inside one epic,
-or one whose blocker is finished, changes nothing; a link to an issue outside the export is
-reported."""
+or one whose blocker or blocked issue is finished, changes nothing; a link to an issue outside
+the export is reported."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workbench.scenario.imports.issues import Issue, Program
+import numpy as np
+import pandas as pd
+
+from workbench.scenario.imports.issues import DONE, DROPPED, Program
 
 
 @dataclass(frozen=True)
 class Link:
-    """`blocker` blocks `blocked`, as written in `column` of issue `on`."""
+    """`blocker` blocks `blocked` (keys), as written in `column` of issue `on`."""
 
     blocker: str
     blocked: str
@@ -25,7 +28,7 @@ class Link:
 
 @dataclass
 class Dependencies:
-    """Which epics wait for which, and why."""
+    """Which epics wait for which (by key), and the links that say so."""
 
     depends_on: dict[str, list[str]] = field(default_factory=dict)
     because: dict[tuple[str, str], list[Link]] = field(default_factory=dict)
@@ -40,49 +43,55 @@ class Dependencies:
         self.because.setdefault((waiting, blocker), []).append(link)
 
 
-def epic_dependencies(program: Program, open_epics: set[str]) -> Dependencies:
-    """The dependencies between the epics still open, from every blocking link once."""
+def epic_dependencies(program: Program, open_epics: np.ndarray) -> Dependencies:
+    """The dependencies between the epics still open (``open_epics``: a flag per issue
+    position), from every blocking link once (Jira lists a link on both of its issues)."""
+    links = _unique(program)
     deps = Dependencies()
-    for link in _links(program):
-        _use(program, link, open_epics, deps)
+    known = (links["blocker"] >= 0) & (links["blocked"] >= 0)
+    for link in links[~known].itertuples():
+        deps.unused.append(f"{link.on_key}: {link.column} names {link.other}, which is not in "
+                           "the export; link not used")
+    links = links[known]
+    epic = program.table["epic"].to_numpy()
+    ends = epic[links["blocker"].to_numpy()], epic[links["blocked"].to_numpy()]
+    lost = (ends[0] < 0) | (ends[1] < 0)
+    for link, lost_blocker in zip(links[lost].itertuples(), ends[0][lost] < 0, strict=True):
+        missing = link.blocker_key if lost_blocker else link.blocked_key
+        deps.unused.append(f"{link.on_key}: {link.column}: {link.blocker_key} blocks "
+                           f"{link.blocked_key}, but {missing} is not in the scenario (no epic);"
+                           " link not used")
+    _between_epics(program, links[~lost], ends[0][~lost], ends[1][~lost], open_epics, deps)
     return deps
 
 
-def _links(program: Program) -> list[Link]:
-    """Each (blocker, blocked) pair once, as first written (Jira lists a link on both issues)."""
-    seen: dict[tuple[str, str], Link] = {}
-    for issue in program.by_key.values():
-        for column, other in issue.blocks:
-            seen.setdefault((issue.key, other), Link(issue.key, other, column, issue.key))
-        for column, other in issue.blocked_by:
-            seen.setdefault((other, issue.key), Link(other, issue.key, column, issue.key))
-    return list(seen.values())
+def _unique(program: Program) -> pd.DataFrame:
+    keys = program.keys
+    links = program.links.copy()
+    for end in ("blocker", "blocked"):
+        rows = links[end].to_numpy(dtype=int)
+        links[f"{end}_key"] = np.where(rows >= 0, keys[np.maximum(rows, 0)], links["other"])
+    links["on_key"] = keys[links["on"].to_numpy(dtype=int)] if len(links) else []
+    return links.drop_duplicates(["blocker_key", "blocked_key"]).reset_index(drop=True)
 
 
-def _use(program: Program, link: Link, open_epics: set[str], deps: Dependencies) -> None:
-    other = link.blocked if link.on == link.blocker else link.blocker
-    if other not in program.by_key:
-        deps.unused.append(f"{link.on}: {link.column} names {other}, which is not in the export;"
-                           " link not used")
-        return
-    ends = [program.epic_of.get(k) for k in (link.blocker, link.blocked)]
-    if None in ends:
-        lost = link.blocker if ends[0] is None else link.blocked
-        deps.unused.append(f"{link.on}: {link.column}: {link.text()}, but {lost} is not in the "
-                           "scenario (no epic); link not used")
-        return
-    blocker_epic, blocked_epic = str(ends[0]), str(ends[1])
-    if blocker_epic == blocked_epic:
-        deps.inside += 1
-    elif _finished(program.by_key[link.blocker], blocker_epic, open_epics) or _finished(
-            program.by_key[link.blocked], blocked_epic, open_epics):
-        deps.satisfied += 1
-    else:
-        deps.add(blocked_epic, blocker_epic, link)
-        if (link.blocker, link.blocked) != (blocker_epic, blocked_epic):
-            deps.notes.append(f"{link.text()}: epic {blocked_epic} waits for epic {blocker_epic}"
-                              " (a link between items of different epics)")
-
-
-def _finished(issue: Issue, epic: str, open_epics: set[str]) -> bool:
-    return epic not in open_epics or (issue.key != epic and issue.finished)
+def _between_epics(program: Program, links: pd.DataFrame, blocker_epic: np.ndarray,
+                   blocked_epic: np.ndarray, open_epics: np.ndarray, deps: Dependencies) -> None:
+    state = program.table["state"].to_numpy()
+    finished = np.isin(state, (DONE, DROPPED))
+    inside = blocker_epic == blocked_epic
+    deps.inside += int(inside.sum())
+    done = np.zeros(len(links), bool)
+    for end, epic in (("blocker", blocker_epic), ("blocked", blocked_epic)):
+        rows = links[end].to_numpy(dtype=int)
+        done |= ~open_epics[epic] | (finished[rows] & (rows != epic))
+    deps.satisfied += int((done & ~inside).sum())
+    keys = program.keys
+    use = ~inside & ~done
+    for link, a, b in zip(links[use].itertuples(), blocker_epic[use], blocked_epic[use],
+                          strict=True):
+        item = Link(link.blocker_key, link.blocked_key, link.column, link.on_key)
+        deps.add(str(keys[b]), str(keys[a]), item)
+        if (link.blocker, link.blocked) != (a, b):
+            deps.notes.append(f"{item.text()}: epic {keys[b]} waits for epic {keys[a]} (a link "
+                              "between items of different epics)")

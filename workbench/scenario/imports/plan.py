@@ -7,13 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from workbench.files.atomic import atomic_write_text
 from workbench.scenario import limits
@@ -135,9 +132,8 @@ def _in_cycles(depends_on: Mapping[str, Sequence[str]]) -> set[str]:
 def save(plan: Plan, out: str | Path, report: ImportReport) -> Path:
     """Check the scenario loads, then write it and its report (``OUT.import.txt``)."""
     target = Path(out)
-    text = scenario_text(plan)
-    check_loads(text, target)
-    atomic_write_text(target, text)
+    check_loads(plan, target)
+    atomic_write_text(target, scenario_text(plan))
     atomic_write_text(report_path(target), report.text())
     return target
 
@@ -148,11 +144,31 @@ def report_path(out: str | Path) -> Path:
     return target.with_name(target.stem + ".import.txt")
 
 
-def check_loads(text: str, target: Path) -> None:
-    """The text must load as a scenario exactly as `workbench run` would read it."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    scenario_from_data(data, str(target), target.parent)
+def check_loads(plan: Plan, target: Path) -> None:
+    """The plan must validate as a scenario, as `workbench run` will read it (the text says
+    the same as `scenario_data`: tests hold them equal)."""
+    scenario_from_data(scenario_data(plan), str(target), target.parent)
+
+
+def scenario_data(plan: Plan) -> dict[str, Any]:
+    """The plan as the plain data its scenario file holds."""
+    data: dict[str, Any] = {
+        "name": plan.name, "description": plan.description, "start": plan.start,
+        "horizon_days": plan.horizon_days(),
+        "teams": {t.name: {"members": t.members} for t in plan.teams},
+        "epics": {e.name: _epic_data(e) for e in plan.epics}}
+    if plan.milestones:
+        data["milestones"] = {m.name: {"epics": list(m.epics), **(
+            {"target": m.target} if m.target else {})} for m in plan.milestones}
+    return data
+
+
+def _epic_data(epic: PlanEpic) -> dict[str, Any]:
+    out: dict[str, Any] = {"team": epic.team, "items": epic.items}
+    optional = (("effort_days", epic.effort), ("split_rate", list(epic.split_rate or ())),
+                ("priority", epic.priority), ("depends_on", list(epic.depends_on)))
+    out.update({k: v for k, v in optional if v is not None and v != []})
+    return out
 
 
 def scenario_text(plan: Plan) -> str:
@@ -199,14 +215,31 @@ def _milestone_lines(m: PlanMilestone) -> list[str]:
 def _comment_block(paragraphs: Sequence[str], indent: str) -> list[str]:
     out = []
     for text in paragraphs:
-        wrapped = textwrap.wrap(_one_line(text), 96 - len(indent), subsequent_indent="  ")
+        wrapped = _wrap(_one_line(text), 96 - len(indent))
         out += [f"{indent}# {line}" for line in wrapped] or [f"{indent}#"]
     return out
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Words in lines of at most ``width`` (a longer word gets a line of its own); the lines
+    after the first indented by two spaces."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = "  " + word
+        else:
+            line = f"{line} {word}" if line else word
+    return [*lines, line] if line else lines
+
+
 def _one_line(text: str) -> str:
     """Text safe inside a YAML comment: one line, printable, not too long."""
-    clean = " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
+    text = str(text)
+    if not text.isprintable():  # a tab, a line break, a control character
+        text = "".join(c if c.isprintable() else " " for c in text)
+    clean = " ".join(text.split())
     return clean if len(clean) <= 400 else clean[:397] + "..."
 
 
