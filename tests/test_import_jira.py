@@ -422,3 +422,26 @@ def test_the_sample_is_what_its_generator_writes(tmp_path: Path) -> None:
 
     runpy.run_path(str(script), run_name="__main__")
     assert (tmp_path / "checkout_export.csv").read_bytes() == SAMPLE.read_bytes()
+
+
+def test_the_written_text_says_what_the_checked_data_says() -> None:
+    import datetime as dt
+
+    from workbench.scenario.imports.plan import (
+        Plan,
+        PlanEpic,
+        PlanMilestone,
+        PlanTeam,
+        scenario_data,
+        scenario_text,
+    )
+
+    odd = ["yes", "1.0", "a: b", 'say "hi"', "#hash", "naïve", "-dash", "null", "x\ty"]
+    plan = Plan(name="Plan: 'odd' names", description="line one\nline two",
+                start=dt.date(2027, 1, 4), teams=[PlanTeam(n, 3, "c") for n in odd],
+                epics=[PlanEpic(n, odd[0], 2, {"lognormal": {"p50": 1.5, "p90": 3.25}},
+                                [odd[1]] if n != odd[1] else [], (0.5, 1.25), 3,
+                                [f"comment {n}\nwith a line break"]) for n in odd],
+                milestones=[PlanMilestone("1.0", odd[:2], dt.date(2027, 3, 1), "x")],
+                header=["a header\nparagraph " + "long " * 40])
+    assert yaml.safe_load(scenario_text(plan)) == scenario_data(plan)
