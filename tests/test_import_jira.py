@@ -445,3 +445,43 @@ def test_the_written_text_says_what_the_checked_data_says() -> None:
                 milestones=[PlanMilestone("1.0", odd[:2], dt.date(2027, 3, 1), "x")],
                 header=["a header\nparagraph " + "long " * 40])
     assert yaml.safe_load(scenario_text(plan)) == scenario_data(plan)
+
+
+def test_a_data_center_export_without_status_category_or_parent_ids(project: Path) -> None:
+    header = ["Summary", "Issue key", "Issue id", "Issue Type", "Status", "Resolution", "Created",
+              "Updated", "Resolved", "Custom field (Epic Link)", "Custom field (Epic Name)",
+              "Component/s", "Custom field (Story Points)"]
+    rows = [{"Issue key": "A-1", "Issue Type": "Epic", "Status": "Open",
+             "Custom field (Epic Name)": "Wallet", "Component/s": "Mobile",
+             "Created": "02/Nov/26 9:15 AM"},
+            {"Issue key": "A-2", "Issue Type": "Story", "Status": "Closed", "Resolution": "Fixed",
+             "Custom field (Epic Link)": "A-1", "Created": "02/Nov/26 9:15 AM",
+             "Resolved": "04/Nov/26 9:15 AM"},
+            {"Issue key": "A-3", "Issue Type": "Story", "Status": "In Review",
+             "Custom field (Epic Link)": "Wallet"},  # an epic's name, as older versions write
+            *({"Issue key": f"A-{n}", "Issue Type": "Bug", "Status": "Open",
+               "Custom field (Epic Link)": "A-1"} for n in (4, 5))]
+    export = write_export(project / "dc.csv", rows, header)
+    out = project / "out.yaml"
+    assert run_cli("jira", str(export), "--out", str(out), "--team-field", "Component/s") == 0
+    scenario = load_scenario(out)
+    assert {k: (e.team, e.items) for k, e in scenario.epics.items()} == {"A-1": ("mobile", 3)}
+    report = (project / "out.import.txt").read_text()
+    assert "1 items done" in report and "in progress: 1 items" in report
+
+
+def test_a_line_with_the_wrong_number_of_fields_is_reported(project: Path) -> None:
+    export = write_export(project / "e.csv", [issue("A-1", "Epic"), issue("A-2", parent="A-1"),
+                                              issue("A-3", parent="A-1"),
+                                              issue("A-4", parent="A-1")])
+    with export.open("a", encoding="utf-8") as f:
+        f.write("stray,line,with,too,few,fields\n")
+    out = project / "out.yaml"
+    assert run_cli("jira", str(export), "--out", str(out)) == 0
+    assert f"line 6: not {len(HEADER)} fields like the header; not used" in (
+        project / "out.import.txt").read_text()
+
+
+def test_teams_from_components(project: Path) -> None:
+    scenario = import_sample(project, SAMPLE, "--team-field", "component")
+    assert sorted(scenario.teams) == ["api", "infra", "ios", "web"]

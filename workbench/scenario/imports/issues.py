@@ -244,8 +244,10 @@ def _links(export: JiraExport, columns: dict[str, Names], table: pd.DataFrame) -
                 "blocker": on if outward else other, "blocked": other if outward else on,
                 "other": long["value"].to_numpy(dtype=object), "column": name, "on": on,
                 "order": k + (0 if outward else 100)}))
-    if not parts:
-        return pd.DataFrame(columns=["blocker", "blocked", "other", "column", "on"])
+    if not parts:  # no link columns at all
+        none = np.zeros(0, int)
+        return pd.DataFrame({"blocker": none, "blocked": none, "other": np.zeros(0, object),
+                             "column": np.zeros(0, object), "on": none})
     links = pd.concat(parts, ignore_index=True).sort_values(["on", "order"], kind="stable")
     return links.drop(columns="order").reset_index(drop=True)
 
