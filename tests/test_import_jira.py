@@ -485,3 +485,12 @@ def test_a_line_with_the_wrong_number_of_fields_is_reported(project: Path) -> No
 def test_teams_from_components(project: Path) -> None:
     scenario = import_sample(project, SAMPLE, "--team-field", "component")
     assert sorted(scenario.teams) == ["api", "infra", "ios", "web"]
+
+
+def test_a_repeated_key_and_a_row_without_key_are_reported(project: Path) -> None:
+    rows = [issue("A-1", "Epic"), *(issue(f"A-{n}", parent="A-1") for n in (2, 3, 4)),
+            issue("A-2", parent="A-1", status="Done"), {**issue("A-9"), "Issue key": ""}]
+    scenario, report = imported(project, rows)
+    assert scenario.epics["A-1"].items == 3  # the first A-2 (to do) is kept
+    assert "A-2: Issue key seen on an earlier row; the first kept" in report
+    assert "row 6: no Issue key; not used" in report

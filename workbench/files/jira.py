@@ -136,6 +136,13 @@ def is_in(values: pd.Series, wanted: Iterable[str]) -> np.ndarray:
     return pc.is_in(lowered, value_set=choices).to_numpy(zero_copy_only=False)
 
 
+def has_repeats(values: pd.Series) -> bool:
+    """Whether any text appears twice (a quick hash count; finding which is slower)."""
+    import pyarrow.compute as pc
+
+    return bool(pc.count_distinct(_arrow(values)).as_py() < len(values))
+
+
 def positions_in(values: pd.Series, wanted: pd.Series) -> np.ndarray:
     """For each wanted text, the position of its first match in ``values`` (-1: none; empty
     text matches nothing)."""

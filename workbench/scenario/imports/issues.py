@@ -18,6 +18,7 @@ from workbench.files.jira import (
     JiraExport,
     blank,
     find_column,
+    has_repeats,
     is_in,
     positions_in,
     read_export,
@@ -156,7 +157,8 @@ def _skipped_lines(export: JiraExport) -> list[str]:
 def _unique_keys(export: JiraExport, key_column: str | None, unused: list[str]) -> JiraExport:
     """Issues without a key, or with a key seen before, get a line each and are left out."""
     keys = export.first(key_column)
-    empty, again = (keys == "").to_numpy(), (keys.duplicated() & (keys != "")).to_numpy()
+    empty = (keys == "").to_numpy()
+    again = (keys.duplicated() & (keys != "")).to_numpy() if has_repeats(keys) else empty & False
     unused += [f"row {i + 1}: no {key_column}; not used" for i in np.flatnonzero(empty)]
     unused += [f"{keys.iloc[i]}: {key_column} seen on an earlier row; the first kept"
                for i in np.flatnonzero(again)]
@@ -278,7 +280,9 @@ def _parent_rows(export: JiraExport, names: Names, table: pd.DataFrame, is_epic:
     none). A parent column may hold a key, a numeric id (Jira Cloud) or an epic's name (Data
     Center)."""
     rows = np.arange(len(table))
-    targets = (table["key"], table["id"], table["epic_name"].where(is_epic, ""))
+    targets = [values for values in (table["key"], table["id"],
+                                     table["epic_name"].where(is_epic, ""))
+               if (values != "").any()]  # Cloud exports have no epic names: nothing to look up
     parent = np.full(len(table), -1)
     first = blank(len(table))
     for name in names:

@@ -77,7 +77,7 @@ class ImportReport:
 
     def text(self) -> str:
         lines = [self.title, *(f"  {s}" for s in self.summary)]
-        for head, rows in (("notes", self.notes), ("not used", self.unused)):
+        for head, rows in (("notes", self.notes), ("could not map", self.unused)):
             if rows:
                 lines += [f"{head} ({len(rows)}):", *(f"  {r}" for r in rows)]
         return "\n".join(lines) + "\n"
