@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[notebooks,dask,test,e2e]'
+	$(BIN)/python -m pip install -q -e '.[notebooks,dask,sheets,test,e2e]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -24,6 +24,7 @@ demo: setup
 	$(BIN)/workbench run scenarios/program.yaml --reps 500 --seed 1
 	$(BIN)/workbench report scenarios/program.yaml --out $(OUT) --reps 500 --seed 1
 	$(BIN)/workbench sweep sweeps/program-team-size.yaml --out $(OUT)/program-team-size
+	$(BIN)/workbench import jira data/jira/checkout_export.csv --mapping data/jira/mapping.yaml --out $(OUT)/checkout/imported.yaml && $(BIN)/workbench run $(OUT)/checkout/imported.yaml --reps 200 --seed 1
 	@echo
 	@echo "Open the report:       $(OUT)/program.html"
 	@echo "Open the sweep:        $(OUT)/program-team-size/summary.html"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench import __version__
-from workbench.app import history_commands, lab, report_commands
+from workbench.app import history_commands, import_commands, lab, report_commands
 from workbench.app.options import OneLineParser, add_simulation_options, print_lines
 from workbench.files import atomic, project
 from workbench.files.untrusted import for_json, for_terminal, for_terminal_block
@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     history_commands.register(sub)  # `forecast` and `backtest`: forecasts straight from history
     lab.register(sub)  # `lab`: JupyterLab on the notebooks (the what-if explorer)
     report_commands.register(sub)  # `report` and `sweep`: HTML reports and papermill sweeps
+    import_commands.register(sub)  # `import jira` and `import sheet`: scenarios from trackers
     return parser
 
 
