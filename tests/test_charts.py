@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import scenario as make_scenario
-from workbench.present import charts, sentences, tables
+from workbench.present import charts, formats, sentences, tables
 from workbench.scenario.models import Scenario
 from workbench.sim.forecast import ProgramForecast
 from workbench.sim.montecarlo import replay, simulate
@@ -54,7 +54,7 @@ def test_milestone_table_matches_forecast_json(forecast: ProgramForecast) -> Non
         assert row.chance_of_target == m["chance_of_target"]
         assert row.most_often_last == m["most_often_last"]["epic"]
     display = tables.milestone_display(forecast)
-    assert display.loc["launch", "P85"] == tables.short_date(table.loc[1, "p85"])
+    assert display.loc["launch", "P85"] == formats.short_date(table.loc[1, "p85"])
     assert display.loc["launch", "Chance of target"].endswith("%")
 
 
@@ -125,12 +125,12 @@ def test_summary_sentences_quote_the_numbers(forecast: ProgramForecast) -> None:
     lines = sentences.summary_sentences(forecast, impact)
     launch = next(m for m in forecast.milestones() if m["name"] == "launch")
     assert lines[0] == (
-        f"launch: P85 delivery {tables.long_date(launch['p85'])}; "
-        f"{tables.percent(launch['chance_of_target'])} chance to meet the 31 March target; "
+        f"launch: P85 delivery {formats.long_date(launch['p85'])}; "
+        f"{formats.percent(launch['chance_of_target'])} chance to meet the 31 March target; "
         f"most frequent last epic: {launch['most_often_last']['epic']} "
-        f"({tables.percent(launch['most_often_last']['share'])} of runs).")
+        f"({formats.percent(launch['most_often_last']['share'])} of runs).")
     assert any(line.startswith("Biggest risk: vendor-late moves the launch P85") for line in lines)
-    assert tables.long_date("2027-06-03") == "3 June 2027"
+    assert formats.long_date("2027-06-03") == "3 June 2027"
 
 
 def test_html_escapes_scenario_text() -> None:

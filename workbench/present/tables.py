@@ -17,12 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.present.formats import EXTERNAL, as_date, as_number
-
-# Defined in formats; importable from here too while explorer.py still says `tables.percent`.
-from workbench.present.formats import long_date as long_date
-from workbench.present.formats import percent as percent
-from workbench.present.formats import short_date as short_date
+from workbench.present.formats import EXTERNAL, as_date, as_number, percent, short_date
 from workbench.scenario.models import Scenario
 from workbench.sim import metrics
 from workbench.sim.forecast import ProgramForecast
