@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from tests.faults import read_whole
 from tests.test_sweep import SCENARIO, sweep_file
 from workbench.app import cli
 from workbench.reports import sweep
@@ -159,14 +160,3 @@ def test_kill_mid_sweep_leaves_no_partial_results(base: Path) -> None:
     assert len(pd.read_parquet(out / "results.parquet")) == 3  # 3 points x 1 milestone
     assert not list(out.rglob(".*.tmp")) and not list(out.rglob(".*.partial.ipynb"))
 
-
-def read_whole(file: Path) -> None:
-    """Raise if a result file is truncated."""
-    if file.suffix == ".json":
-        json.loads(file.read_text(encoding="utf-8"))
-    elif file.suffix == ".parquet":
-        pd.read_parquet(file)
-    elif file.suffix == ".csv":
-        pd.read_csv(file)
-    elif file.suffix == ".ipynb":
-        nbformat.read(file, as_version=4)
