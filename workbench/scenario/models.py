@@ -245,6 +245,12 @@ class Item(Frozen):
     name: str = Field(description="What the item is called in reports.")
     effort_days: Effort | None = Field(
         None, description="Person-days for this item (default: the epic's effort_days).")
+    done: bool = Field(False, description="Finished as of the scenario's `as_of` (progress: "
+                                          "the forecast leaves it out).")
+    remaining_days: Annotated[float, Field(ge=0, le=36_500)] | None = Field(
+        None, description="Person-days of work left on this item as of `as_of` (progress: "
+                          "the forecast uses this, at each of its stages, instead of its "
+                          "effort).")
 
 
 Items = Annotated[
@@ -334,6 +340,9 @@ class Epic(Frozen):
     rework: Rework | None = Field(None, description="Items sent back to an earlier stage.")
     capacity_share: Share | None = Field(
         None, description="Share of the team's effort reserved for this epic (e.g. 0.7).")
+    done: NonNegInt = Field(
+        0, description="Items finished as of the scenario's `as_of` (progress, for an item "
+                       "count; with a list of items, mark items `done: true`).")
 
     @field_validator("split_rate")
     @classmethod
@@ -404,6 +413,8 @@ class Risk(Frozen):
     delay: DelayImpact | None = Field(None, description="An epic starts later.")
     add_items: ScopeImpact | None = Field(None, description="An epic gets more items.")
     capacity: CapacityImpact | None = Field(None, description="A team loses people.")
+    owner: str = Field("", description="Who watches this risk and acts on it (shown in the "
+                                       "report's risk section).")
 
     @model_validator(mode="after")
     def _has_impact(self) -> Risk:
@@ -448,6 +459,21 @@ class Budget(Frozen):
             not isinstance(value, bool) else value
 
 
+class StatusRule(Frozen):
+    """When a milestone reads green, amber or red: by its chance of making the target."""
+
+    green_at: Share = Field(0.85, description="Green when the chance of the target is at "
+                                              "least this (0 to 1).")
+    amber_at: Share = Field(0.5, description="Amber when at least this (below: red).")
+
+    @model_validator(mode="after")
+    def _order(self) -> StatusRule:
+        if not self.green_at > self.amber_at:
+            raise ValueError(f"green_at {self.green_at:g} must be above amber_at "
+                             f"{self.amber_at:g} (allowed: 0 < amber_at < green_at <= 1)")
+        return self
+
+
 class Scenario(Frozen):
     """A whole program, ready to simulate."""
 
@@ -473,6 +499,18 @@ class Scenario(Frozen):
     budget: Budget | None = Field(
         None, description="People-cost budget: a number (the program's), or {total: N, teams: "
                           "{platform: N}}; forecasts give the chance of staying within it.")
+    as_of: dt.date | None = Field(
+        None, description="The report date: progress (`done`, `remaining_days`) is counted "
+                          "as of this day, and the forecast starts here with the work left "
+                          "and the people on board then (default: the `start`).")
+    owner: str = Field("", description="Who owns the program's forecast (shown on the "
+                                       "report).")
+    asks: tuple[str, ...] = Field(
+        (), description="Decisions wanted from leadership, shown under the status.")
+    status: StatusRule = Field(
+        default_factory=lambda: StatusRule.model_validate({}),
+        description="When a milestone reads green, amber or red, e.g. {green_at: 0.85, "
+                    "amber_at: 0.5}: by its chance of making the target.")
 
     @field_validator("start")
     @classmethod

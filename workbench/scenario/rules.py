@@ -42,6 +42,8 @@ RULES: tuple[str, ...] = (
     "effort); `not_before` and a delivery's earliest date lie within the horizon.",
     "A person's `allocation` names teams of `teams` and adds up to at most 1; `budget.teams` "
     "names teams of `teams`.",
+    "`as_of` lies within the horizon and is not before `start`; an epic's `done` is at most its "
+    "item count, and is given only with an item count (a list marks items `done: true`).",
 )
 
 
@@ -59,7 +61,7 @@ def rule_problems(scenario: Scenario) -> list[Problem]:
             *_milestone_problems(scenario), *_calendar_problems(scenario),
             *_risk_problems(scenario), *_budget_problems(scenario),
             *_allocation_problems(scenario),
-            *_arrival_problems(scenario)]
+            *_arrival_problems(scenario), *_progress_problems(scenario)]
 
 
 def _unknown(kind: str, name: str, known: Iterable[str], label: str = "known") -> str:
@@ -388,3 +390,20 @@ def _arrival_problems(s: Scenario) -> Iterator[Problem]:
         yield from _rework_stages(arrival.rework, team, arrival.team, (*here, "rework"))
 
 
+
+
+def _progress_problems(s: Scenario) -> Iterator[Problem]:
+    """Progress must fit the plan: counted on a day of the program, never more than there is."""
+    last = s.date_of(s.horizon_days - 1)
+    if s.as_of is not None and s.as_of < s.start:
+        yield ("as_of",), f"{s.as_of} is before the start {s.start} (allowed: {s.start} or later)"
+    elif s.as_of is not None and s.as_of > last:
+        yield ("as_of",), (f"{s.as_of} is after the horizon's last day {last} (allowed: up to "
+                           f"{last}, or raise horizon_days)")
+    for name, epic in s.epics.items():
+        if isinstance(epic.items, tuple) and epic.done:
+            yield ("epics", name, "done"), ("a count of done items with a list of items "
+                                            "(allowed: mark the items done: true)")
+        elif isinstance(epic.items, int) and epic.done > epic.items:
+            yield ("epics", name, "done"), (f"{epic.done} done but the epic has {epic.items} "
+                                            f"items (allowed: 0 to {epic.items})")
