@@ -405,6 +405,16 @@ class CapacityImpact(Frozen):
         return self
 
 
+class Mitigation(Frozen):
+    """What is done about a risk: the action, what it costs, and the chance left after it."""
+
+    action: str = Field("", description="What is done about the risk, in a few words.")
+    cost: Annotated[float, Field(ge=0, le=1e15)] = Field(
+        0.0, description="What the action costs (same currency as the people cost).")
+    probability: Probability = Field(
+        description="Chance that the risk still happens once the action is taken (0 to 1).")
+
+
 class Risk(Frozen):
     """Something that may happen: its probability, when, and what it does."""
 
@@ -415,6 +425,8 @@ class Risk(Frozen):
     capacity: CapacityImpact | None = Field(None, description="A team loses people.")
     owner: str = Field("", description="Who watches this risk and acts on it (shown in the "
                                        "report's risk section).")
+    mitigation: Mitigation | None = Field(
+        None, description="What can be done about it: {action, cost, probability after}.")
 
     @model_validator(mode="after")
     def _has_impact(self) -> Risk:
