@@ -23,6 +23,7 @@ from workbench.scenario import limits, samples
 from workbench.scenario.distributions import KINDS, Distribution
 from workbench.scenario.errors import field_names, format_loc, show, validation_problems
 from workbench.scenario.models import Scenario
+from workbench.scenario.progress import remaining
 
 # =================================================================================================
 # Loading: YAML -> extends -> overrides -> a validated, frozen Scenario. Every mistake becomes one
@@ -68,17 +69,21 @@ class ScenarioError(Exception):
         self.problems = problems
 
 
-def load_scenario(path: str | os.PathLike[str], overrides: Overrides = ()) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], overrides: Overrides = (), *,
+                  progress: bool = True) -> Scenario:
     """Read a scenario file (following `extends`), apply overrides, validate and freeze it.
 
     Overrides change fields after the files are merged, for quick what-ifs: a mapping
     ``{"teams.platform.members": 8}`` or strings ``"teams.platform.members=8"`` whose value is
-    read as YAML. Raises `ScenarioError` listing every problem found.
+    read as YAML. Raises `ScenarioError` listing every problem found. The scenario forecasts
+    from its progress (`progress.remaining`: the work left, started at `as_of`);
+    ``progress=False`` gives it as written.
     """
     shown = str(path)
     data, origins = _resolve(Path(path), shown, overrides)
     try:
-        return _validate(data, origins, shown, Path(path).parent)
+        scenario = _validate(data, origins, shown, Path(path).parent)
+        return remaining(scenario) if progress else scenario
     except ScenarioError as exc:
         raise ScenarioError(_blamed(exc.problems, Path(path), shown, origins)) from None
 
@@ -534,11 +539,13 @@ def _node_at(data: Any, loc: tuple[Any, ...]) -> Any:
 # --- validation and the JSON Schema -------------------------------------------------------------
 
 def scenario_from_data(data: Mapping[str, Any], shown: str, folder: Path,
-                       origins: Origins | None = None) -> Scenario:
+                       origins: Origins | None = None, *, progress: bool = True) -> Scenario:
     """Validate merged plain data (what `load_scenario_data` gives, perhaps changed) into a
     frozen `Scenario`, reading the history files of empirical distributions; ``shown`` names
-    the source in error lines, ``folder`` is where relative file paths start."""
-    return _validate(dict(data), origins or Origins(), shown, folder)
+    the source in error lines, ``folder`` is where relative file paths start. Like
+    `load_scenario`, it forecasts from progress (``progress=False``: as written)."""
+    scenario = _validate(dict(data), origins or Origins(), shown, folder)
+    return remaining(scenario) if progress else scenario
 
 
 def _validate(data: dict[str, Any], origins: Origins, shown: str, folder: Path) -> Scenario:
