@@ -8,6 +8,7 @@ from typing import Any
 from workbench.files.untrusted import spreadsheet_writer
 from workbench.present.formats import BEYOND, EXTERNAL, iso_date, money, percent
 from workbench.present.sentences import cost_figures
+from workbench.present.status import page_head, status_lines
 from workbench.sim.forecast import ProgramForecast
 
 
@@ -23,6 +24,7 @@ def table(forecast: ProgramForecast) -> str:
     s, out = forecast.scenario, []
     out.append(f"{s.name}: {forecast.reps} runs, seed {forecast.seed}, "
                f"scenario sha256 {s.sha256[:12]}")
+    out += status_section(forecast)
     if s.milestones:
         rows = [[m["name"], iso_date(m["target"]),
                  *(iso_date(m[p], missing=BEYOND) for p in ("p50", "p85", "p95")),
@@ -50,6 +52,15 @@ def table(forecast: ProgramForecast) -> str:
     if s.arrivals:
         out += ["", _flow_table(forecast.flow())]
     return "\n".join(out)
+
+
+def status_section(forecast: ProgramForecast) -> list[str]:
+    """The status call first: report date and owner, a line per milestone, the asks."""
+    if not forecast.scenario.milestones:
+        return []
+    s = forecast.scenario
+    return ["", page_head(s), *(f"  {line}" for line in status_lines(forecast)),
+            *(f"  ask: {a}" for a in s.asks)]
 
 
 def _budget_lines(forecast: ProgramForecast) -> list[str]:
