@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench import __version__
-from workbench.app import history_commands, import_commands, lab, report_commands
+from workbench.app import history_commands, import_commands, lab, log_commands, report_commands
 from workbench.app.options import OneLineParser, add_simulation_options, print_lines
 from workbench.files import atomic, project
 from workbench.files.untrusted import for_json, for_terminal, for_terminal_block
@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     lab.register(sub)  # `lab`: JupyterLab on the notebooks (the what-if explorer)
     report_commands.register(sub)  # `report` and `sweep`: HTML reports and papermill sweeps
     import_commands.register(sub)  # `import jira` and `import sheet`: scenarios from trackers
+    log_commands.register(sub)  # `log`: the forecasts logged by reports, oldest first
     return parser
 
 
@@ -171,6 +172,7 @@ def _add_run(sub: Any) -> None:
     p.add_argument("--format", choices=["table", "json", "csv"], default="table",
                    help="table for people, json for programs (stable shape), csv for sheets")
     cluster.add_option(p)  # the same numbers as on local processes, whatever the cluster
+    log_commands.add_run_log_option(p)  # --log [PATH]: append to the forecast log
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -192,7 +194,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print_lines([f"workbench run: {exc}"])
         return 2
     print(_shown(forecast, args.format, terminal), end="")
-    return 0
+    return log_commands.log_run(args, forecast)
 
 
 def _shown(forecast: Any, kind: str, terminal: Any) -> str:

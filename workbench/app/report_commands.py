@@ -39,6 +39,9 @@ def register(subparsers: Any) -> None:
     from workbench.app import history_commands  # light: pandas is imported only when a report runs
 
     history_commands.add_report_options(rep)  # --history HISTORY.csv: a report from history
+    from workbench.app import log_commands
+
+    log_commands.add_report_log_options(rep)  # --log PATH / --no-log: the forecast log
     rep.set_defaults(run=cmd_report)
 
     text = ("Run the report for every point of a sweep file (a base scenario plus a grid of "
@@ -72,14 +75,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     if history_commands.history_report_wanted(args):  # `--history HISTORY.csv`, or a mistake
         return history_commands.run_history_report(args)
 
+    from workbench.app import log_commands
+
     try:
         load_scenario(args.scenario, args.overrides)  # fail fast, in the user's words
     except ScenarioError as exc:
         return _usage(exc.problems)
     overrides = _override_mapping(args.overrides)
+    log = log_commands.report_log_path(args)
     try:
         files = runner.run_report(args.scenario, args.out, args.reps, args.seed, overrides,
-                                  workers=args.workers or 0, notice=_notice)
+                                  workers=args.workers or 0, notice=_notice, forecast_log=log)
     except FolderInUse as exc:
         return _usage([f"workbench report: {exc}"])
     except runner.ReportFailed as exc:  # what failed, and the notebook to open (if any)
@@ -89,7 +95,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _cannot_write("report", args.out, exc)
     print_lines([f"Report: {files.html}", f"Notebook: {files.notebook}  Tables: "
                  f"{files.outputs}"], sys.stdout)
-    return EXIT_OK
+    return log_commands.log_report(args, log, files.outputs)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

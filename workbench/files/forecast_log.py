@@ -48,6 +48,22 @@ def default_path(scenario_path: str | os.PathLike[str]) -> Path:
     return p.with_name(p.stem + SUFFIX)
 
 
+def make_entry(forecast: Mapping[str, Any], scenario: Mapping[str, Any], as_of: str,
+               logged_at: str) -> dict[str, Any]:
+    """An entry from a forecast's JSON (`ProgramForecast.to_dict()`, or a report's summary) and
+    the scenario as written (resolved, as plain data): what the trend and the attribution read
+    back."""
+    keep = ("name", "target", "p50", "p85", "p95", "chance_of_target")
+    cost = forecast.get("cost") or {}
+    return {"as_of": as_of, "logged_at": logged_at,
+            "scenario": {"name": forecast["scenario"]["name"],
+                         "sha256": forecast["scenario"]["sha256"], "resolved": dict(scenario)},
+            "milestones": [{k: m.get(k) for k in keep} for m in forecast["milestones"]],
+            "cost": {q: cost.get(q) for q in ("p50", "p85", "p95")},
+            "seed": forecast["seed"], "replications": forecast["replications"],
+            "version": forecast["version"]}
+
+
 def append(path: str | os.PathLike[str], entry: Mapping[str, Any]) -> int:
     """Add one entry (plain data with ``as_of``, ``logged_at`` and ``scenario.name`` and
     ``scenario.sha256``) in one transaction; returns its id."""

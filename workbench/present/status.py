@@ -117,10 +117,14 @@ def status_lines(forecast: ProgramForecast, rankings: dict[str, Ranked] | None =
     return [status_line(r) for r in status_rows(forecast, rankings)]
 
 
+def report_date(scenario: Scenario) -> dt.date:
+    """The date a forecast is for: the scenario's `as_of`, else the day it is made (UTC)."""
+    return scenario.as_of or dt.datetime.now(dt.UTC).date()
+
+
 def page_head(scenario: Scenario) -> str:
     """'Report date 24 November 2026 · owner Dana': what the page says it is, and whose."""
-    when = scenario.as_of or scenario.start
-    parts = [f"Report date {long_date(when)}"]
+    parts = [f"Report date {long_date(report_date(scenario))}"]
     parts += [f"owner {scenario.owner}"] if scenario.owner else []
     return " · ".join(parts)
 

@@ -230,18 +230,22 @@ def run_report(scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike
                replications: int = 500, seed: int = 0,
                overrides: Mapping[str, Any] | None = None, workers: int = 1,
                notebook: str | os.PathLike[str] | None = None,
-               notice: Callable[[str], None] | None = None) -> ReportFiles:
+               notice: Callable[[str], None] | None = None,
+               forecast_log: str | os.PathLike[str] | None = None) -> ReportFiles:
     """`workbench report`: execute the report notebook for a scenario, then export it.
 
     Writes ``OUT/<stem>.ipynb``, ``OUT/<stem>.html`` and ``OUT/<stem>/`` (summary + tables),
     ``<stem>`` being the scenario file's name without extension. ``workers=0``: one
-    simulation process per core. Raises `ReportFailed` (and `lock.FolderInUse`).
+    simulation process per core. ``forecast_log``: the log the report reads its trend from
+    (it does not write it). Raises `ReportFailed` (and `lock.FolderInUse`).
     """
     scenario = Path(scenario_path).resolve()
     out = Path(out_dir).resolve()
     parameters = {"scenario_path": str(scenario), "overrides": dict(overrides or {}),
                   "replications": replications, "seed": seed,
                   "out_dir": str(out / scenario.stem), "workers": workers}
+    if forecast_log:
+        parameters["forecast_log"] = str(Path(forecast_log).resolve())
     return make_report(notebook or paths.REPORT_NOTEBOOK, out, scenario.stem, parameters,
                        _scenario_title, notice)
 

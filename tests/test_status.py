@@ -1,0 +1,83 @@
+"""The status rule: hand-made forecasts at 90%, 60% and 30% chance of the target read green,
+amber and red; a scenario's own thresholds are honoured; ahead/behind counts working days of
+the one calendar; the mover is the largest shift of a ranked list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from tests.helpers import scenario
+from workbench.present import status
+from workbench.scenario.models import Scenario
+from workbench.sim.forecast import ProgramForecast
+
+TARGET = "2027-03-01"  # day 56 from the 4 Jan 2027 start
+
+
+def _program(**fields: object) -> Scenario:
+    return scenario(teams={"app": {"members": 2}},
+                    epics={"a": {"team": "app", "items": 1, "effort_days": 1}},
+                    milestones={"ga": {"epics": ["a"], "target": TARGET}}, **fields)
+
+
+def _forecast(s: Scenario, chance: float, reps: int = 10) -> ProgramForecast:
+    """A forecast by hand: ``chance`` of the runs finish on day 50, the rest on day 80."""
+    on_time = round(chance * reps)
+    finish = np.array([50.0] * on_time + [80.0] * (reps - on_time))
+    columns = ["milestone:ga", "last:ga", "epic:a", "cost"]
+    values = np.column_stack([finish, np.zeros(reps), finish, np.zeros(reps)])
+    return ProgramForecast(s, 0, reps, columns, values, np.zeros((reps, 1), dtype=np.int32))
+
+
+@pytest.mark.parametrize(("chance", "expected"), [(0.9, "green"), (0.6, "amber"),
+                                                  (0.3, "red")])
+def test_default_rule_at_90_60_30_percent(chance: float, expected: str) -> None:
+    row = status.status_rows(_forecast(_program(), chance))[0]
+    assert row["chance"] == pytest.approx(chance)
+    assert row["status"] == expected
+    assert status.status_lines(_forecast(_program(), chance))[0].startswith(
+        f"ga: {expected.upper()}, {round(chance * 100)}% chance of 1 March 2027")
+
+
+@pytest.mark.parametrize(("chance", "expected"), [(0.9, "amber"), (0.6, "red"),
+                                                  (1.0, "green")])
+def test_the_scenarios_thresholds_are_honoured(chance: float, expected: str) -> None:
+    strict = _program(status={"green_at": 0.95, "amber_at": 0.7})
+    assert status.status_rows(_forecast(strict, chance))[0]["status"] == expected
+
+
+def test_threshold_edges_count_as_reached() -> None:
+    assert status.status_of(0.85) == "green" and status.status_of(0.5) == "amber"
+    assert status.status_of(0.4999) == "red" and status.status_of(None) is None
+
+
+def test_commit_date_is_p85_and_behind_counts_working_days() -> None:
+    row = status.status_rows(_forecast(_program(), 0.6))[0]
+    # P85 is day 80: the end of day 79, 24 Mar 2027; from 1 Mar: 17 working days (Mon-Fri)
+    assert row["commit"] == dt.date(2027, 3, 24)
+    assert row["working_days_late"] == 17
+    ahead = status.status_rows(_forecast(_program(), 0.9))[0]
+    assert ahead["commit"] == dt.date(2027, 2, 22)  # day 50: end of day 49
+    assert ahead["working_days_late"] == -5  # 23 Feb .. 1 Mar: 5 working days ahead
+    holiday = _program(calendar={"holidays": {"dates": ["2027-03-10", "2027-03-11"]}})
+    assert status.status_rows(_forecast(holiday, 0.6))[0]["working_days_late"] == 15
+
+
+def test_the_mover_is_the_largest_shift_of_any_ranking() -> None:
+    ranked = [("risk vendor", 3.0), ("platform members", -12.0), ("risk leave", 0.2)]
+    assert status.top_mover(ranked) == ("platform members", -12.0)
+    assert status.top_mover([("risk leave", 0.2)]) is None  # rounds to no move at all
+    line = status.status_lines(_forecast(_program(), 0.3), {"ga": ranked})[0]
+    assert line.endswith("most moves it: platform members (-12 days)")
+
+
+def test_report_date_owner_and_asks_are_on_the_page() -> None:
+    s = _program(as_of="2027-01-18", owner="Dana", asks=["Approve the hire"])
+    block = status.StatusBlock(_forecast(s, 0.9))
+    text = repr(block)
+    assert text.splitlines()[0] == "Report date 18 January 2027 · owner Dana"
+    assert "ask: Approve the hire" in text
+    assert "Asks of leadership" in block._repr_html_()

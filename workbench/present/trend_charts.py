@@ -1,0 +1,81 @@
+"""The trend and why it moved: each milestone's P50 and P85 by report date (from the forecast
+log) against its target, and one sentence per milestone on what moved its P85 since the last
+report ("Since the last report (24 November 2026): ga P85 moved 9 days later: +6 from the
+platform hire moving to 5 April 2027, +3 from 4 items added to payouts, 0 from progress").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from workbench.present.formats import VEGA_DAY, VEGA_DAY_MONTH, as_date, days, long_date
+from workbench.scenario.diff import joined
+from workbench.sim.attribution import Attribution
+
+TREND_COLUMNS = ["report_date", "milestone", "measure", "date", "target"]
+WIDTH = 640
+COLOURS = {"P50": "#7fa7cf", "P85": "#1f4e79"}
+TARGET_COLOUR = "#c0392b"
+
+
+def trend_table(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per log entry, milestone and measure (P50, P85): the forecast date by report
+    date, with the target."""
+    rows = [{"report_date": as_date(e["as_of"]), "milestone": m["name"], "measure": q.upper(),
+             "date": as_date(m[q]), "target": as_date(m["target"])}
+            for e in entries for m in e["milestones"] for q in ("p50", "p85")]
+    frame = pd.DataFrame(rows, columns=TREND_COLUMNS)
+    for column in ("report_date", "date", "target"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def trend(table: pd.DataFrame) -> alt.FacetChart | alt.Chart:
+    """P50 and P85 by report date per milestone (one row each), the target as a red line."""
+    if table.empty:
+        return alt.Chart(pd.DataFrame({"text": ["No forecasts logged yet."]})).mark_text(
+            size=14).encode(text="text:N").properties(width=WIDTH, height=40)
+    x = alt.X("report_date:T", title="report date", axis=alt.Axis(format=VEGA_DAY_MONTH))
+    base = alt.Chart().encode(x=x)
+    lines = base.mark_line(point=True).encode(
+        y=alt.Y("date:T", title="forecast date", axis=alt.Axis(format=VEGA_DAY),
+                scale=alt.Scale(zero=False)),
+        color=alt.Color("measure:N", scale=alt.Scale(domain=list(COLOURS),
+                                                     range=list(COLOURS.values()))),
+        tooltip=[alt.Tooltip("report_date:T", format=VEGA_DAY), "measure:N",
+                 alt.Tooltip("date:T", format=VEGA_DAY)])
+    target = base.mark_rule(color=TARGET_COLOUR, strokeDash=[4, 3]).encode(y="target:T")
+    return alt.layer(lines, target, data=table).properties(width=WIDTH, height=160).facet(
+        row=alt.Row("milestone:N", title=None)).properties(
+        title="P50 and P85 by report date (red: the target)")
+
+
+def moved_sentences(result: Attribution | None, previous_as_of: Any = None) -> list[str]:
+    """Per milestone: how far its P85 moved since the last report, and each change's part."""
+    if result is None:
+        return []
+    since = f"Since the last report ({long_date(previous_as_of)})" if previous_as_of \
+        else "Since the last report"
+    return [f"{since}: {_moved(result, m)}" for m in result.after]
+
+
+def _moved(result: Attribution, milestone: str) -> str:
+    total = result.total(milestone)
+    if total is None:
+        return f"{milestone} P85 is beyond the horizon in one of the two reports"
+    head = f"{milestone} P85 did not move" if round(total) == 0 else \
+        f"{milestone} P85 moved {days(abs(total))} {'later' if total > 0 else 'earlier'}"
+    parts = [f"{_signed(p.days.get(milestone))} from {joined(p.changes, long_date)}"
+             for p in result.parts]
+    return head + (": " + ", ".join(parts) if parts else " (nothing changed)")
+
+
+def _signed(n: float | None) -> str:
+    if n is None:
+        return "?"
+    text = f"{round(n):d}"
+    return f"+{text}" if round(n) > 0 else text
