@@ -132,7 +132,7 @@ def test_notebook_keeps_png_for_untrusted_viewers(made: dict) -> None:
     nb = nbformat.read(made["out"] / "evil.ipynb", as_version=4)
     images = [o["data"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if "image/svg+xml" in o.get("data", {})]
-    assert len(images) == 8
+    assert len(images) == 9  # 8 charts and the trend (issue 16)
     assert all("image/png" in d for d in images)
     mimes = {k for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
              for k in o.get("data", {})}

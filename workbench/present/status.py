@@ -167,4 +167,4 @@ def risk_register(scenario: Scenario) -> pd.DataFrame:
                      "mitigation": (m.action or MISSING) if m else MISSING,
                      "probability after": percent(m.probability) if m else MISSING})
     return pd.DataFrame(rows, columns=["risk", "probability", "owner", "mitigation",
-                                       "probability after"])
+                                       "probability after"]).set_index("risk")

@@ -205,7 +205,8 @@ def _hires_label(team: str, old: Any, new: Any) -> str:
 
 def _where(path: Path) -> str:
     """``teams.platform.focus`` as 'platform focus'; ``milestones.ga.target`` 'the ga target'."""
-    parts = [str(p) for p in path if p not in ("teams", "epics", "risks", "milestones")]
+    named = path[0] in ("teams", "epics", "risks", "milestones")
+    parts = [str(p) for p in (path[1:] if named else path)]
     return ("the " if path[0] in ("milestones", "start") else "") + " ".join(parts) \
         .replace("_", " ")
 
@@ -215,4 +216,6 @@ def _shown(value: Any) -> str:
         return "none"
     if isinstance(value, dict) and "kind" in value:
         return f"{value['kind']} {value.get('params')}"
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(map(str, value)) or "none"
     return str(value)
