@@ -80,8 +80,8 @@ def test_summary_numbers_are_the_forecast(made: dict) -> None:
 def test_html_shows_charts_as_images(made: dict) -> None:
     html = made["html"]
     svgs = re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,([^"]+)"', html)
-    # completion, burn-up, timeline, utilisation, flow, cost, cost against budget, risks
-    assert len(svgs) == 8
+    # completion, burn-up, timeline, utilisation, flow, cost, cost against budget, risks, trend
+    assert len(svgs) == 9
     first = base64.b64decode(svgs[0]).decode("utf-8")
     assert first.lstrip().startswith("<svg") and "When each milestone lands" in first
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -64,7 +64,7 @@ def risk_ranking(impact: pd.DataFrame | None, milestone: str) -> list[tuple[str,
     return sorted(ranked, key=lambda x: -abs(x[1]))
 
 
-def status_rows(forecast: ProgramForecast, rankings: dict[str, Ranked] | None = None
+def status_rows(forecast: ProgramForecast, rankings: Mapping[str, Ranked] | None = None
                 ) -> list[dict[str, Any]]:
     """Per milestone: status, chance, target, commit date (P85), working days late, mover."""
     s = forecast.scenario
@@ -111,7 +111,7 @@ def _late(late: int | None) -> str:
     return f" ({days(abs(late), unit='working day')} {side})"
 
 
-def status_lines(forecast: ProgramForecast, rankings: dict[str, Ranked] | None = None
+def status_lines(forecast: ProgramForecast, rankings: Mapping[str, Ranked] | None = None
                  ) -> list[str]:
     """One status line per milestone (the terminal's and the report's words)."""
     return [status_line(r) for r in status_rows(forecast, rankings)]
@@ -133,7 +133,7 @@ class StatusBlock:
     """The status section of the report: report date and owner, a coloured line per milestone,
     the asks. Every scenario-supplied text is escaped."""
 
-    def __init__(self, forecast: ProgramForecast, rankings: dict[str, Ranked] | None = None
+    def __init__(self, forecast: ProgramForecast, rankings: Mapping[str, Ranked] | None = None
                  ) -> None:
         self.scenario = forecast.scenario
         self.rows = status_rows(forecast, rankings)
