@@ -77,11 +77,18 @@ def log_run(args: argparse.Namespace, forecast: Any) -> int:
 def _append(args: argparse.Namespace, log: Path, summary: dict[str, Any]) -> int:
     import datetime as dt
 
+    from workbench import __version__
     from workbench.present.status import report_date
     from workbench.scenario.loader import load_scenario
+    from workbench.scenario.progress import remaining
 
     written = load_scenario(args.scenario, args.overrides, progress=False)
-    entry = forecast_log.make_entry(summary, written.model_dump(mode="json", by_alias=True),
+    # what the summary lacks (a report notebook of one's own) comes from the command line
+    shown = {"name": written.name, "sha256": remaining(written).sha256,
+             **summary.get("scenario", {})}
+    forecast = {"seed": args.seed, "replications": args.reps, "version": __version__,
+                "milestones": [], "cost": {}, **summary, "scenario": shown}
+    entry = forecast_log.make_entry(forecast, written.model_dump(mode="json", by_alias=True),
                                     report_date(written).isoformat(),
                                     dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     try:
