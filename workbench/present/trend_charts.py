@@ -39,18 +39,21 @@ def trend(table: pd.DataFrame) -> alt.FacetChart | alt.Chart:
     if table.empty:
         return alt.Chart(pd.DataFrame({"text": ["No forecasts logged yet."]})).mark_text(
             size=14).encode(text="text:N").properties(width=WIDTH, height=40)
-    x = alt.X("report_date:T", title="report date", axis=alt.Axis(format=VEGA_DAY_MONTH))
-    base = alt.Chart().encode(x=x)
-    lines = base.mark_line(point=True).encode(
-        y=alt.Y("date:T", title="forecast date", axis=alt.Axis(format=VEGA_DAY),
-                scale=alt.Scale(zero=False)),
+    x = alt.X("yearmonthdate(report_date):O", title="report date",
+              axis=alt.Axis(format=VEGA_DAY_MONTH, formatType="time", labelAngle=0))
+    lines = alt.Chart().mark_line(point=True).encode(
+        x=x, y=alt.Y("date:T", title="forecast date", axis=alt.Axis(format=VEGA_DAY),
+                     scale=alt.Scale(zero=False)),
         color=alt.Color("measure:N", scale=alt.Scale(domain=list(COLOURS),
                                                      range=list(COLOURS.values()))),
+        order=alt.Order("report_date:T"),
         tooltip=[alt.Tooltip("report_date:T", format=VEGA_DAY), "measure:N",
                  alt.Tooltip("date:T", format=VEGA_DAY)])
-    target = base.mark_rule(color=TARGET_COLOUR, strokeDash=[4, 3]).encode(y="target:T")
+    # the target across the whole width: y only (one target per milestone)
+    target = alt.Chart().mark_rule(color=TARGET_COLOUR, strokeDash=[4, 3]).encode(
+        y="max(target):T")
     return alt.layer(lines, target, data=table).properties(width=WIDTH, height=160).facet(
-        row=alt.Row("milestone:N", title=None)).properties(
+        row=alt.Row("milestone:N", title=None)).resolve_scale(y="independent").properties(
         title="P50 and P85 by report date (red: the target)")
 
 
