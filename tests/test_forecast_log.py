@@ -142,7 +142,9 @@ def test_a_damaged_log_is_one_line_exit_2_and_the_html_is_still_written(
     assert _report(path, tmp_path / "out") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(log) in err[0] and "damaged or not a forecast log" in err[0]
-    assert (tmp_path / "out" / "program.html").is_file()
+    page = (tmp_path / "out" / "program.html").read_text(encoding="utf-8")
+    assert "The forecast log could not be read, so the trend shows this report only" in page
+    assert log.read_bytes().startswith(b"this is not a database")  # left as it was
     assert cli.main(["log", str(path)]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 

@@ -106,7 +106,10 @@ def _connection(path: str | os.PathLike[str], write: bool) -> Iterator[sqlite3.C
     try:
         if write:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        uri = f"{Path(path).resolve().as_uri()}?mode={'rwc' if write else 'ro'}"
+        # reading opens read-write where allowed: SQLite can then roll back a journal left by
+        # an append that was cut short (read-only, it could not read the file at all)
+        mode = "rwc" if write else "rw" if os.access(path, os.W_OK) else "ro"
+        uri = f"{Path(path).resolve().as_uri()}?mode={mode}"
         db = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None)
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
         yield db
