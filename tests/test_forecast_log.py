@@ -6,6 +6,7 @@ written. The database is real SQLite."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import sqlite3
@@ -178,7 +179,8 @@ def test_a_log_locked_too_long_is_one_line(tmp_path: Path,
     assert len(forecast_log.entries(log)) == 1  # nothing half-written
 
 
-def test_no_log_writes_no_file_and_run_log_appends(tmp_path: Path) -> None:
+def test_no_log_writes_no_file_and_run_log_appends(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "program.yaml"
     path.write_text(SCENARIO, encoding="utf-8")
     assert _report(path, tmp_path / "out", "--no-log") == 0
@@ -186,3 +188,11 @@ def test_no_log_writes_no_file_and_run_log_appends(tmp_path: Path) -> None:
     custom = tmp_path / "logs" / "weekly.sqlite"
     assert cli.main(["run", str(path), "--reps", "5", "--log", str(custom)]) == 0
     assert len(forecast_log.entries(custom)) == 1
+    capsys.readouterr()
+    assert cli.main(["log", str(path), "--log", str(custom), "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [e["replications"] for e in listed] == [5]
+    assert listed[0]["scenario"]["resolved"]["as_of"] == "2027-01-04"
+    assert cli.main(["log", str(path), "--log", str(custom)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:3] == ["entry", "report_date", "milestone"] and len(table) == 3
