@@ -196,3 +196,13 @@ def test_no_log_writes_no_file_and_run_log_appends(
     assert cli.main(["log", str(path), "--log", str(custom)]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[:3] == ["entry", "report_date", "milestone"] and len(table) == 3
+
+
+def test_a_damaged_entry_is_one_line_naming_it(tmp_path: Path) -> None:
+    log = tmp_path / "p.forecasts.sqlite"
+    forecast_log.append(log, {"as_of": "x", "logged_at": "x",
+                              "scenario": {"name": "n", "sha256": "s"}})
+    with sqlite3.connect(log) as db:
+        db.execute("UPDATE forecasts SET entry = '{half an entr'")
+    with pytest.raises(forecast_log.LogError, match="entry 1 of the forecast log is damaged"):
+        forecast_log.entries(log)

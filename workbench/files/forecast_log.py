@@ -88,7 +88,18 @@ def entries(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         if not _has_table(db):
             return []
         rows = db.execute("SELECT id, entry FROM forecasts ORDER BY id").fetchall()
-    return [{"id": i, **json.loads(text)} for i, text in rows]
+    return [_entry(path, i, text) for i, text in rows]
+
+
+def _entry(path: str | os.PathLike[str], number: int, text: str) -> dict[str, Any]:
+    try:
+        found = json.loads(text)
+    except (TypeError, ValueError):
+        found = None
+    if not isinstance(found, dict):
+        raise LogError(f"{path}: entry {number} of the forecast log is damaged (not the JSON "
+                       "of an entry)")
+    return {"id": number, **found}
 
 
 def integrity_problems(path: str | os.PathLike[str]) -> list[str]:
