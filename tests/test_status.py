@@ -81,3 +81,12 @@ def test_report_date_owner_and_asks_are_on_the_page() -> None:
     assert text.splitlines()[0] == "Report date 18 January 2027 · owner Dana"
     assert "ask: Approve the hire" in text
     assert "Asks of leadership" in block._repr_html_()
+
+
+def test_a_commit_date_beyond_the_horizon_says_so() -> None:
+    f = _forecast(_program(), 0.8)
+    f.values[:, 0] = np.nan  # no run finished within the horizon
+    row = status.status_rows(f)[0]
+    assert row["status"] == "red" and row["working_days_late"] is None
+    assert status.status_line(row) == ("ga: RED, 0% chance of 1 March 2027; the commit date "
+                                       "(P85) is beyond the horizon")

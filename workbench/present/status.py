@@ -94,7 +94,8 @@ def status_text(row: dict[str, Any]) -> str:
     head = ""
     if row["target"] is not None:
         head += f"{percent(row['chance'])} chance of {long_date(row['target'])}; "
-    head += f"commit to {long_date(row['commit'])}"
+    head += f"commit to {long_date(row['commit'])}" if row["commit"] is not None else \
+        "the commit date (P85) is beyond the horizon"
     head += _late(row["working_days_late"])
     if row["mover"] is not None:
         label, shift = row["mover"]
