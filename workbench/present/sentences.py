@@ -9,11 +9,13 @@ escaped, so a scenario named ``<script>...`` prints as text and never runs.
 from __future__ import annotations
 
 import html
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from workbench.present.formats import days, long_date, money, percent
+from workbench.present.formats import days, long_date, money, percent, short_date
 from workbench.present.tables import headline_milestone
 from workbench.sim.forecast import ProgramForecast
 
@@ -111,11 +113,85 @@ def executive_summary(forecast: ProgramForecast, impact: pd.DataFrame | None = N
     return Html(summary_sentences(forecast, impact), heading="Executive summary")
 
 
-def title(forecast: ProgramForecast) -> Html:
-    """The report's title block: the scenario's name and description (escaped)."""
+def title(forecast: ProgramForecast, whatif: WhatIf | None = None) -> Html:
+    """The report's title block: the scenario's name and description (escaped); a what-if is
+    titled "What-if: ..." and lists its changes against the plan it was made from."""
     s = forecast.scenario
     lines = [s.name] + ([s.description.strip()] if s.description.strip() else [])
-    return Html(lines, tag="p", heading="Forecast report")
+    if whatif is None:
+        return Html(lines, tag="p", heading="Forecast report")
+    return Html([f"Changed against {whatif.base_name} ({whatif.base_file}):",
+                 *whatif_lines(whatif)], heading=f"What-if: {s.name}")
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A scenario made from a plan of record by a few changes (``--set`` or ``extends``)."""
+
+    base_name: str  # the plan's name
+    base_file: str  # the plan's file name
+    changes: tuple[tuple[str, Any, Any], ...]  # field path, the plan's value, the what-if's
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"base_name": self.base_name, "base_file": self.base_file,
+                "changes": [{"field": f, "plan": a, "what_if": b} for f, a, b in self.changes]}
+
+
+def whatif_title(name: str) -> str:
+    """The page title of a what-if's report."""
+    return f"What-if: {name}"
+
+
+def whatif_lines(whatif: WhatIf) -> list[str]:
+    """Each change as "platform: 7 → 9 people" (the field, the plan's value, the new one)."""
+    return [change_words(path, old, new) for path, old, new in whatif.changes] or \
+        ["no field differs from the plan"]
+
+
+# A field's last part -> how its value reads ("9 people", "focus 0.8").
+_UNIT_WORDS = {"members": "{} people", "items": "{} items", "people": "{} people",
+               "focus": "focus {}", "probability": "probability {}", "target": "target {}",
+               "wip_limit": "WIP limit {}", "cost_per_person_day": "{} per person-day",
+               "days": "{} days", "count": "{} hired"}
+_SECTIONS = ("teams", "epics", "risks", "milestones", "stages")
+
+
+def field_words(path: str, value: Any) -> str:
+    """A field and its value in words: "teams.platform.members", 9 -> "platform 9 people";
+    "teams.platform.focus", 0.8 -> "platform focus 0.8"; others "path value"."""
+    parts = [p for p in path.split(".") if p not in _SECTIONS]
+    where, last = " ".join(parts[:-1]), parts[-1] if parts else path
+    shown = _value_words(value)
+    pattern = _UNIT_WORDS.get(last)
+    text = pattern.format(shown) if pattern else f"{last.replace('_', ' ')} {shown}"
+    return f"{where} {text}".strip()
+
+
+def change_words(path: str, old: Any, new: Any) -> str:
+    """One change: "platform: 7 → 9 people"; a new section, "added ledger-slips: {...}"."""
+    if old is None and isinstance(new, dict):
+        return f"added {path.split('.')[-1]}: {_value_words(new)}"
+    parts = [p for p in path.split(".") if p not in _SECTIONS]
+    where, last = " ".join(parts[:-1]), parts[-1] if parts else path
+    pattern = _UNIT_WORDS.get(last, last.replace("_", " ") + " {}")
+    text = pattern.format(f"{_value_words(old)} → {_value_words(new)}")
+    return f"{where}: {text}" if where else text
+
+
+def _value_words(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return short_date(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dict) and set(value) == {"kind", "params"}:  # a distribution
+        return f"{value['kind']} {', '.join(f'{x:g}' for x in value['params'])}"
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if v is not None}
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(", ", ": "), default=str)
+    return str(value)
 
 
 def footer_line(forecast: ProgramForecast) -> str:

@@ -16,7 +16,8 @@ from workbench.files.untrusted import for_terminal
 from workbench.present.speedups import skip_slow_iri_checker
 from workbench.reports import paths
 from workbench.reports.paths import SUMMARY_FILE, TEMPLATE_NAME, TEMPLATES_DIR
-from workbench.reports.scenario_report import read_summary
+from workbench.present.sentences import whatif_title
+from workbench.reports.scenario_report import read_summary, report_stem
 
 # =================================================================================================
 # Runner side: papermill execution and HTML export
@@ -242,12 +243,17 @@ def run_report(scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike
     parameters = {"scenario_path": str(scenario), "overrides": dict(overrides or {}),
                   "replications": replications, "seed": seed,
                   "out_dir": str(out / scenario.stem), "workers": workers}
-    return make_report(notebook or paths.REPORT_NOTEBOOK, out, scenario.stem, parameters,
+    stem = report_stem(scenario, overrides)  # a what-if's never overwrites the plan's report
+    return make_report(notebook or paths.REPORT_NOTEBOOK, out, stem, parameters,
                        _scenario_title, notice)
 
 
 def _scenario_title(outputs: Path) -> str:
-    return f"{read_summary(outputs)['scenario']['name']}: forecast report"
+    summary = read_summary(outputs)
+    name = summary["scenario"]["name"]
+    if (summary.get("report") or {}).get("whatif"):
+        return f"{whatif_title(name)}: forecast report"
+    return f"{name}: forecast report"
 
 
 def _a(kind: str) -> str:
