@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.present.formats import days, long_date, money, percent, short_date
+from workbench.present.formats import as_date, days, long_date, money, percent, short_date
 from workbench.present.tables import headline_milestone
 from workbench.sim.forecast import ProgramForecast
 
@@ -23,19 +23,22 @@ from workbench.sim.forecast import ProgramForecast
 class Html:
     """A block of text lines for a notebook: escaped HTML for renderers, plain text for logs."""
 
-    def __init__(self, lines: list[str], tag: str = "ul", heading: str = "") -> None:
-        self.lines, self.tag, self.heading = lines, tag, heading
+    def __init__(self, lines: list[str], tag: str = "ul", heading: str = "",
+                 note: str = "") -> None:
+        self.lines, self.tag, self.heading, self.note = lines, tag, heading, note
 
     def _repr_html_(self) -> str:
         head = f"<h2>{html.escape(self.heading)}</h2>\n" if self.heading else ""
+        tail = f"<p><small>{html.escape(self.note)}</small></p>" if self.note else ""
         if self.tag == "ul":
             items = "".join(f"<li>{html.escape(line)}</li>" for line in self.lines)
-            return f"{head}<ul>{items}</ul>"
+            return f"{head}<ul>{items}</ul>{tail}"
         return head + "".join(f"<{self.tag}>{html.escape(line)}</{self.tag}>"
-                              for line in self.lines)
+                              for line in self.lines) + tail
 
     def __repr__(self) -> str:
-        return "\n".join(([self.heading] if self.heading else []) + self.lines)
+        return "\n".join(([self.heading] if self.heading else []) + self.lines
+                         + ([self.note] if self.note else []))
 
 
 def cost_figures(forecast: ProgramForecast) -> dict[str, str]:
@@ -110,7 +113,8 @@ def summary_sentences(forecast: ProgramForecast, impact: pd.DataFrame | None = N
 
 def executive_summary(forecast: ProgramForecast, impact: pd.DataFrame | None = None) -> Html:
     """The summary sentences, ready to show in a notebook."""
-    return Html(summary_sentences(forecast, impact), heading="Executive summary")
+    return Html(summary_sentences(forecast, impact), heading="Executive summary",
+                note=GLOSSARY)  # the first place P50/P85/P95 appear: say what they mean
 
 
 def title(forecast: ProgramForecast, whatif: WhatIf | None = None) -> Html:
@@ -273,3 +277,60 @@ def sweep_title(results: pd.DataFrame, milestone: str = "") -> Html:
     """The sweep summary's heading and sentences, ready to show in a notebook."""
     name = str(results["sweep"].iloc[0]) if len(results) else "sweep"
     return Html(sweep_sentences(results, milestone), heading=f"Sweep: {name}")
+
+
+# --- the report's charts in words ----------------------------------------------------------------
+
+GLOSSARY = ("P50, P85, P95: the dates by which 50%, 85% and 95% of the simulated runs had "
+            "finished. P50 is a coin toss; P85 is the date to commit to; P95 is the cautious "
+            "one.")
+
+
+def glossary() -> Html:
+    """The line that explains P50/P85/P95, shown where the report first uses them."""
+    return Html([GLOSSARY], tag="p")
+
+
+def roadmap_caption(forecast: ProgramForecast) -> list[str]:
+    """Why a milestone's P85 lies after every one of its epics' own P85: a milestone needs all
+    of its epics, and in most runs at least one of them is late."""
+    ends = {e["name"]: e["p85"] for e in forecast.epics()}
+    lines = []
+    for m in forecast.milestones():
+        epics = forecast.scenario.milestones[m["name"]].epics
+        known = [ends[e] for e in epics if ends.get(e)]
+        if m["p85"] is None or len(known) < len(epics) or max(known) >= m["p85"]:
+            continue
+        last = max(known)
+        gap = (as_date(m["p85"]) - as_date(last)).days  # type: ignore[operator]
+        lines.append(
+            f"{m['name']}: its epics' own P85 dates all fall by {long_date(last)}, yet its P85 "
+            f"is {long_date(m['p85'])} ({days(gap)} later). Not a mistake: {m['name']} needs "
+            f"all {len(epics)} epics, and in most runs at least one of them is late, so the "
+            "milestone's P85 lies beyond any single epic's.")
+    return lines
+
+
+def roadmap_note(forecast: ProgramForecast) -> Html:
+    """The roadmap's caption, ready to show under it."""
+    return Html(roadmap_caption(forecast), tag="p")
+
+
+def utilisation_sentence(bands: pd.DataFrame) -> str:
+    """The most idle and the most loaded team across runs (from
+    `report_tables.utilisation_bands`)."""
+    if bands.empty:
+        return ""
+    idle = bands.loc[bands["median"].idxmin()]
+    busy = bands.loc[bands["median"].idxmax()]
+    text = (f"Most loaded: {busy['team']}, busy {percent(busy['median'])} of its planned-work "
+            f"time (median run).")
+    if idle["team"] != busy["team"]:
+        text += (f" Most idle: {idle['team']}, {percent(idle['median'])}: it waits for work "
+                 "(dependencies, or too little of it), so adding people there will not help.")
+    return text
+
+
+def utilisation_note(bands: pd.DataFrame) -> Html:
+    """`utilisation_sentence`, ready to show in a notebook."""
+    return Html([utilisation_sentence(bands)], tag="p")
