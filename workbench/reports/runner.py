@@ -235,15 +235,16 @@ def run_report(scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike
     """`workbench report`: execute the report notebook for a scenario, then export it.
 
     Writes ``OUT/<stem>.ipynb``, ``OUT/<stem>.html`` and ``OUT/<stem>/`` (summary + tables),
-    ``<stem>`` being the scenario file's name without extension. ``workers=0``: one
+    ``<stem>`` being the scenario file's name without extension (with ``overrides``, plus a
+    ``-whatif-...`` suffix naming them: `scenario_report.report_stem`). ``workers=0``: one
     simulation process per core. Raises `ReportFailed` (and `lock.FolderInUse`).
     """
     scenario = Path(scenario_path).resolve()
     out = Path(out_dir).resolve()
+    stem = report_stem(scenario, overrides)  # a what-if's never overwrites the plan's report
     parameters = {"scenario_path": str(scenario), "overrides": dict(overrides or {}),
                   "replications": replications, "seed": seed,
-                  "out_dir": str(out / scenario.stem), "workers": workers}
-    stem = report_stem(scenario, overrides)  # a what-if's never overwrites the plan's report
+                  "out_dir": str(out / stem), "workers": workers}
     return make_report(notebook or paths.REPORT_NOTEBOOK, out, stem, parameters,
                        _scenario_title, notice)
 
