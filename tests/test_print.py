@@ -10,7 +10,6 @@ chromium` installs both as root); under CI (CI=true) the test never skips.
 
 from __future__ import annotations
 
-import base64
 import html
 import os
 import re
@@ -127,7 +126,7 @@ def test_nothing_is_cut_off_on_the_right(printed: dict[str, Any], paper: str) ->
     outside = [w for lo, hi, w in spans if lo < MARGIN_PT - 2 or hi > width - MARGIN_PT + 2]
     assert not outside, f"words outside the margins on {paper}: {outside[:10]}"
     text = _words(" ".join(page_texts(path)))
-    for heading, title, texts in charts_after_headings(printed["notebook"]):
+    for _heading, title, texts in charts_after_headings(printed["notebook"]):
         lost = [t for t in texts if _words(t) and _words(t) not in text]
         assert not lost, f"{paper}: chart {title!r} lost {lost[:8]}"
     for page in _gray_pages(path, printed["out"] / f"page-{paper}"):

@@ -334,8 +334,9 @@ def roadmap(table: pd.DataFrame, links: pd.DataFrame, marks: pd.DataFrame) -> An
         layers[:0] = _connectors(links, order)
     return alt.layer(*layers).properties(
         width=PRINT_WIDTH - 60, height=max(120, 22 * len(order)),
-        title=alt.Title("Roadmap", anchor="start", subtitle="bars: P50 start to P85 finish (white tick: P50 "
-                        "finish); connectors: waits for; lines: milestone P85 and today"))
+        title=alt.Title("Roadmap", anchor="start", subtitle=(
+            "bars: P50 start to P85 finish (white tick: P50 finish); connectors: waits for; "
+            "lines: milestone P85 and today")))
 
 
 def _connectors(links: pd.DataFrame, order: list[str]) -> list[Any]:
@@ -404,8 +405,8 @@ def cost_against_budget(hist: pd.DataFrame, budget: Any = None) -> AnyChart:
         x="cost:Q", y="label_y:Q", text="text:N", color=alt.Color("line:N", legend=None))
     return alt.layer(bars, rule, text).properties(
         width=PRINT_WIDTH, height=200, title=alt.Title(
-            "Cost across runs", anchor="start", subtitle="P50 and P85 cost" + (" against the budget (red)"
-                                                              if budget else "")))
+            "Cost across runs", anchor="start",
+            subtitle="P50 and P85 cost" + (" against the budget (red)" if budget else "")))
 
 
 def _cost_rules(hist: pd.DataFrame, budget: float | None, currency: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from workbench.present.charts import P85_COLOUR, PRINT_WIDTH, TARGET_COLOUR, AnyChart
-from workbench.present.formats import BEYOND, VEGA_MONTH, iso_date, money, percent, short_date
+from workbench.present.formats import BEYOND, VEGA_MONTH, iso_date, percent, short_date
 from workbench.present.sentences import cost_figures
 from workbench.sim.forecast import ProgramForecast
 

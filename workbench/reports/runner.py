@@ -13,10 +13,10 @@ from typing import Any
 
 from workbench.files import atomic, lock
 from workbench.files.untrusted import for_terminal
+from workbench.present.sentences import whatif_title
 from workbench.present.speedups import skip_slow_iri_checker
 from workbench.reports import paths
 from workbench.reports.paths import SUMMARY_FILE, TEMPLATE_NAME, TEMPLATES_DIR
-from workbench.present.sentences import whatif_title
 from workbench.reports.scenario_report import read_summary, report_stem
 
 # =================================================================================================

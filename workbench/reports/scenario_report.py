@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.files import atomic
-from workbench.present import formats, tables
 from workbench.files.jsonable import plain
+from workbench.present import formats, tables
 from workbench.present.sentences import WhatIf, milestone_sentence
 from workbench.reports.paths import SUMMARY_FILE, locate, output_dir
 from workbench.scenario.loader import base_file, load_scenario
