@@ -171,6 +171,11 @@ def field_words(path: str, value: Any) -> str:
     return f"{where} {text}".strip()
 
 
+def field_title(path: str) -> str:
+    """A field's name in words: "teams.platform.members" -> "platform members"."""
+    return " ".join(p.replace("_", " ") for p in path.split(".") if p not in _SECTIONS)
+
+
 def change_words(path: str, old: Any, new: Any) -> str:
     """One change: "platform: 7 → 9 people"; a new section, "added ledger-slips: {...}"."""
     if old is None and isinstance(new, dict):
