@@ -77,7 +77,8 @@ def test_changes_are_exactly_the_fields_that_differ() -> None:
     assert changed_fields(plan, other) == [("teams.platform.focus", 0.7, 0.8)]
     slips = whatif_of("scenarios/whatif_dependency_slips.yaml")
     assert slips is not None and len(slips.changes) == 1  # a new risk is one change
-    assert sentences.whatif_lines(slips)[0].startswith("added ledger-slips: ")
+    assert sentences.whatif_lines(slips) == [
+        "added risk ledger-slips: probability 1, delays ledger by 30 days"]
 
 
 def test_whatif_stems_never_collide_with_the_plan() -> None:

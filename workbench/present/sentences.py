@@ -24,11 +24,13 @@ class Html:
     """A block of text lines for a notebook: escaped HTML for renderers, plain text for logs."""
 
     def __init__(self, lines: list[str], tag: str = "ul", heading: str = "",
-                 note: str = "") -> None:
+                 note: str = "", lead: str = "") -> None:
         self.lines, self.tag, self.heading, self.note = lines, tag, heading, note
+        self.lead = lead  # a paragraph between the heading and the lines
 
     def _repr_html_(self) -> str:
         head = f"<h2>{html.escape(self.heading)}</h2>\n" if self.heading else ""
+        head += f"<p>{html.escape(self.lead)}</p>" if self.lead else ""
         tail = f"<p><small>{html.escape(self.note)}</small></p>" if self.note else ""
         if self.tag == "ul":
             items = "".join(f"<li>{html.escape(line)}</li>" for line in self.lines)
@@ -37,7 +39,8 @@ class Html:
                               for line in self.lines) + tail
 
     def __repr__(self) -> str:
-        return "\n".join(([self.heading] if self.heading else []) + self.lines
+        return "\n".join(([self.heading] if self.heading else [])
+                         + ([self.lead] if self.lead else []) + self.lines
                          + ([self.note] if self.note else []))
 
 
@@ -124,8 +127,8 @@ def title(forecast: ProgramForecast, whatif: WhatIf | None = None) -> Html:
     lines = [s.name] + ([s.description.strip()] if s.description.strip() else [])
     if whatif is None:
         return Html(lines, tag="p", heading="Forecast report")
-    return Html([f"Changed against {whatif.base_name} ({whatif.base_file}):",
-                 *whatif_lines(whatif)], heading=f"What-if: {s.name}")
+    lead = " ".join(lines[1:] + [f"Changed against {whatif.base_name} ({whatif.base_file}):"])
+    return Html(whatif_lines(whatif), heading=f"What-if: {s.name}", lead=lead)
 
 
 @dataclass(frozen=True)
@@ -177,14 +180,35 @@ def field_title(path: str) -> str:
 
 
 def change_words(path: str, old: Any, new: Any) -> str:
-    """One change: "platform: 7 → 9 people"; a new section, "added ledger-slips: {...}"."""
+    """One change: "platform: 7 → 9 people"; a new risk, "added risk ledger-slips:
+    probability 1, delays ledger by fixed 30 days"; another new section, its fields."""
     if old is None and isinstance(new, dict):
-        return f"added {path.split('.')[-1]}: {_value_words(new)}"
+        name = path.split(".")[-1]
+        if path.startswith("risks.") and path.count(".") == 1:
+            return f"added risk {name}: {_risk_words(new)}"
+        return f"added {name}: {_value_words(new)}"
     parts = [p for p in path.split(".") if p not in _SECTIONS]
     where, last = " ".join(parts[:-1]), parts[-1] if parts else path
     pattern = _UNIT_WORDS.get(last, last.replace("_", " ") + " {}")
     text = pattern.format(f"{_value_words(old)} → {_value_words(new)}")
     return f"{where}: {text}" if where else text
+
+
+def _risk_words(risk: dict[str, Any]) -> str:
+    """A risk as dumped by the scenario model, in words."""
+    parts = [f"probability {_value_words(risk.get('probability'))}"]
+    if risk.get("at"):
+        parts.append(f"on {_value_words(risk['at'])}")
+    if risk.get("delay"):
+        d = risk["delay"]
+        parts.append(f"delays {d['epic']} by {_value_words(d['days'])} days")
+    if risk.get("add_items"):
+        a = risk["add_items"]
+        parts.append(f"adds {_value_words(a['items'])} items to {a['epic']}")
+    if risk.get("capacity"):
+        c = risk["capacity"]
+        parts.append(f"{c['team']} loses {c.get('members', 1)} people")
+    return ", ".join(parts)
 
 
 def _value_words(value: Any) -> str:
@@ -195,7 +219,8 @@ def _value_words(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, dict) and set(value) == {"kind", "params"}:  # a distribution
-        return f"{value['kind']} {', '.join(f'{x:g}' for x in value['params'])}"
+        numbers = ", ".join(f"{x:g}" for x in value["params"])
+        return numbers if value["kind"] == "fixed" else f"{value['kind']} {numbers}"
     if isinstance(value, dict):
         value = {k: v for k, v in value.items() if v is not None}
     if isinstance(value, (dict, list)):
