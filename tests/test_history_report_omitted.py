@@ -18,6 +18,7 @@ from workbench.files.exports import history_from_frame
 from workbench.present import charts
 from workbench.present import history_charts as hc
 from workbench.reports import history_report
+from workbench.reports.pdf import chromium_path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHI2FIT = ROOT / "data" / "history" / "chi2fit_team_resolved.csv"  # finish dates only
@@ -26,10 +27,12 @@ CHI2FIT = ROOT / "data" / "history" / "chi2fit_team_resolved.csv"  # finish date
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> str:
     out = tmp_path_factory.mktemp("no-starts")
+    pdf = ["--pdf", "--paper", "letter"] if chromium_path() else []
     code = cli.main(["report", "--history", str(CHI2FIT), "--by", "2019-06-30", "--out",
                      str(out), "--trials", "500", "--origins", "5", "--seed", "1",
-                     "--window-days", "0"])
+                     "--window-days", "0", *pdf])
     assert code == 0
+    assert (out / "chi2fit_team_resolved.pdf").is_file() == bool(pdf)
     return (out / "chi2fit_team_resolved.html").read_text(encoding="utf-8")
 
 

@@ -74,7 +74,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from workbench.scenario.loader import ScenarioError, load_scenario
 
     if history_commands.history_report_wanted(args):  # `--history HISTORY.csv`, or a mistake
-        return history_commands.run_history_report(args)
+        return _history_report(args)
 
     try:
         load_scenario(args.scenario, args.overrides)  # fail fast, in the user's words
@@ -97,6 +97,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     print_lines([f"Report: {files.html}", f"Notebook: {files.notebook}  Tables: "
                  f"{files.outputs}"], sys.stdout)
     return _write_pdf(args, files.html) if args.pdf else EXIT_OK
+
+
+def _history_report(args: argparse.Namespace) -> int:
+    """`report --history`, and its PDF when asked (checked for Chromium before any work)."""
+    from workbench.app import history_commands
+
+    problem = _pdf_problem(args) if args.history else ""
+    if problem:
+        return _usage([problem])
+    code = history_commands.run_history_report(args)
+    html = Path(args.out) / f"{Path(args.history or '').stem}.html"
+    return _write_pdf(args, html) if code == EXIT_OK and args.pdf and html.is_file() else code
 
 
 def _pdf_problem(args: argparse.Namespace) -> str:
