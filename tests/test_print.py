@@ -10,6 +10,8 @@ chromium` installs both as root); under CI (CI=true) the test never skips.
 
 from __future__ import annotations
 
+import base64
+
 import html
 import os
 import re
@@ -181,3 +183,33 @@ def test_pdf_without_chromium_is_one_line_and_exit_2(
 def test_paper_size_goes_into_the_page() -> None:
     page = pdf.with_paper("<html><head><title>x</title></head><body></body></html>", "letter")
     assert "@page { size: letter portrait; }</style></head>" in page
+
+
+def test_the_print_rules_are_what_keeps_a_heading_with_its_chart(printed: dict[str, Any]
+                                                                  ) -> None:
+    """Metamorphic: a heading that would fall at the foot of a page moves to the next page with
+    its chart under the report's print rules, and is left behind without them (so the check
+    above can fail)."""
+    page = (printed["out"] / "program.html").read_text(encoding="utf-8")
+    head = page[:page.index("<body")]
+    chart = ('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="420"><rect width="600"'
+             ' height="420" fill="#ddd"/><text x="20" y="40">CHART LABEL</text></svg>')
+    src = "data:image/svg+xml;base64," + base64.b64encode(chart.encode()).decode()
+    body = ('<body class="jp-Notebook"><main>'
+            '<div class="jp-Cell jp-CodeCell"><div style="height:850px">TALL</div></div>'
+            '<div class="jp-Cell jp-MarkdownCell"><div class="jp-Cell-inputWrapper">'
+            '<div class="jp-InputArea"><div class="jp-RenderedHTMLCommon jp-RenderedMarkdown">'
+            '<h2>THE HEADING</h2><p>What the chart shows.</p></div></div></div></div>'
+            '<div class="jp-Cell jp-CodeCell"><div class="jp-Cell-outputWrapper">'
+            '<div class="jp-OutputArea"><div class="jp-OutputArea-child">'
+            f'<div class="jp-RenderedSVG"><img alt="Chart: x" src="{src}"></div>'
+            '</div></div></div></div></main></body></html>')
+    rules = re.compile(r"@media print \{\n    body \{ max-width: none.*?\n  \}\n(?=</style>)", re.S)
+    assert len(rules.findall(head)) == 1  # the template's print rules
+    for with_rules, same_page in ((True, True), (False, False)):
+        html_page = printed["out"] / f"synthetic-{with_rules}.html"
+        html_page.write_text((head if with_rules else rules.sub("", head)) + body, "utf-8")
+        pages = page_texts(pdf.write_pdf(html_page, html_page.with_suffix(".pdf"), "a4"))
+        heading = next(i for i, p in enumerate(pages) if "THE HEADING" in p)
+        label = next(i for i, p in enumerate(pages) if "CHART LABEL" in p)
+        assert (heading == label) == same_page, (with_rules, heading, label)
