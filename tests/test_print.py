@@ -11,7 +11,6 @@ chromium` installs both as root); under CI (CI=true) the test never skips.
 from __future__ import annotations
 
 import base64
-
 import html
 import os
 import re
