@@ -131,3 +131,13 @@ def test_summary_page_reads_in_words_and_dates(summary_page: str) -> None:
     heat = base64.b64decode(re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"',
                                        summary_page)[1]).decode()
     assert "Sep 2027" in heat and "p85_days" not in heat
+
+
+def test_a_sweep_whose_points_all_failed_still_summarises() -> None:
+    r = grid_results().assign(status="failed", error="boom")
+    assert sweep_summary.ranking(r).empty
+    assert sweep_summary.tornado_table(r).empty
+    assert sweep_summary.cost_date_table(r).empty
+    assert repr(sweep_summary.headline(r)).splitlines()[1] == "4 points, 4 failed."
+    assert sweep_summary.failures_note(r).heading == "Failed points"
+    assert repr(sweep_summary.heatmap_note(r)).startswith("No heatmap")

@@ -95,6 +95,8 @@ def ranking(results: pd.DataFrame, milestone: str = "", metric: str = "p85_days"
     its weakest chance of target (``metric="chance_of_target"``) or by its latest milestone's
     date, then the earlier ones (days metrics)."""
     names = milestones(results, milestone)
+    if not names:  # no point finished: nothing to rank (the failures section says why)
+        return pd.DataFrame({"Point": []}, index=pd.RangeIndex(1, 1, name="Rank"))
     wide = _wide(results, names)
     plan = plan or plan_point(results)
     words = point_words(results)
