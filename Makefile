@@ -35,16 +35,17 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Debian's Chromium for the browser test (tests/test_browser.py), installed through apt when it is
-# missing and we are root. Without apt or root the test skips and says how to enable it; under CI
-# (CI=true) the test never skips, so a failed install fails the build there.
+# Debian's Chromium for the browser test (tests/test_browser.py) and `workbench report --pdf`,
+# and poppler-utils (pdftoppm, pdftotext) for the print test (tests/test_print.py), installed
+# through apt when missing and we are root. Without apt or root those tests skip and say how to
+# enable them; under CI (CI=true) they never skip, so a failed install fails the build there.
 chromium:
-	@if [ -x $(CHROMIUM) ]; then \
+	@if [ -x $(CHROMIUM) ] && command -v pdftoppm >/dev/null 2>&1; then \
 	  true; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "make chromium: installing Debian's chromium for the browser test"; \
-	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
-	    || { echo "make chromium: apt-get could not install chromium"; [ "$$CI" != true ]; }; \
+	  echo "make chromium: installing Debian's chromium and poppler-utils for the browser and print tests"; \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils; } \
+	    || { echo "make chromium: apt-get could not install chromium poppler-utils"; [ "$$CI" != true ]; }; \
 	else \
 	  echo "make chromium: not root or no apt-get: the browser test will be skipped" \
 	       "(install Debian's chromium at $(CHROMIUM), e.g. sudo make chromium; under CI=true it fails)"; \

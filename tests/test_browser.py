@@ -30,11 +30,13 @@ from urllib.parse import urlparse
 import pytest
 
 from workbench.app.lab import lab_command, lab_environment, new_token
+from workbench.reports import pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 SETTINGS = Path(__file__).resolve().parent / "browser" / "settings"
-CHROMIUM = Path(os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium"))
+# The same lookup `workbench report --pdf` uses ($WORKBENCH_CHROMIUM, else Debian's).
+CHROMIUM = pdf.chromium_path() or pdf.DEBIAN_CHROMIUM
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

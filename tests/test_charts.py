@@ -174,3 +174,127 @@ def test_empty_inputs_give_a_message_not_an_error() -> None:
     spec = charts.risk_impact(empty).to_dict()
     assert spec["mark"]["type"] == "text"
     assert charts.sweep_heatmap(pd.DataFrame(), "", "").to_dict()["mark"]["type"] == "text"
+
+
+# --- the report's main charts: when-chart, roadmap, utilisation across runs, cost ------------
+
+def _svg(chart: object) -> str:
+    return charts.static_bundle(chart.to_dict())[0]["image/svg+xml"]  # type: ignore[attr-defined]
+
+
+def _texts(svg: str) -> list[str]:
+    import html
+    import re
+
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_when_chart_labels_p50_p85_p95_and_target_per_milestone(
+        forecast: ProgramForecast) -> None:
+    from workbench.present import report_tables
+
+    when = report_tables.when_table(forecast)
+    lines = when[when["kind"] == "line"]
+    texts = _texts(_svg(charts.when_chart(when)))
+    for m in forecast.milestones():
+        assert m["name"] in texts  # one panel per milestone, its name as written
+        for label in ("P50", "P85", "P95"):
+            assert f"{label} {formats.short_date(m[label.lower()])}" in texts
+        assert f"target {formats.short_date(m['target'])}" in texts
+        mine = lines[lines["milestone"] == m["name"]]
+        assert list(mine["line"]) == ["P50", "P85", "P95", "target"]
+        assert mine["label_y"].is_monotonic_decreasing  # stacked labels never overprint
+    bars = when[when["kind"] == "bar"]
+    assert bars["runs"].sum() == sum(round((1 - m["unfinished_share"]) * REPS)
+                                     for m in forecast.milestones())
+
+
+def test_roadmap_spans_p50_start_to_p85_finish_with_lines_and_connectors(
+        forecast: ProgramForecast) -> None:
+    from workbench.present import report_tables
+
+    table = report_tables.roadmap_table(forecast).set_index("epic")
+    for w in forecast.epic_windows():
+        assert table.at[w["name"], "start"] == pd.Timestamp(w["start_p50"])
+        assert table.at[w["name"], "p85"] == pd.Timestamp(w["p85"])
+        assert table.at[w["name"], "start"] <= table.at[w["name"], "p50"] \
+            <= table.at[w["name"], "p85"]
+    # pay waits for login: it starts (P50) no earlier than login's median finish
+    assert table.at["pay", "start"] >= pd.Timestamp(
+        next(e for e in forecast.epics() if e["name"] == "login")["p50"]) - pd.Timedelta(days=1)
+    links = report_tables.roadmap_links(forecast)
+    assert list(zip(links["from_epic"], links["to_epic"], strict=True)) == [("login", "pay")]
+    assert links.loc[0, "when"] == table.at["pay", "start"]
+    today = dt.date(2027, 1, 4)
+    marks = report_tables.roadmap_marks(forecast, today)
+    texts = _texts(_svg(charts.roadmap(report_tables.roadmap_table(forecast), links, marks)))
+    assert "today 4 Jan 2027" in texts
+    launch = next(m for m in forecast.milestones() if m["name"] == "launch")
+    assert f"launch P85 {formats.short_date(launch['p85'])}" in texts
+
+
+def test_epic_start_is_the_first_item_started() -> None:
+    from workbench.sim.metrics import epic_start_days
+    from workbench.sim.records import Record, RunLog
+
+    log = RunLog([Record(0.0, "arrive", 1, "a"), Record(2.5, "start", 1, "a"),
+                  Record(1.5, "start", 2, "a"), Record(4.0, "start", 3, "b"),
+                  Record(5.0, "finish", 3, "b")], end_time=6.0, horizon_days=10,
+                 warmup_days=0.0)
+    assert epic_start_days(log) == {"a": 1.5, "b": 4.0}
+
+
+def test_roadmap_caption_explains_the_tail() -> None:
+    """A milestone of two independent epics: its P85 (the later of two in each run) lies after
+    either epic's own P85, and the caption says so with both dates."""
+    twin = make_scenario(**{
+        "name": "Twins", "teams": {"a": {"members": 1}, "b": {"members": 1}},
+        "epics": {"x": {"team": "a", "items": 4, "effort_days": {"uniform": [1, 8]}},
+                  "y": {"team": "b", "items": 4, "effort_days": {"uniform": [1, 8]}}},
+        "milestones": {"done": {"epics": ["x", "y"]}}})
+    f = simulate(twin, reps=200, seed=1)
+    m = f.milestones()[0]
+    last = max(e["p85"] for e in f.epics())
+    assert m["p85"] > last  # the theory: max of two draws has a later 85th percentile
+    caption = sentences.roadmap_caption(f)
+    assert len(caption) == 1 and formats.long_date(last) in caption[0]
+    assert formats.long_date(m["p85"]) in caption[0]
+
+
+def test_utilisation_bands_summarise_every_run(forecast: ProgramForecast) -> None:
+    from workbench.present import report_tables
+
+    bands = report_tables.utilisation_bands(forecast).set_index("team")
+    for team in forecast.scenario.teams:
+        u = forecast.column(f"util:{team}")
+        assert bands.at[team, "median"] == pytest.approx(float(np.median(u)))
+        assert bands.at[team, "low"] <= bands.at[team, "median"] <= bands.at[team, "high"]
+        # the band holds about 80% of runs (P10 to P90)
+        inside = np.mean((u >= bands.at[team, "low"]) & (u <= bands.at[team, "high"]))
+        assert 0.75 <= inside <= 0.9
+    sentence = sentences.utilisation_sentence(bands.reset_index())
+    idle = bands["median"].idxmin()
+    assert f"Most idle: {idle}, {formats.percent(bands.at[idle, 'median'])}" in sentence
+    assert f"Most loaded: {bands['median'].idxmax()}" in sentence
+    assert "Team utilisation across runs" in _texts(_svg(charts.utilisation_summary(
+        bands.reset_index())))
+
+
+def test_cost_chart_shows_currency_and_budget(small: Scenario) -> None:
+    priced = make_scenario(**{**SMALL, "currency": "EUR", "budget": 20000})
+    f = simulate(priced, reps=20, seed=3)
+    texts = _texts(_svg(charts.cost_against_budget(tables.cost_histogram(f), priced.budget)))
+    cost = f.cost()
+    assert "people cost (EUR)" in texts
+    assert f"P50 {formats.money(cost['p50'], 'EUR')}" in texts
+    assert "budget EUR 20k" in texts
+    plain = _texts(_svg(charts.cost_against_budget(tables.cost_histogram(
+        simulate(small, reps=10, seed=3)))))
+    assert not any(t.startswith("budget") for t in plain)
+
+
+def test_glossary_comes_with_the_first_use_of_p85(forecast: ProgramForecast) -> None:
+    summary = sentences.executive_summary(forecast)
+    page = summary._repr_html_()
+    assert "P85" in page and page.index(sentences.GLOSSARY[:20]) > page.index("P85")
+    assert sentences.GLOSSARY in repr(summary)

@@ -127,8 +127,9 @@ def test_sweep_numbers_equal_workbench_run(base: Path, capsys: pytest.CaptureFix
             assert row["most_often_last"] == m["most_often_last"]["epic"]
         assert rows["sha256"].iloc[0] == expected["scenario"]["sha256"]
     html = (out / "summary.html").read_text(encoding="utf-8")
-    assert "members=3" in html and "Ranking" in html
-    assert html.count('<img alt="Chart:') == 2  # heatmap (or why not) and tornado
+    assert "app 3 people" in html and "Ranking" in html  # points in words
+    # cost against date and the tornado; one swept field: the heatmap is one sentence
+    assert html.count('<img alt="Chart:') == 2 and "No heatmap: it needs a grid" in html
 
 
 def workbench_run_json(base: Path, override: str, subprocess_: bool,

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from workbench import __version__
-from workbench.app import history_commands, import_commands, lab, log_commands, report_commands
+from workbench.app import (
+    compare_commands,
+    history_commands,
+    import_commands,
+    lab,
+    log_commands,
+    report_commands,
+)
 from workbench.app.options import OneLineParser, add_simulation_options, print_lines
 from workbench.files import atomic, project
 from workbench.files.untrusted import for_json, for_terminal, for_terminal_block
@@ -78,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     report_commands.register(sub)  # `report` and `sweep`: HTML reports and papermill sweeps
     import_commands.register(sub)  # `import jira` and `import sheet`: scenarios from trackers
     log_commands.register(sub)  # `log`: the forecasts logged by reports, oldest first
+    compare_commands.register(sub)  # `compare`: named scenarios side by side, no sweep file
     return parser
 
 

@@ -36,6 +36,10 @@ def register(subparsers: Any) -> None:
                      help="scenario file (YAML); or --history HISTORY.csv, see below")
     rep.add_argument("--out", default="out", metavar="DIR", help="output folder (default out)")
     add_simulation_options(rep, default_reps=500)
+    rep.add_argument("--pdf", action="store_true",
+                     help="also write OUT/<scenario>.pdf, printed by headless Chromium")
+    rep.add_argument("--paper", choices=["a4", "letter"], default="a4",
+                     help="paper of the PDF, portrait (default a4)")
     from workbench.app import history_commands  # light: pandas is imported only when a report runs
 
     history_commands.add_report_options(rep)  # --history HISTORY.csv: a report from history
@@ -73,7 +77,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from workbench.scenario.loader import ScenarioError, load_scenario
 
     if history_commands.history_report_wanted(args):  # `--history HISTORY.csv`, or a mistake
-        return history_commands.run_history_report(args)
+        return _history_report(args)
 
     from workbench.app import log_commands
 
@@ -81,6 +85,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         load_scenario(args.scenario, args.overrides)  # fail fast, in the user's words
     except ScenarioError as exc:
         return _usage(exc.problems)
+    pdf_problem = _pdf_problem(args)
+    if pdf_problem:
+        return _usage([pdf_problem])
     overrides = _override_mapping(args.overrides)
     log = log_commands.report_log_path(args)
     try:
@@ -95,7 +102,44 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _cannot_write("report", args.out, exc)
     print_lines([f"Report: {files.html}", f"Notebook: {files.notebook}  Tables: "
                  f"{files.outputs}"], sys.stdout)
-    return log_commands.log_report(args, log, files.outputs)
+    code = _write_pdf(args, files.html) if args.pdf else EXIT_OK
+    return log_commands.log_report(args, log, files.outputs) or code
+
+
+def _history_report(args: argparse.Namespace) -> int:
+    """`report --history`, and its PDF when asked (checked for Chromium before any work)."""
+    from workbench.app import history_commands
+
+    problem = _pdf_problem(args) if args.history else ""
+    if problem:
+        return _usage([problem])
+    code = history_commands.run_history_report(args)
+    html = Path(args.out) / f"{Path(args.history or '').stem}.html"
+    return _write_pdf(args, html) if code == EXIT_OK and args.pdf and html.is_file() else code
+
+
+def _pdf_problem(args: argparse.Namespace) -> str:
+    """The line to print when --pdf cannot be honoured (no Chromium), before any work."""
+    from workbench.reports import pdf
+
+    try:
+        if args.pdf:
+            pdf.require_chromium()
+    except pdf.PdfUnavailable as exc:
+        return f"workbench report: {exc}"
+    return ""
+
+
+def _write_pdf(args: argparse.Namespace, html: Path) -> int:
+    from workbench.reports import pdf
+
+    try:
+        written = pdf.write_pdf(html, html.with_suffix(".pdf"), args.paper)
+    except OSError as exc:
+        print_lines([f"workbench report: the PDF could not be printed: {exc}"])
+        return EXIT_FAILED
+    print_lines([f"PDF: {written} ({args.paper}, portrait)"], sys.stdout)
+    return EXIT_OK
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -21,10 +21,11 @@ from workbench.present.formats import (
     VEGA_MONTH,
     VEGA_PERCENT,
     VEGA_PERCENT_AXIS,
+    money,
 )
 
 AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.VConcatChart | alt.HConcatChart
-WIDTH = 640
+WIDTH = 580  # plot width: with axes and a legend on top it fits A4 portrait (186 mm)
 TARGET_COLOUR = "#c0392b"
 P85_COLOUR = "#1f4e79"
 PNG_SCALE = 2  # PNG at twice the size, shown at half: sharp on high-density screens
@@ -106,8 +107,8 @@ def burnup(burn: pd.DataFrame) -> AnyChart:
     ).encode(y="items:Q", color=alt.Color(
         "line:N", title=None, scale=alt.Scale(domain=["done_p50", "done_p85", "scope"],
                                               range=["#2e75b6", P85_COLOUR, "#999999"]),
-        legend=alt.Legend(labelExpr="{'done_p50': 'P50', 'done_p85': 'P85 (85% of runs "
-                                    "at least)', 'scope': 'scope (median)'}[datum.label]")),
+        legend=alt.Legend(orient="top", labelExpr="{'done_p50': 'P50', 'done_p85': 'P85 (85% "
+                                    "of runs at least)', 'scope': 'scope (median)'}[datum.label]")),
         strokeDash=alt.condition("datum.line == 'scope'", alt.value([4, 4]), alt.value([1, 0])))
     return alt.layer(fan, lines).properties(
         width=WIDTH, height=260,
@@ -162,7 +163,8 @@ def cumulative_flow(cfd: pd.DataFrame) -> alt.Chart:
         x=alt.X("day:T", title=None, axis=alt.Axis(format=VEGA_MONTH, tickCount="month")),
         y=alt.Y("items:Q", title="items", stack="zero"),
         color=alt.Color("state:N", title=None, sort=states,
-                        scale=alt.Scale(scheme="tableau20")),
+                        scale=alt.Scale(scheme="tableau20"),
+                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=180)),
         order=alt.Order("order:Q", sort="ascending")).properties(
         width=WIDTH, height=260,
         title=alt.Title("Cumulative flow", subtitle="one typical run; bands: items per state"))
@@ -260,3 +262,159 @@ def sweep_tornado(swings: pd.DataFrame) -> AnyChart:
         width=WIDTH - 160, height=max(60, 28 * len(order)),
         title=alt.Title("What moves the date most",
                         subtitle=f"days earlier (-) or later (+) at P85 than {reference}"))
+
+
+# --- the report's main charts, sized to print (A4 and Letter portrait) ------------------------
+
+PRINT_WIDTH = 560  # plot width: with axis labels the picture stays under A4's 186 mm (~700 px)
+LINE_COLOURS = {"P50": "#2e75b6", "P85": P85_COLOUR, "P95": "#7f7f7f", "target": TARGET_COLOUR}
+LINE_DASHES = {"P50": [1, 0], "P85": [6, 3], "P95": [2, 2], "target": [1, 0]}
+TODAY_COLOUR = "#2e7d32"
+
+
+def when_chart(when: pd.DataFrame) -> AnyChart:
+    """When each milestone lands: one panel per milestone (its name on top), the share of runs
+    finishing each week, and labelled P50, P85, P95 and target lines with their dates. From
+    `report_tables.when_table`."""
+    if when.empty:
+        return message("No milestones finished within the horizon.", "When each milestone lands")
+    x = alt.X("when:T", title=None, axis=alt.Axis(format=VEGA_MONTH, tickCount="month",
+                                                   labelAngle=0))
+    bars = alt.Chart().transform_filter("datum.kind == 'bar'").mark_bar(
+        color="#c9dcef").encode(
+        x=alt.X("week_start:T", title=None, axis=alt.Axis(format=VEGA_MONTH, tickCount="month",
+                                                          labelAngle=0)),
+        x2="week_end:T", y=alt.Y("share:Q", title="share of runs",
+                                 axis=alt.Axis(format=VEGA_PERCENT_AXIS)), y2=alt.datum(0))
+    lines = alt.Chart().transform_filter("datum.kind == 'line'")
+    rules = lines.mark_rule(strokeWidth=2).encode(
+        x=x, color=_line_colour(), strokeDash=alt.StrokeDash(
+            "line:N", scale=alt.Scale(domain=list(LINE_DASHES), range=list(LINE_DASHES.values())),
+            legend=None))
+    labels = lines.mark_text(align="left", dx=4, baseline="top", fontSize=11).encode(
+        x=x, y="label_y:Q", text="text:N", color=_line_colour())
+    panel = alt.layer(bars, rules, labels).properties(
+        width=PRINT_WIDTH, height=120)
+    header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontSize=13,
+                        labelFontWeight="bold", title=None)
+    return panel.facet(row=alt.Row("milestone:N", header=header, sort=None), data=when) \
+        .properties(title=alt.Title(
+            "When each milestone lands",
+            subtitle="bars: share of runs finishing each week; lines: P50, P85, P95, target"))
+
+
+def _line_colour() -> alt.Color:
+    return alt.Color("line:N", title=None, scale=alt.Scale(
+        domain=list(LINE_COLOURS), range=list(LINE_COLOURS.values())),
+        legend=alt.Legend(orient="top"))
+
+
+def roadmap(table: pd.DataFrame, links: pd.DataFrame, marks: pd.DataFrame) -> AnyChart:
+    """The roadmap: each epic from its P50 start to its P85 finish (a tick at its P50 finish),
+    coloured by team; vertical lines for each milestone's P85 and today; a dependency is a
+    vertical connector at the moment the waiting epic starts, from its prerequisite's row
+    (a dot) down to its own (a triangle). From `report_tables.roadmap_table`, `roadmap_links`
+    and `roadmap_marks`."""
+    if table.empty:
+        return message("No epics in this scenario.", "Roadmap")
+    order = table.sort_values("order")["epic"].tolist()
+    y = alt.Y("epic:N", title=None, sort=order, scale=alt.Scale(domain=order))
+    axis = alt.Axis(format=VEGA_MONTH, tickCount="month", labelAngle=0)
+    team = alt.Color("team:N", title="team", legend=alt.Legend(orient="top"))
+    bars = alt.Chart(table).mark_bar(height=12, cornerRadius=2, opacity=0.85).encode(
+        x=alt.X("start:T", title=None, axis=axis), x2="p85:T", y=y, color=team,
+        tooltip=["epic:N", "team:N", "window:N"])
+    ticks = alt.Chart(table).mark_tick(color="white", thickness=2, size=12).encode(
+        x="p50:T", y=y)
+    beyond = alt.Chart(table).transform_filter("datum.beyond_horizon").mark_text(
+        align="left", dx=4, color=TARGET_COLOUR).encode(
+        x="p85:T", y=y, text=alt.value("P85 beyond horizon"))
+    layers: list[Any] = [bars, ticks, beyond, *_roadmap_marks(marks)]
+    if not links.empty:
+        layers[:0] = _connectors(links, order)
+    return alt.layer(*layers).properties(
+        width=PRINT_WIDTH - 60, height=max(120, 22 * len(order)),
+        title=alt.Title("Roadmap", anchor="start", subtitle=(
+            "bars: P50 start to P85 finish (white tick: P50 finish); connectors: waits for; "
+            "lines: milestone P85 and today")))
+
+
+def _connectors(links: pd.DataFrame, order: list[str]) -> list[Any]:
+    y = alt.Y("from_epic:N", sort=order, scale=alt.Scale(domain=order), bandPosition=0.5)
+    base = alt.Chart(links)
+    rule = base.mark_rule(color="#555", strokeWidth=1.2).encode(
+        x="when:T", y=y, y2=alt.Y2("to_epic:N", bandPosition=0.5))
+    dot = base.mark_point(filled=True, color="#555", size=25).encode(x="when:T", y=y)
+    head = base.mark_point(shape="triangle-down", filled=True, color="#555", size=40).encode(
+        x="when:T", y=alt.Y("to_epic:N", sort=order, scale=alt.Scale(domain=order)))
+    return [rule, dot, head]
+
+
+def _roadmap_marks(marks: pd.DataFrame) -> list[Any]:
+    if marks.empty:
+        return []
+    colour = alt.condition("datum.kind == 'today'", alt.value(TODAY_COLOUR),
+                           alt.value(P85_COLOUR))
+    rule = alt.Chart(marks).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
+        x="when:T", color=colour)
+    text = alt.Chart(marks).mark_text(align="left", dx=3, baseline="bottom", angle=0,
+                                      fontSize=10, y=-2).encode(
+        x="when:T", text="label:N", color=colour)
+    return [rule, text]
+
+
+def utilisation_summary(bands: pd.DataFrame) -> AnyChart:
+    """Each team's utilisation across runs: the P10 to P90 band and the median (labelled).
+    From `report_tables.utilisation_bands`."""
+    if bands.empty:
+        return message("No team utilisation to show.", "Team utilisation")
+    order = bands.sort_values("median")["team"].tolist()
+    y = alt.Y("team:N", title=None, sort=order)
+    x = alt.X("low:Q", title="share of planned-work time spent on items",
+              scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=VEGA_PERCENT_AXIS))
+    band = alt.Chart(bands).mark_bar(height=14, color="#c9dcef").encode(x=x, x2="high:Q", y=y)
+    median = alt.Chart(bands).mark_tick(color=P85_COLOUR, thickness=3, size=18).encode(
+        x="median:Q", y=y)
+    label = alt.Chart(bands).mark_text(align="left", dx=6, fontSize=11).encode(
+        x="high:Q", y=y, text="label:N")
+    return alt.layer(band, median, label).properties(
+        width=PRINT_WIDTH - 60, height=max(60, 30 * len(order)), title=alt.Title(
+            "Team utilisation across runs", anchor="start",
+            subtitle="band: P10 to P90 of runs; dark tick and label: the median run"))
+
+
+def cost_against_budget(hist: pd.DataFrame, budget: Any = None) -> AnyChart:
+    """People cost across runs in the scenario's currency, P50 and P85 labelled with their
+    amounts, and the budget (red) where there is one (an amount, or the scenario's `budget`).
+    From `tables.cost_histogram`."""
+    budget = getattr(budget, "total", budget)
+    if hist.empty or not hist["cost_high"].max() > 0:
+        return message("No cost to draw (no team has a cost_per_person_day).", "Cost")
+    currency = str(hist["currency"].iloc[0]) if "currency" in hist else ""
+    bars = alt.Chart(hist).mark_bar(color="#9cc3a5").encode(
+        x=alt.X("cost_low:Q", title=f"people cost ({currency})" if currency else "people cost",
+                axis=alt.Axis(format=VEGA_MONEY), scale=alt.Scale(zero=False)),
+        x2="cost_high:Q", y=alt.Y("share:Q", title="share of runs",
+                                  axis=alt.Axis(format=VEGA_PERCENT_AXIS)), y2=alt.datum(0))
+    rules = _cost_rules(hist, budget, currency)
+    marks = alt.Chart(rules)
+    rule = marks.mark_rule(strokeWidth=2).encode(x="cost:Q", color=alt.Color(
+        "line:N", title=None, legend=None, scale=alt.Scale(
+            domain=["P50", "P85", "budget"], range=["#2e75b6", P85_COLOUR, TARGET_COLOUR])))
+    text = marks.mark_text(align="left", dx=4, baseline="top", fontSize=11).encode(
+        x="cost:Q", y="label_y:Q", text="text:N", color=alt.Color("line:N", legend=None))
+    return alt.layer(bars, rule, text).properties(
+        width=PRINT_WIDTH, height=200, title=alt.Title(
+            "Cost across runs", anchor="start",
+            subtitle="P50 and P85 cost" + (" against the budget (red)" if budget else "")))
+
+
+def _cost_rules(hist: pd.DataFrame, budget: float | None, currency: str) -> pd.DataFrame:
+    rows = [{"line": "P50", "cost": float(hist["p50"].iloc[0])},
+            {"line": "P85", "cost": float(hist["p85"].iloc[0])}]
+    if budget:
+        rows.append({"line": "budget", "cost": float(budget)})
+    top = float(hist["share"].max())
+    for i, r in enumerate(rows):  # labels stacked down from the top, so they never overprint
+        r["label_y"], r["text"] = top * (1 - 0.14 * i), f"{r['line']} {money(r['cost'], currency)}"
+    return pd.DataFrame(rows)

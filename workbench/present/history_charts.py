@@ -36,6 +36,7 @@ from workbench.present.formats import (
     VEGA_MONTH,
     VEGA_PERCENT,
     VEGA_PERCENT_AXIS,
+    days,
     short_date,
 )
 
@@ -100,7 +101,7 @@ def percentile_table(history: History, levels: Sequence[float] = (50, 70, 85, 95
     pct = cycle_time_percentiles(history, levels)
     return pd.DataFrame({"level": [f"P{q:g}" for q in pct.index],
                          "days": pct.to_numpy(dtype=float),
-                         "label": [f"{q:g}%: {d:g} days" for q, d in pct.items()],
+                         "label": [f"{q:g}%: {_duration(d)}" for q, d in pct.items()],
                          "row": 2 + 14 * np.arange(len(pct))})  # label height, pixels
 
 
@@ -231,7 +232,13 @@ def backtest_cases_table(result: Backtest, method: str | None = None) -> pd.Data
 
 
 def _date_axis() -> alt.Axis:
-    return alt.Axis(format=VEGA_MONTH, labelOverlap=True)
+    # One tick per month at most: finer ticks printed the same month twice ("Sep 2018").
+    return alt.Axis(format=VEGA_MONTH, tickCount="month", labelOverlap=True)
+
+
+def _duration(d: float) -> str:
+    """A duration in a label, rounded: "19 days", "2.5 days" (under ten days, one decimal)."""
+    return days(d, digits=0 if abs(d) >= 10 or round(d, 1) == round(d) else 1)
 
 
 def _with_cycle_time(history: History) -> pd.DataFrame:
@@ -318,8 +325,8 @@ def cycle_time_histogram_chart(hist: pd.DataFrame, percentiles: pd.DataFrame) ->
     return alt.layer(bars, rules, labels).properties(
         width=WIDTH, height=220,
         title=alt.Title("Cycle time histogram",
-                        subtitle=f"the last bar: every item of {hist['low'].max():g} days or "
-                                 f"more; lines: percentiles"))
+                        subtitle=f"the last bar: every item of {_duration(hist['low'].max())}"
+                                 f" or more; lines: percentiles"))
 
 
 def _percentile_lines(percentiles: pd.DataFrame, axis: str, scale: alt.Scale | None = None
@@ -428,7 +435,7 @@ def _dated_bars(dist: pd.DataFrame, period: Period) -> alt.Chart:
     frame = dist.assign(end=dist["date"] + pd.Timedelta(days=1),
                         begin=dist["date"] - pd.Timedelta(days=period.days - 1))
     span = (frame["end"].max() - frame["begin"].min()).days
-    axis = alt.Axis(format=VEGA_DAY if span < 240 else VEGA_MONTH, labelOverlap=True)
+    axis = alt.Axis(format=VEGA_DAY, labelOverlap=True) if span < 240 else _date_axis()
     return alt.Chart(frame).mark_bar(color=BAR_COLOUR, stroke="white", strokeWidth=0.5).encode(
         x=alt.X("begin:T", title=None, axis=axis), x2="end:T",
         y=alt.Y("probability:Q", title="chance", axis=alt.Axis(format=VEGA_PERCENT_AXIS)),

@@ -9,11 +9,13 @@ escaped, so a scenario named ``<script>...`` prints as text and never runs.
 from __future__ import annotations
 
 import html
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from workbench.present.formats import days, long_date, money, percent
+from workbench.present.formats import as_date, days, long_date, money, percent, short_date
 from workbench.present.tables import headline_milestone
 from workbench.sim.forecast import ProgramForecast
 
@@ -21,19 +23,25 @@ from workbench.sim.forecast import ProgramForecast
 class Html:
     """A block of text lines for a notebook: escaped HTML for renderers, plain text for logs."""
 
-    def __init__(self, lines: list[str], tag: str = "ul", heading: str = "") -> None:
-        self.lines, self.tag, self.heading = lines, tag, heading
+    def __init__(self, lines: list[str], tag: str = "ul", heading: str = "",
+                 note: str = "", lead: str = "") -> None:
+        self.lines, self.tag, self.heading, self.note = lines, tag, heading, note
+        self.lead = lead  # a paragraph between the heading and the lines
 
     def _repr_html_(self) -> str:
         head = f"<h2>{html.escape(self.heading)}</h2>\n" if self.heading else ""
+        head += f"<p>{html.escape(self.lead)}</p>" if self.lead else ""
+        tail = f"<p><small>{html.escape(self.note)}</small></p>" if self.note else ""
         if self.tag == "ul":
             items = "".join(f"<li>{html.escape(line)}</li>" for line in self.lines)
-            return f"{head}<ul>{items}</ul>"
+            return f"{head}<ul>{items}</ul>{tail}"
         return head + "".join(f"<{self.tag}>{html.escape(line)}</{self.tag}>"
-                              for line in self.lines)
+                              for line in self.lines) + tail
 
     def __repr__(self) -> str:
-        return "\n".join(([self.heading] if self.heading else []) + self.lines)
+        return "\n".join(([self.heading] if self.heading else [])
+                         + ([self.lead] if self.lead else []) + self.lines
+                         + ([self.note] if self.note else []))
 
 
 def cost_figures(forecast: ProgramForecast) -> dict[str, str]:
@@ -108,14 +116,116 @@ def summary_sentences(forecast: ProgramForecast, impact: pd.DataFrame | None = N
 
 def executive_summary(forecast: ProgramForecast, impact: pd.DataFrame | None = None) -> Html:
     """The summary sentences, ready to show in a notebook."""
-    return Html(summary_sentences(forecast, impact), heading="Executive summary")
+    return Html(summary_sentences(forecast, impact), heading="Executive summary",
+                note=GLOSSARY)  # the first place P50/P85/P95 appear: say what they mean
 
 
-def title(forecast: ProgramForecast) -> Html:
-    """The report's title block: the scenario's name and description (escaped)."""
+def title(forecast: ProgramForecast, whatif: WhatIf | None = None) -> Html:
+    """The report's title block: the scenario's name and description (escaped); a what-if is
+    titled "What-if: ..." and lists its changes against the plan it was made from."""
     s = forecast.scenario
     lines = [s.name] + ([s.description.strip()] if s.description.strip() else [])
-    return Html(lines, tag="p", heading="Forecast report")
+    if whatif is None:
+        return Html(lines, tag="p", heading="Forecast report")
+    lead = " ".join(lines[1:] + [f"Changed against {whatif.base_name} ({whatif.base_file}):"])
+    return Html(whatif_lines(whatif), heading=f"What-if: {s.name}", lead=lead)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A scenario made from a plan of record by a few changes (``--set`` or ``extends``)."""
+
+    base_name: str  # the plan's name
+    base_file: str  # the plan's file name
+    changes: tuple[tuple[str, Any, Any], ...]  # field path, the plan's value, the what-if's
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"base_name": self.base_name, "base_file": self.base_file,
+                "changes": [{"field": f, "plan": a, "what_if": b} for f, a, b in self.changes]}
+
+
+def whatif_title(name: str) -> str:
+    """The page title of a what-if's report."""
+    return f"What-if: {name}"
+
+
+def whatif_lines(whatif: WhatIf) -> list[str]:
+    """Each change as "platform: 7 → 9 people" (the field, the plan's value, the new one)."""
+    return [change_words(path, old, new) for path, old, new in whatif.changes] or \
+        ["no field differs from the plan"]
+
+
+# A field's last part -> how its value reads ("9 people", "focus 0.8").
+_UNIT_WORDS = {"members": "{} people", "items": "{} items", "people": "{} people",
+               "focus": "focus {}", "probability": "probability {}", "target": "target {}",
+               "wip_limit": "WIP limit {}", "cost_per_person_day": "{} per person-day",
+               "days": "{} days", "count": "{} hired"}
+_SECTIONS = ("teams", "epics", "risks", "milestones", "stages")
+
+
+def field_words(path: str, value: Any) -> str:
+    """A field and its value in words: "teams.platform.members", 9 -> "platform 9 people";
+    "teams.platform.focus", 0.8 -> "platform focus 0.8"; others "path value"."""
+    parts = [p for p in path.split(".") if p not in _SECTIONS]
+    where, last = " ".join(parts[:-1]), parts[-1] if parts else path
+    shown = _value_words(value)
+    pattern = _UNIT_WORDS.get(last)
+    text = pattern.format(shown) if pattern else f"{last.replace('_', ' ')} {shown}"
+    return f"{where} {text}".strip()
+
+
+def field_title(path: str) -> str:
+    """A field's name in words: "teams.platform.members" -> "platform members"."""
+    return " ".join(p.replace("_", " ") for p in path.split(".") if p not in _SECTIONS)
+
+
+def change_words(path: str, old: Any, new: Any) -> str:
+    """One change: "platform: 7 → 9 people"; a new risk, "added risk ledger-slips:
+    probability 1, delays ledger by fixed 30 days"; another new section, its fields."""
+    if old is None and isinstance(new, dict):
+        name = path.split(".")[-1]
+        if path.startswith("risks.") and path.count(".") == 1:
+            return f"added risk {name}: {_risk_words(new)}"
+        return f"added {name}: {_value_words(new)}"
+    parts = [p for p in path.split(".") if p not in _SECTIONS]
+    where, last = " ".join(parts[:-1]), parts[-1] if parts else path
+    pattern = _UNIT_WORDS.get(last, last.replace("_", " ") + " {}")
+    text = pattern.format(f"{_value_words(old)} → {_value_words(new)}")
+    return f"{where}: {text}" if where else text
+
+
+def _risk_words(risk: dict[str, Any]) -> str:
+    """A risk as dumped by the scenario model, in words."""
+    parts = [f"probability {_value_words(risk.get('probability'))}"]
+    if risk.get("at"):
+        parts.append(f"on {_value_words(risk['at'])}")
+    if risk.get("delay"):
+        d = risk["delay"]
+        parts.append(f"delays {d['epic']} by {_value_words(d['days'])} days")
+    if risk.get("add_items"):
+        a = risk["add_items"]
+        parts.append(f"adds {_value_words(a['items'])} items to {a['epic']}")
+    if risk.get("capacity"):
+        c = risk["capacity"]
+        parts.append(f"{c['team']} loses {c.get('members', 1)} people")
+    return ", ".join(parts)
+
+
+def _value_words(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return short_date(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dict) and set(value) == {"kind", "params"}:  # a distribution
+        numbers = ", ".join(f"{x:g}" for x in value["params"])
+        return numbers if value["kind"] == "fixed" else f"{value['kind']} {numbers}"
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if v is not None}
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(", ", ": "), default=str)
+    return str(value)
 
 
 def footer_line(forecast: ProgramForecast) -> str:
@@ -197,3 +307,60 @@ def sweep_title(results: pd.DataFrame, milestone: str = "") -> Html:
     """The sweep summary's heading and sentences, ready to show in a notebook."""
     name = str(results["sweep"].iloc[0]) if len(results) else "sweep"
     return Html(sweep_sentences(results, milestone), heading=f"Sweep: {name}")
+
+
+# --- the report's charts in words ----------------------------------------------------------------
+
+GLOSSARY = ("P50, P85, P95: the dates by which 50%, 85% and 95% of the simulated runs had "
+            "finished. P50 is a coin toss; P85 is the date to commit to; P95 is the cautious "
+            "one.")
+
+
+def glossary() -> Html:
+    """The line that explains P50/P85/P95, shown where the report first uses them."""
+    return Html([GLOSSARY], tag="p")
+
+
+def roadmap_caption(forecast: ProgramForecast) -> list[str]:
+    """Why a milestone's P85 lies after every one of its epics' own P85: a milestone needs all
+    of its epics, and in most runs at least one of them is late."""
+    ends = {e["name"]: e["p85"] for e in forecast.epics()}
+    lines = []
+    for m in forecast.milestones():
+        epics = forecast.scenario.milestones[m["name"]].epics
+        known = [ends[e] for e in epics if ends.get(e)]
+        if m["p85"] is None or len(known) < len(epics) or max(known) >= m["p85"]:
+            continue
+        last = max(known)
+        gap = (as_date(m["p85"]) - as_date(last)).days  # type: ignore[operator]
+        lines.append(
+            f"{m['name']}: its epics' own P85 dates all fall by {long_date(last)}, yet its P85 "
+            f"is {long_date(m['p85'])} ({days(gap)} later). Not a mistake: {m['name']} needs "
+            f"all {len(epics)} epics, and in most runs at least one of them is late, so the "
+            "milestone's P85 lies beyond any single epic's.")
+    return lines
+
+
+def roadmap_note(forecast: ProgramForecast) -> Html:
+    """The roadmap's caption, ready to show under it."""
+    return Html(roadmap_caption(forecast), tag="p")
+
+
+def utilisation_sentence(bands: pd.DataFrame) -> str:
+    """The most idle and the most loaded team across runs (from
+    `report_tables.utilisation_bands`)."""
+    if bands.empty:
+        return ""
+    idle = bands.loc[bands["median"].idxmin()]
+    busy = bands.loc[bands["median"].idxmax()]
+    text = (f"Most loaded: {busy['team']}, busy {percent(busy['median'])} of its planned-work "
+            f"time (median run).")
+    if idle["team"] != busy["team"]:
+        text += (f" Most idle: {idle['team']}, {percent(idle['median'])}: it waits for work "
+                 "(dependencies, or too little of it), so adding people there will not help.")
+    return text
+
+
+def utilisation_note(bands: pd.DataFrame) -> Html:
+    """`utilisation_sentence`, ready to show in a notebook."""
+    return Html([utilisation_sentence(bands)], tag="p")

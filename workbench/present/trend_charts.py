@@ -12,12 +12,12 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from workbench.present.charts import WIDTH  # one printable width for every chart
 from workbench.present.formats import VEGA_DAY, VEGA_DAY_MONTH, as_date, days, long_date
 from workbench.scenario.diff import joined
 from workbench.sim.attribution import Attribution
 
 TREND_COLUMNS = ["report_date", "milestone", "measure", "date", "target"]
-WIDTH = 640
 COLOURS = {"P50": "#7fa7cf", "P85": "#1f4e79"}
 TARGET_COLOUR = "#c0392b"
 
@@ -45,7 +45,8 @@ def trend(table: pd.DataFrame) -> alt.FacetChart | alt.Chart:
         x=x, y=alt.Y("date:T", title="forecast date", axis=alt.Axis(format=VEGA_DAY),
                      scale=alt.Scale(zero=False)),
         color=alt.Color("measure:N", scale=alt.Scale(domain=list(COLOURS),
-                                                     range=list(COLOURS.values()))),
+                                                     range=list(COLOURS.values())),
+                        legend=alt.Legend(orient="top", title=None)),
         order=alt.Order("report_date:T"),
         tooltip=[alt.Tooltip("report_date:T", format=VEGA_DAY), "measure:N",
                  alt.Tooltip("date:T", format=VEGA_DAY)])

@@ -422,7 +422,9 @@ def inputs(r: HistoryReport) -> Html:
     h = r.loaded
     cols = ", ".join(f"{role} ← {col}" for role, col in h.columns.items())
     read_as = ", ".join(f"{col}: {fmt}" for col, fmt in h.date_formats.items())
-    return Html([f"File: {h.source} (SHA-256 {r.sha256[:16]}), {h.rows_read:,} rows.",
+    # The file's name only: a report travels, and the path on this machine is nobody's business.
+    name = Path(str(h.source)).name
+    return Html([f"File: {name} (SHA-256 {r.sha256[:16]}), {h.rows_read:,} rows.",
                  f"Columns used: {cols}.", f"Date formats: {read_as}.",
                  f"On {formats.long_date(r.as_of)}: {len(r.history.items):,} items finished, "
                  f"{len(r.history.open_items):,} in progress."])
@@ -457,28 +459,62 @@ def _has_cycle_times(r: HistoryReport) -> bool:
     return bool(r.history.items["cycle_time_days"].notna().any())
 
 
-def cycle_time_scatter(r: HistoryReport) -> hc.AnyChart:
-    """Cycle time of each finished item by finish date, with percentile lines."""
-    points = hc.cycle_time_points(r.history) if _has_cycle_times(r) else pd.DataFrame()
-    return hc.cycle_time_scatter(points, _percentiles(r))
+# What each flow chart shows (said above it), and the one sentence said instead of a chart the
+# export cannot feed: an empty chart placeholder tells a director nothing.
+FLOW_NOTES = {
+    "cycle_time": ("Cycle time: from start to finish, in calendar days. The lines are "
+                   "percentiles: 85% of finished items took no longer than the P85 line, a fair "
+                   "answer to \"how long will one item take?\".",
+                   "Cycle time charts left out: the file has no start dates, so no item has a "
+                   "cycle time."),
+    "cumulative_flow": ("Cumulative flow: items in each state over time, stacked. A band that "
+                        "widens is work piling up.",
+                        "Cumulative flow left out: the file has no start or state dates."),
+    "ageing_wip": ("Ageing work in progress: each open item's age so far against how long "
+                   "finished items took. Items above the P85 line are already older than 85% of "
+                   "finished work: ask about those first.",
+                   "Ageing work in progress left out: the file has no start dates."),
+}
 
 
-def cycle_time_histogram(r: HistoryReport) -> hc.AnyChart:
-    """How many items took how long."""
-    bins = hc.cycle_time_histogram(r.history) if _has_cycle_times(r) else pd.DataFrame()
-    return hc.cycle_time_histogram_chart(bins, _percentiles(r))
+def flow_note(r: HistoryReport, chart: str) -> Html:
+    """The line above a flow chart: what it shows, or why it is left out (one sentence)."""
+    shows, left_out = FLOW_NOTES[chart]
+    return Html([shows if _drawable(r)[chart] else left_out], tag="p")
 
 
-def cumulative_flow(r: HistoryReport) -> hc.AnyChart:
-    """Cumulative flow up to `as_of` (needs start or per-state dates)."""
-    return hc.cumulative_flow_chart(hc.cumulative_flow_table(r.history, end=r.as_of))
+def _drawable(r: HistoryReport) -> dict[str, bool]:
+    return {"cycle_time": _has_cycle_times(r),
+            "cumulative_flow": not hc.cumulative_flow_table(r.history, end=r.as_of).empty,
+            "ageing_wip": "start" in r.history.columns}
 
 
-def ageing_wip(r: HistoryReport) -> hc.AnyChart:
-    """Work in progress at `as_of` against the cycle-time percentiles."""
+def cycle_time_scatter(r: HistoryReport) -> hc.AnyChart | None:
+    """Cycle time of each finished item by finish date, with percentile lines (None, nothing
+    shown, without cycle times: `flow_note` says so)."""
+    if not _has_cycle_times(r):
+        return None
+    return hc.cycle_time_scatter(hc.cycle_time_points(r.history), _percentiles(r))
+
+
+def cycle_time_histogram(r: HistoryReport) -> hc.AnyChart | None:
+    """How many items took how long (None without cycle times)."""
+    if not _has_cycle_times(r):
+        return None
+    return hc.cycle_time_histogram_chart(hc.cycle_time_histogram(r.history), _percentiles(r))
+
+
+def cumulative_flow(r: HistoryReport) -> hc.AnyChart | None:
+    """Cumulative flow up to `as_of` (None without start or per-state dates)."""
+    cfd = hc.cumulative_flow_table(r.history, end=r.as_of)
+    return None if cfd.empty else hc.cumulative_flow_chart(cfd)
+
+
+def ageing_wip(r: HistoryReport) -> hc.AnyChart | None:
+    """Work in progress at `as_of` against the cycle-time percentiles (None without start
+    dates)."""
     if "start" not in r.history.columns:
-        return hc.message("No start dates in the file, so no ageing of work in progress.",
-                          "Ageing work in progress")
+        return None
     return hc.ageing_wip_chart(hc.ageing_table(r.history, r.as_of), _percentiles(r), r.as_of)
 
 
@@ -504,12 +540,14 @@ def backtest_cases_chart(r: HistoryReport) -> hc.AnyChart:
 
 
 def all_charts(r: HistoryReport) -> dict[str, hc.AnyChart]:
-    """Every chart of the report, by name (for benchmarks and tests)."""
-    return {name: make(r) for name, make in (
+    """Every chart the report draws, by name (for benchmarks and tests); charts the export
+    cannot feed are left out."""
+    made = {name: make(r) for name, make in (
         ("forecast", forecast_chart), ("coverage", coverage_chart),
         ("backtest_cases", backtest_cases_chart), ("throughput", throughput_chart),
         ("cycle_time_scatter", cycle_time_scatter), ("cycle_time_histogram", cycle_time_histogram),
         ("cumulative_flow", cumulative_flow), ("ageing_wip", ageing_wip))}
+    return {name: chart for name, chart in made.items() if chart is not None}
 
 
 def footer(r: HistoryReport) -> Html:

@@ -13,10 +13,11 @@ from typing import Any
 
 from workbench.files import atomic, lock
 from workbench.files.untrusted import for_terminal
+from workbench.present.sentences import whatif_title
 from workbench.present.speedups import skip_slow_iri_checker
 from workbench.reports import paths
 from workbench.reports.paths import SUMMARY_FILE, TEMPLATE_NAME, TEMPLATES_DIR
-from workbench.reports.scenario_report import read_summary
+from workbench.reports.scenario_report import read_summary, report_stem
 
 # =================================================================================================
 # Runner side: papermill execution and HTML export
@@ -235,23 +236,29 @@ def run_report(scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike
     """`workbench report`: execute the report notebook for a scenario, then export it.
 
     Writes ``OUT/<stem>.ipynb``, ``OUT/<stem>.html`` and ``OUT/<stem>/`` (summary + tables),
-    ``<stem>`` being the scenario file's name without extension. ``workers=0``: one
+    ``<stem>`` being the scenario file's name without extension (with ``overrides``, plus a
+    ``-whatif-...`` suffix naming them: `scenario_report.report_stem`). ``workers=0``: one
     simulation process per core. ``forecast_log``: the log the report reads its trend from
     (it does not write it). Raises `ReportFailed` (and `lock.FolderInUse`).
     """
     scenario = Path(scenario_path).resolve()
     out = Path(out_dir).resolve()
+    stem = report_stem(scenario, overrides)  # a what-if's never overwrites the plan's report
     parameters = {"scenario_path": str(scenario), "overrides": dict(overrides or {}),
                   "replications": replications, "seed": seed,
-                  "out_dir": str(out / scenario.stem), "workers": workers}
+                  "out_dir": str(out / stem), "workers": workers}
     if forecast_log:
         parameters["forecast_log"] = str(Path(forecast_log).resolve())
-    return make_report(notebook or paths.REPORT_NOTEBOOK, out, scenario.stem, parameters,
+    return make_report(notebook or paths.REPORT_NOTEBOOK, out, stem, parameters,
                        _scenario_title, notice)
 
 
 def _scenario_title(outputs: Path) -> str:
-    return f"{read_summary(outputs)['scenario']['name']}: forecast report"
+    summary = read_summary(outputs)
+    name = summary["scenario"]["name"]
+    if (summary.get("report") or {}).get("whatif"):
+        return f"{whatif_title(name)}: forecast report"
+    return f"{name}: forecast report"
 
 
 def _a(kind: str) -> str:

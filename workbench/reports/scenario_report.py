@@ -5,11 +5,13 @@ holds no logic (prepare the data, write the tables, check the key numbers).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import os
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from workbench.files import atomic
+from workbench.files.jsonable import plain
 from workbench.present import formats, tables
-from workbench.present.sentences import milestone_sentence
+from workbench.present.sentences import WhatIf, milestone_sentence
 from workbench.reports.paths import SUMMARY_FILE, locate, output_dir
-from workbench.scenario.loader import load_scenario
+from workbench.scenario.loader import base_file, load_scenario
 from workbench.scenario.models import Scenario
 from workbench.sim.forecast import ProgramForecast
 from workbench.sim.montecarlo import replay, simulate
@@ -40,6 +43,7 @@ class ReportData:
     run_rep: int
     simulation_seconds: float  # time spent simulating (forecast + risk impact)
     parameters: dict[str, Any] = field(default_factory=dict)
+    whatif: WhatIf | None = None  # set when the scenario is a what-if of a plan of record
 
 
 def prepare(scenario_path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None,
@@ -59,7 +63,58 @@ def prepare(scenario_path: str | os.PathLike[str], overrides: Mapping[str, Any] 
     params = {"scenario_path": str(scenario_path), "overrides": dict(overrides or {}),
               "replications": replications, "seed": seed, "risk_impact": risk_impact_on}
     return ReportData(scenario, forecast, impact, replay(scenario, seed, rep), rep, seconds,
-                      params)
+                      params, whatif_of(scenario_path, overrides, scenario))
+
+
+def whatif_of(scenario_path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None,
+              scenario: Scenario | None = None) -> WhatIf | None:
+    """What makes this scenario a what-if: ``--set`` changes on its file, or the file it
+    `extends`; None for a plan of record (no overrides, extends nothing)."""
+    path = locate(scenario_path)
+    base_path = path if overrides else base_file(path)
+    if base_path is None:
+        return None
+    base = load_scenario(base_path)
+    mine = scenario or load_scenario(path, dict(overrides or {}))
+    return WhatIf(base.name, Path(base_path).name, tuple(changed_fields(base, mine)))
+
+
+def changed_fields(base: Scenario, other: Scenario) -> list[tuple[str, Any, Any]]:
+    """The fields that differ (dotted path, base value, other value), in file order; a section
+    only one side has is one change. The name and description are not changes to the plan."""
+    old, new = base.model_dump(mode="json"), other.model_dump(mode="json")
+    for key in ("name", "description"):
+        old.pop(key, None), new.pop(key, None)
+    return list(_diff(old, new, ""))
+
+
+def _diff(old: Any, new: Any, prefix: str) -> Iterator[tuple[str, Any, Any]]:
+    if _section(old) and _section(new):
+        for key in [*old, *(k for k in new if k not in old)]:
+            yield from _diff(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else key)
+    elif old != new:
+        yield prefix, old, new
+
+
+def _section(data: Any) -> bool:
+    """A mapping to compare field by field (a distribution, dumped as kind and params, is one
+    value)."""
+    return isinstance(data, dict) and set(data) != {"kind", "params"}
+
+
+def report_stem(scenario_path: str | os.PathLike[str],
+                overrides: Mapping[str, Any] | None = None) -> str:
+    """The report's file name (no extension): the scenario file's name, and for ``--set``
+    changes a ``-whatif-...`` suffix naming them, so a what-if never overwrites the plan's."""
+    stem = Path(scenario_path).stem
+    if not overrides:
+        return stem
+    words = "-".join(f"{k.split('.', 1)[-1]}-{v}" for k, v in sorted(overrides.items()))
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", words).strip("-").lower()
+    digest = hashlib.sha256(json.dumps(plain(dict(overrides)), sort_keys=True,
+                                       default=str).encode()).hexdigest()[:8]
+    return f"{stem}-whatif-{slug[:48].rstrip('-')}-{digest}" if len(slug) > 48 else \
+        f"{stem}-whatif-{slug or digest}"
 
 
 def write_outputs(data: ReportData, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
@@ -81,6 +136,7 @@ def summary(data: ReportData) -> dict[str, Any]:
     out = data.forecast.to_dict()
     out["risk_impact"] = data.impact.replace({np.nan: None}).to_dict(orient="records")
     out["report"] = {"parameters": data.parameters, "representative_rep": data.run_rep,
+                     "whatif": data.whatif.as_dict() if data.whatif else None,
                      "simulation_seconds": round(data.simulation_seconds, 4),
                      "made": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     return out

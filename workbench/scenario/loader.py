@@ -585,3 +585,9 @@ def _renamed_refs(node: Any) -> Any:
     if isinstance(node, list):
         return [_renamed_refs(v) for v in node]
     return node
+
+
+def base_file(path: str | os.PathLike[str]) -> Path | None:
+    """The file a scenario `extends` (its plan of record), or None when it extends none."""
+    parent = _read_yaml(Path(path), str(path)).get("extends")
+    return None if parent is None else _extends_target(parent, Path(path), str(path))[0]

@@ -185,6 +185,32 @@ class ProgramForecast:
                                                                                     _num(hi)]})
         return out
 
+    def epic_windows(self) -> list[dict[str, Any]]:
+        """Per epic, for the roadmap: the P50 start date (None when fewer than half the runs
+        started it, or a runs table without start days) and the P50/P85 finish dates."""
+        out = []
+        for row in self.epics():
+            column = f"start:{row['name']}"
+            start = percentile_days(self.column(column), 50) if column in self.columns \
+                else math.inf
+            out.append({"name": row["name"], "team": row["team"],
+                        "start_p50": _iso(self.scenario.start + dt.timedelta(
+                            days=math.floor(start)) if math.isfinite(start) else None),
+                        "p50": row["p50"], "p85": row["p85"]})
+        return out
+
+    def utilisation_bands(self, low: float = 10, high: float = 90) -> list[dict[str, Any]]:
+        """Per team, across runs: the median utilisation and the band holding the middle
+        ``high - low`` percent of runs (P10 to P90 by default)."""
+        out = []
+        for name in self.scenario.teams:
+            u = self.column(f"util:{name}")
+            u = u[~np.isnan(u)]
+            q = (np.percentile(u, [50, low, high]) if u.size else [math.nan] * 3)
+            out.append({"name": name, "median": _num(float(q[0])), "low": _num(float(q[1])),
+                        "high": _num(float(q[2])), "band": f"P{low:g}-P{high:g}"})
+        return out
+
     def flow(self) -> dict[str, dict[str, Any]]:
         """Flow figures per ``team/stage`` and ``overall``: mean across runs and 95% CI."""
         out: dict[str, dict[str, Any]] = {}

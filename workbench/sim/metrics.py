@@ -35,6 +35,16 @@ def epic_finish_days(log: RunLog) -> dict[str, float]:
     return {e: (t if reopened.get(e, -1.0) <= t else NAN) for e, t in done.items()}
 
 
+def epic_start_days(log: RunLog) -> dict[str, float]:
+    """Day work on each epic first started (a person took its first item); epics never started
+    are absent. The roadmap's bars begin here."""
+    out: dict[str, float] = {}
+    for r in log.records:
+        if r.event == "start" and r.epic and r.time < out.get(r.epic, math.inf):
+            out[r.epic] = r.time
+    return out
+
+
 def milestone_finish(scenario: Scenario, epic_days: dict[str, float]
                      ) -> dict[str, tuple[float, str]]:
     """Per milestone: the day its last epic finished (NaN if any is unfinished) and that epic."""
@@ -288,11 +298,14 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
     """One replication boiled down to the numbers forecasts are read from (all floats).
 
     Keys: ``epic:<name>`` and ``milestone:<name>`` finish days (NaN: unfinished),
+    ``start:<epic>`` the day its first item was started (NaN: never),
     ``last:<milestone>`` index in the milestone's epics of the one that finished last,
     ``cost``, ``util:<team>``, ``flow:<team/stage|overall>:<figure>``, ``end_day``.
     """
     epic_days = epic_finish_days(log)
     row = {f"epic:{e}": epic_days.get(e, NAN) for e in scenario.epics}
+    starts = epic_start_days(log)
+    row.update({f"start:{e}": starts.get(e, NAN) for e in scenario.epics})
     for name, (day, last) in milestone_finish(scenario, epic_days).items():
         row[f"milestone:{name}"] = day
         row[f"last:{name}"] = float(scenario.milestones[name].epics.index(last))
