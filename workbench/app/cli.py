@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from workbench import __version__
-from workbench.app import history_commands, import_commands, lab, report_commands
+from workbench.app import (
+    history_commands,
+    import_commands,
+    lab,
+    levers_commands,
+    report_commands,
+)
 from workbench.app.options import OneLineParser, add_simulation_options, print_lines
 from workbench.files import atomic, project
 from workbench.files.untrusted import for_json, for_terminal, for_terminal_block
@@ -77,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     lab.register(sub)  # `lab`: JupyterLab on the notebooks (the what-if explorer)
     report_commands.register(sub)  # `report` and `sweep`: HTML reports and papermill sweeps
     import_commands.register(sub)  # `import jira` and `import sheet`: scenarios from trackers
+    levers_commands.register(sub)  # `levers`: the cheapest sets of levers that make a date
     return parser
 
 

@@ -42,6 +42,9 @@ RULES: tuple[str, ...] = (
     "effort); `not_before` and a delivery's earliest date lie within the horizon.",
     "A person's `allocation` names teams of `teams` and adds up to at most 1; `budget.teams` "
     "names teams of `teams`.",
+    "`levers.people.teams` name teams of `teams`; `levers.scope.keep` names epics of `epics`; "
+    "no one joins before the start (`levers.people.earliest`, `join_dates`), and join dates "
+    "lie within the horizon.",
 )
 
 
@@ -59,7 +62,7 @@ def rule_problems(scenario: Scenario) -> list[Problem]:
             *_milestone_problems(scenario), *_calendar_problems(scenario),
             *_risk_problems(scenario), *_budget_problems(scenario),
             *_allocation_problems(scenario),
-            *_arrival_problems(scenario)]
+            *_arrival_problems(scenario), *_lever_problems(scenario)]
 
 
 def _unknown(kind: str, name: str, known: Iterable[str], label: str = "known") -> str:
@@ -388,3 +391,25 @@ def _arrival_problems(s: Scenario) -> Iterator[Problem]:
         yield from _rework_stages(arrival.rework, team, arrival.team, (*here, "rework"))
 
 
+
+
+def _lever_problems(s: Scenario) -> Iterator[Problem]:
+    if s.levers is None:
+        return
+    people, here = s.levers.people, ("levers", "people")
+    for team in people.teams or ():
+        if team not in s.teams:
+            yield (*here, "teams"), _unknown("team", team, s.teams)
+    for epic in s.levers.scope.keep:
+        if epic not in s.epics:
+            yield ("levers", "scope", "keep"), _unknown("epic", epic, s.epics)
+    earliest = people.earliest or s.start
+    last = s.date_of(s.horizon_days - 1)
+    if earliest < s.start:
+        yield (*here, "earliest"), (f"{earliest} is before the start {s.start} (allowed: "
+                                    f"{s.start} or later: no one joins before the program)")
+    for i, day in enumerate(people.join_dates):
+        if not max(earliest, s.start) <= day <= last:
+            yield (*here, "join_dates", i), (f"{day} is outside {max(earliest, s.start)} to "
+                                             f"{last} (allowed: from the earliest join date to "
+                                             "the horizon's last day)")

@@ -1,0 +1,280 @@
+"""The search for the cheapest sets of levers that make a date, honest under Monte Carlo noise.
+
+Every candidate is simulated with the same seed, so replication ``i`` draws the same numbers
+in every candidate (common random numbers: a difference between two candidates is the levers',
+not the sample's). Candidates are **screened** with few replications; the sets reported are
+**confirmed** with the full count, each with a 95% Wilson interval on its chance.
+
+The search (see docs/design.md): for each depth of scope cut (0, 1, 2... epics, in cut
+order), a greedy walk adds the single step with the best gain in chance per unit of money
+until the screened chance reaches the confidence; the set found is then pruned (each step
+taken back in turn while the chance still holds). The Pareto set (money, P85 date, scope kept)
+of all screened candidates that reach is confirmed, and filtered again on confirmed numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.scenario.loader import load_scenario_data, scenario_from_data
+from workbench.scenario.models import Scenario
+from workbench.sim.forecast import day_to_date, percentile_days
+from workbench.sim.levers import (
+    Candidate,
+    Catalogue,
+    catalogue,
+    changes,
+    dropped,
+    items_given_up,
+    money,
+)
+from workbench.sim.montecarlo import simulate
+
+Z95 = 1.959963984540054
+MAX_GREEDY_STEPS = 12
+MAX_CONFIRMED = 8
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One candidate, simulated: its chance of the date and P85, what it costs."""
+
+    candidate: Candidate
+    changes: dict[str, Any]
+    reps: int
+    hits: int  # replications in which the milestone was done by the date
+    p85_days: float  # inf: 85% of runs did not finish within the horizon
+    p85: dt.date | None
+    money: float
+    items_given_up: int
+    dropped: tuple[str, ...]
+
+    @property
+    def chance(self) -> float:
+        return self.hits / self.reps
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.hits, self.reps)
+
+
+@dataclass
+class Search:
+    """A search in progress: the catalogue, how to simulate, and every candidate screened."""
+
+    cat: Catalogue
+    evaluate: Callable[[Candidate, int], Outcome]
+    confidence: float
+    screen_reps: int
+    budget: float | None = None
+    screened: dict[Candidate, Outcome] = field(default_factory=dict)
+
+    def screen(self, candidate: Candidate) -> Outcome:
+        if candidate not in self.screened:
+            self.screened[candidate] = self.evaluate(candidate, self.screen_reps)
+        return self.screened[candidate]
+
+    def affordable(self, candidate: Candidate) -> bool:
+        return self.budget is None or money(self.cat, candidate) <= self.budget + 1e-9
+
+    def reaches(self, candidate: Candidate) -> bool:
+        return self.screen(candidate).chance >= self.confidence
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the search found: the plan, the reported sets (confirmed, best first), whether any
+    reaches the confidence, and how much was simulated."""
+
+    catalogue: Catalogue
+    confidence: float
+    plan: Outcome
+    sets: list[Outcome]
+    reached: bool
+    evaluated: int
+    seed: int
+    reps: int
+    screen_reps: int
+
+    def borderline(self, outcome: Outcome) -> bool:
+        """Its 95% interval includes the confidence level: more replications could say either."""
+        low, high = outcome.interval
+        return low <= self.confidence <= high
+
+
+def wilson(hits: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval for a chance seen ``hits`` times in ``n`` runs (95% default):
+    sound near 0 and 1, where the normal approximation is not."""
+    if n <= 0:
+        return math.nan, math.nan
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+# --- simulating a candidate -----------------------------------------------------------------------
+
+def evaluator(path: str | os.PathLike[str], cat: Catalogue, seed: int,
+              overrides: Mapping[str, Any] | None = None, workers: int | None = 1
+              ) -> Callable[[Candidate, int], Outcome]:
+    """A function that simulates a candidate with ``reps`` replications of ``seed``: the
+    scenario file with the candidate's changes applied as loader overrides (exactly what a
+    what-if file that `extends` it gives)."""
+    base = dict(overrides or {})
+    folder = Path(path).parent
+
+    def run(candidate: Candidate, reps: int) -> Outcome:
+        change = changes(cat, candidate)
+        data = load_scenario_data(path, {**base, **change})
+        scenario = scenario_from_data(data, str(path), folder)
+        return outcome(cat, candidate, change, scenario, reps, seed, workers)
+
+    return run
+
+
+def outcome(cat: Catalogue, candidate: Candidate, change: dict[str, Any], scenario: Scenario,
+            reps: int, seed: int, workers: int | None = 1) -> Outcome:
+    """Simulate one candidate's scenario and read its chance, P85 and costs."""
+    forecast = simulate(scenario, reps, seed, workers=workers, progress=False)
+    days = np.nan_to_num(forecast.column(f"milestone:{cat.milestone}"), nan=np.inf)
+    hits = int(np.sum(days <= scenario.day_of(cat.by) + 1))
+    p85 = percentile_days(days, 85)
+    return Outcome(candidate, change, reps, hits, p85,
+                   day_to_date(scenario.start, p85) if math.isfinite(p85) else None,
+                   money(cat, candidate), items_given_up(cat, candidate),
+                   dropped(cat, candidate))
+
+
+# --- the search ---------------------------------------------------------------------------------
+
+def search_levers(path: str | os.PathLike[str], scenario: Scenario, milestone: str, *,
+                  confidence: float = 0.85, by: dt.date | None = None,
+                  budget: float | None = None, reps: int = 500, seed: int = 0,
+                  screen_reps: int | None = None, overrides: Mapping[str, Any] | None = None,
+                  workers: int | None = 1) -> Answer:
+    """The cheapest sets of levers that give ``milestone`` at least ``confidence`` chance of
+    being done by ``by`` (default: its target), within the scenario's lever bounds and
+    ``budget``; when none is enough, the best found. ``scenario`` is ``path`` loaded with
+    ``overrides``."""
+    when = by or scenario.milestones[milestone].target
+    if when is None:
+        raise ValueError(f"milestone {milestone!r} has no target: give a date to make")
+    cat = catalogue(scenario, milestone, when)
+    run = evaluator(path, cat, seed, overrides, workers)
+    screen = min(screen_reps or default_screen_reps(reps), reps)
+    s = Search(cat, run, confidence, screen, budget)
+    walk(s)
+    return confirm(s, run, reps, seed)
+
+
+def default_screen_reps(reps: int) -> int:
+    """Replications per screened candidate: a fifth of the full count, 50 to 200."""
+    return max(50, min(200, reps // 5))
+
+
+def walk(s: Search) -> None:
+    """Screen the plan, then one greedy walk per depth of scope cut (fewest epics first); a
+    depth that reaches on scope alone ends the walks (more cut only gives up more)."""
+    s.screen(s.cat.plan)
+    if s.reaches(s.cat.plan):
+        return
+    drop = next((i for i, lv in enumerate(s.cat.levers) if lv.kind == "drop"), None)
+    depths = range(s.cat.levers[drop].most + 1) if drop is not None else range(1)
+    for depth in depths:
+        start = s.cat.plan if drop is None else _set(s.cat.plan, drop, depth)
+        if s.reaches(start):
+            return
+        found = greedy(s, start, frozen=drop)
+        if found is not None:
+            prune(s, found, frozen=drop)
+
+
+def _set(candidate: Candidate, i: int, value: int) -> Candidate:
+    return (*candidate[:i], value, *candidate[i + 1:])
+
+
+def greedy(s: Search, start: Candidate, frozen: int | None) -> Candidate | None:
+    """Add the step with the best gain in screened chance per unit of money (free steps by
+    their gain alone) until the chance reaches the confidence; None if it never does."""
+    current = start
+    for _ in range(MAX_GREEDY_STEPS):
+        moves = [c for c in s.cat.steps(current)
+                 if (frozen is None or c[frozen] == current[frozen]) and s.affordable(c)]
+        best = max(moves, key=lambda c: _gain(s, current, c), default=None)
+        if best is None or _gain(s, current, best) <= (0.0, 0.0):
+            return None
+        current = best
+        if s.reaches(current):
+            return current
+    return None
+
+
+def _gain(s: Search, before: Candidate, after: Candidate) -> tuple[float, float]:
+    """(free?, gain per money): a free step that helps ranks above any paid one."""
+    delta = s.screen(after).chance - s.screen(before).chance
+    extra = money(s.cat, after) - money(s.cat, before)
+    if delta <= 0:
+        return (0.0, 0.0)
+    return (1.0, delta) if extra <= 0 else (0.0, delta / extra)
+
+
+def prune(s: Search, found: Candidate, frozen: int | None) -> Candidate:
+    """Take steps back, the dearest first, while the screened chance still reaches."""
+    current = found
+    while True:
+        downs = [_set(current, i, v - 1) for i, v in enumerate(current) if v and i != frozen]
+        ok = [c for c in downs if s.reaches(c)]
+        if not ok:
+            return current
+        current = min(ok, key=lambda c: money(s.cat, c))
+
+
+def pareto(outcomes: list[Outcome]) -> list[Outcome]:
+    """The outcomes no other beats on all of money (less), P85 (earlier) and scope given up
+    (less) while being strictly better on one."""
+    def key(o: Outcome) -> tuple[float, float, int]:
+        return (round(o.money, 2), o.p85_days, o.items_given_up)
+
+    def dominated(o: Outcome) -> bool:
+        return any(_beats(key(p), key(o)) for p in outcomes)
+
+    return [o for o in outcomes if not dominated(o)]
+
+
+def _beats(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return all(x <= y for x, y in zip(a, b, strict=True)) and a != b
+
+
+def best_first(outcomes: list[Outcome]) -> list[Outcome]:
+    """Cheapest first; at equal money, less scope given up, then the earlier P85."""
+    return sorted(outcomes, key=lambda o: (round(o.money, 2), o.items_given_up, o.p85_days,
+                                           o.candidate))
+
+
+def confirm(s: Search, run: Callable[[Candidate, int], Outcome], reps: int, seed: int
+            ) -> Answer:
+    """Re-simulate the screened sets worth reporting with the full replications; report the
+    confirmed Pareto set of those that reach (or, when none does, the best found)."""
+    plan = run(s.cat.plan, reps)
+    reach = [o for o in s.screened.values() if o.chance >= s.confidence
+             and o.candidate != s.cat.plan]
+    shortlist = best_first(pareto(reach))[:MAX_CONFIRMED] if reach else _closest(s)
+    full = [plan if o.candidate == s.cat.plan else run(o.candidate, reps) for o in shortlist]
+    made = [o for o in full if o.chance >= s.confidence]
+    sets = best_first(pareto(made)) if made else sorted(full, key=lambda o: -o.chance)[:3]
+    return Answer(s.cat, s.confidence, plan, sets, bool(made), len(s.screened) + len(full) + 1,
+                  seed, reps, s.screen_reps)
+
+
+def _closest(s: Search) -> list[Outcome]:
+    """When nothing reached: the three screened candidates with the highest chance."""
+    return sorted(s.screened.values(), key=lambda o: (-o.chance, o.money))[:3]
