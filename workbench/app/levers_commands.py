@@ -10,8 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workbench.app.options import bounded_float, print_lines, reps_number, seed_number, \
-    workers_number
+from workbench.app.options import (
+    bounded_float,
+    print_lines,
+    reps_number,
+    seed_number,
+    workers_number,
+)
 from workbench.files import atomic
 from workbench.files.jsonable import plain
 from workbench.files.untrusted import for_json, for_terminal_block

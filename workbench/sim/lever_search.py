@@ -219,12 +219,20 @@ def greedy(s: Search, start: Candidate, frozen: int | None) -> Candidate | None:
 
 
 def _gain(s: Search, before: Candidate, after: Candidate) -> tuple[float, float]:
-    """(free?, gain per money): a free step that helps ranks above any paid one."""
-    delta = s.screen(after).chance - s.screen(before).chance
+    """How good a step is, as (tier, amount): a gain in chance ranks above a gain in P85 only;
+    within each, a free step ranks above a paid one, and paid steps by gain per money (so a
+    walk that starts far from the date still moves towards it)."""
+    a, b = s.screen(before), s.screen(after)
     extra = money(s.cat, after) - money(s.cat, before)
-    if delta <= 0:
-        return (0.0, 0.0)
-    return (1.0, delta) if extra <= 0 else (0.0, delta / extra)
+    chance, days = b.chance - a.chance, _finite(a.p85_days) - _finite(b.p85_days)
+    for tier, gain in ((2.0, chance), (0.5, days)):
+        if gain > 0:
+            return (tier * 2, gain) if extra <= 0 else (tier, gain / extra)
+    return (0.0, 0.0)
+
+
+def _finite(days: float) -> float:
+    return days if math.isfinite(days) else 1e9
 
 
 def prune(s: Search, found: Candidate, frozen: int | None) -> Candidate:
@@ -270,11 +278,16 @@ def confirm(s: Search, run: Callable[[Candidate, int], Outcome], reps: int, seed
     shortlist = best_first(pareto(reach))[:MAX_CONFIRMED] if reach else _closest(s)
     full = [plan if o.candidate == s.cat.plan else run(o.candidate, reps) for o in shortlist]
     made = [o for o in full if o.chance >= s.confidence]
-    sets = best_first(pareto(made)) if made else sorted(full, key=lambda o: -o.chance)[:3]
+    sets = best_first(pareto(made)) if made else sorted(full, key=_closeness)[:3]
     return Answer(s.cat, s.confidence, plan, sets, bool(made), len(s.screened) + len(full) + 1,
                   seed, reps, s.screen_reps)
 
 
 def _closest(s: Search) -> list[Outcome]:
     """When nothing reached: the three screened candidates with the highest chance."""
-    return sorted(s.screened.values(), key=lambda o: (-o.chance, o.money))[:3]
+    return sorted(s.screened.values(), key=_closeness)[:3]
+
+
+def _closeness(o: Outcome) -> tuple[float, float, float]:
+    """Nearest the goal first: the highest chance, then the earliest P85, then the cheapest."""
+    return (-o.chance, o.p85_days, o.money)
