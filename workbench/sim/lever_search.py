@@ -5,11 +5,12 @@ in every candidate (common random numbers: a difference between two candidates i
 not the sample's). Candidates are **screened** with few replications; the sets reported are
 **confirmed** with the full count, each with a 95% Wilson interval on its chance.
 
-The search (see docs/design.md): for each depth of scope cut (0, 1, 2... epics, in cut
-order), a greedy walk adds the single step with the best gain in chance per unit of money
-until the screened chance reaches the confidence; the set found is then pruned (each step
-taken back in turn while the chance still holds). The Pareto set (money, P85 date, scope kept)
-of all screened candidates that reach is confirmed, and filtered again on confirmed numbers.
+The search (see docs/design.md): greedy walks add the single step with the best gain in
+chance per unit of money until the screened chance reaches the confidence (one walk over all
+levers, one per family of levers, one per depth of scope cut); each set found is pruned (steps
+taken back while the chance holds) and its small neighbourhood tried (one step swapped for a
+cheaper one). The Pareto set (money, P85 date, scope given up) of every screened candidate that
+reaches is confirmed with the full replications and filtered again on the confirmed numbers.
 """
 
 from __future__ import annotations
@@ -181,34 +182,55 @@ def default_screen_reps(reps: int) -> int:
     return max(50, min(200, reps // 5))
 
 
+FAMILIES: tuple[frozenset[str], ...] = (frozenset({"add", "hire"}), frozenset({"focus", "wip"}),
+                                         frozenset({"mitigate"}))
+ALL_BUT_SCOPE = frozenset({"add", "hire", "focus", "wip", "mitigate"})
+
+
 def walk(s: Search) -> None:
-    """Screen the plan, then one greedy walk per depth of scope cut (fewest epics first); a
-    depth that reaches on scope alone ends the walks (more cut only gives up more)."""
+    """Screen the plan, then walk each road: at no scope cut, one greedy walk over every lever
+    and one per family of levers (people, flow, mitigations: so the Pareto set offers each
+    kind of answer); then one walk per deeper scope cut. A depth that reaches on scope alone
+    ends the walks (cutting more only gives up more)."""
     s.screen(s.cat.plan)
     if s.reaches(s.cat.plan):
         return
-    drop = next((i for i, lv in enumerate(s.cat.levers) if lv.kind == "drop"), None)
-    depths = range(s.cat.levers[drop].most + 1) if drop is not None else range(1)
-    for depth in depths:
-        start = s.cat.plan if drop is None else _set(s.cat.plan, drop, depth)
-        if s.reaches(start):
+    for start, kinds in roads(s):
+        if start != s.cat.plan and s.reaches(start):
             return
-        found = greedy(s, start, frozen=drop)
+        found = greedy(s, start, kinds)
         if found is not None:
-            prune(s, found, frozen=drop)
+            swap(s, prune(s, found, kinds), kinds)
+
+
+def roads(s: Search) -> list[tuple[Candidate, frozenset[str]]]:
+    """Where each greedy walk starts and which kinds of lever it may pull."""
+    present = {lv.kind for lv in s.cat.levers}
+    families = [f for f in FAMILIES if f & present and not ALL_BUT_SCOPE & present <= f]
+    out = [(s.cat.plan, ALL_BUT_SCOPE)] + [(s.cat.plan, f) for f in families]
+    drop = next((i for i, lv in enumerate(s.cat.levers) if lv.kind == "drop"), None)
+    if drop is not None:
+        out += [(_set(s.cat.plan, drop, depth), ALL_BUT_SCOPE)
+                for depth in range(1, s.cat.levers[drop].most + 1)]
+    return out
 
 
 def _set(candidate: Candidate, i: int, value: int) -> Candidate:
     return (*candidate[:i], value, *candidate[i + 1:])
 
 
-def greedy(s: Search, start: Candidate, frozen: int | None) -> Candidate | None:
+def _movable(s: Search, kinds: frozenset[str]) -> list[int]:
+    return [i for i, lv in enumerate(s.cat.levers) if lv.kind in kinds]
+
+
+def greedy(s: Search, start: Candidate, kinds: frozenset[str]) -> Candidate | None:
     """Add the step with the best gain in screened chance per unit of money (free steps by
     their gain alone) until the chance reaches the confidence; None if it never does."""
-    current = start
+    current, movable = start, set(_movable(s, kinds))
     for _ in range(MAX_GREEDY_STEPS):
-        moves = [c for c in s.cat.steps(current)
-                 if (frozen is None or c[frozen] == current[frozen]) and s.affordable(c)]
+        moves = [c for c in s.cat.steps(current) if s.affordable(c) and
+                 next(i for i, (a, b) in enumerate(zip(c, current, strict=True)) if a != b)
+                 in movable]
         best = max(moves, key=lambda c: _gain(s, current, c), default=None)
         if best is None or _gain(s, current, best) <= (0.0, 0.0):
             return None
@@ -235,15 +257,29 @@ def _finite(days: float) -> float:
     return days if math.isfinite(days) else 1e9
 
 
-def prune(s: Search, found: Candidate, frozen: int | None) -> Candidate:
+def prune(s: Search, found: Candidate, kinds: frozenset[str]) -> Candidate:
     """Take steps back, the dearest first, while the screened chance still reaches."""
-    current = found
+    current, movable = found, _movable(s, kinds)
     while True:
-        downs = [_set(current, i, v - 1) for i, v in enumerate(current) if v and i != frozen]
+        downs = [_set(current, i, current[i] - 1) for i in movable if current[i]]
         ok = [c for c in downs if s.reaches(c)]
         if not ok:
             return current
         current = min(ok, key=lambda c: money(s.cat, c))
+
+
+def swap(s: Search, found: Candidate, kinds: frozenset[str]) -> Candidate:
+    """The small neighbourhood of a set found: one step taken back and another added, tried
+    only where that is cheaper (money is known before simulating); the cheapest that still
+    reaches, pruned."""
+    movable, cost = _movable(s, kinds), money(s.cat, found)
+    trials = [_set(_set(found, i, found[i] - 1), j, found[j] + 1)
+              for i in movable if found[i] for j in movable
+              if j != i and found[j] < s.cat.levers[j].most]
+    cheaper = sorted((c for c in trials if s.cat.allowed(c) and money(s.cat, c) < cost - 1e-9),
+                     key=lambda c: money(s.cat, c))
+    ok = next((c for c in cheaper if s.reaches(c)), None)
+    return found if ok is None else prune(s, ok, kinds)
 
 
 def pareto(outcomes: list[Outcome]) -> list[Outcome]:
@@ -273,8 +309,7 @@ def confirm(s: Search, run: Callable[[Candidate, int], Outcome], reps: int, seed
     """Re-simulate the screened sets worth reporting with the full replications; report the
     confirmed Pareto set of those that reach (or, when none does, the best found)."""
     plan = run(s.cat.plan, reps)
-    reach = [o for o in s.screened.values() if o.chance >= s.confidence
-             and o.candidate != s.cat.plan]
+    reach = [o for o in s.screened.values() if o.chance >= s.confidence]
     shortlist = best_first(pareto(reach))[:MAX_CONFIRMED] if reach else _closest(s)
     full = [plan if o.candidate == s.cat.plan else run(o.candidate, reps) for o in shortlist]
     made = [o for o in full if o.chance >= s.confidence]
