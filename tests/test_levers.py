@@ -222,3 +222,20 @@ def test_screening_uses_few_replications_and_confirms_with_all(tmp_path):
     assert (answer.screen_reps, answer.reps) == (50, 200)
     assert all(o.reps == 200 for o in [answer.plan, *answer.sets])
     assert lever_search.default_screen_reps(500) == 100
+
+
+def test_the_report_section_shows_only_when_a_milestone_is_below_the_confidence(tmp_path):
+    from workbench.reports import levers_report, scenario_report
+
+    (tmp_path / "pyproject.toml").write_text("")
+    late = scenario_report.prepare(write(tmp_path, DROP_ONE), replications=60, seed=2,
+                                   risk_impact_on=False)
+    section = levers_report.to_make_the_date(late)
+    assert section is not None and section.heading == "To make the date"
+    assert section.lines[0].startswith("2 set(s) make m by 13 Jan 2027 at 85% confidence")
+    assert section.lines[1].startswith("Set 1: drop third. Chance 100%")
+    easy = DROP_ONE.replace("target: 2027-01-13", "target: 2027-02-26")
+    on_time = scenario_report.prepare(write(tmp_path, easy, "easy.yaml"), replications=60,
+                                      seed=2, risk_impact_on=False)
+    assert levers_report.below_confidence(on_time) == []
+    assert levers_report.to_make_the_date(on_time) is None

@@ -73,3 +73,24 @@ def test_the_tornado_labels_both_ends(table):
     assert frame.iloc[0]["input"] == "wide effort"
     assert spec["layer"][0]["mark"]["type"] == "bar"
     assert not math.isnan(frame["shift"].sum())
+
+
+def test_the_biggest_risk_sentence_weighs_the_chance_not_only_the_p85():
+    import pandas as pd
+
+    from workbench.present.sentences import _risk_sentence
+
+    impact = pd.DataFrame([
+        {"risk": "small-date-big-chance", "milestone": "m", "shift_days": 1.0,
+         "lower_bound": False, "chance_with": 0.94, "chance_without": 1.0},
+        {"risk": "big-date-no-chance", "milestone": "m", "shift_days": 3.0,
+         "lower_bound": False, "chance_with": 0.5, "chance_without": 0.5}])
+    assert _risk_sentence(impact, "m") == (
+        "Biggest risk: small-date-big-chance moves the m P85 by 1 day and its chance of the "
+        "target from 94% to 100% (switched off, the same runs land that much earlier).")
+    impact.loc[0, "shift_days"] = 0.0
+    assert _risk_sentence(impact, "m") == (
+        "Biggest risk: small-date-big-chance: switched off, the same runs raise the m chance of "
+        "the target from 94% to 100% (its P85 hardly moves).")
+    impact["chance_without"] = impact["chance_with"]
+    assert _risk_sentence(impact, "m").startswith("Biggest risk: big-date-no-chance moves")

@@ -121,3 +121,18 @@ def _outcome_dict(answer: Answer, o: Outcome, file: str | None) -> dict[str, Any
             "cost": o.money, "items_given_up": o.items_given_up, "dropped": list(o.dropped),
             "levers": lever_lines(answer.catalogue, o), "changes": o.changes,
             "whatif": file}
+
+
+def report_lines(answer: Answer, top: int = 3) -> list[str]:
+    """The report's lines for one milestone: the headline, then each of the best ``top`` sets
+    in one line (its chance, P85, cost and levers)."""
+    currency = answer.catalogue.scenario.currency
+    out = [headline(answer).rstrip(":") + "."]
+    for i, o in enumerate(answer.sets[:top], 1):
+        out.append(f"Set {i}: {'; '.join(lever_lines(answer.catalogue, o))}. Chance "
+                   f"{chance_text(answer, o)}, P85 {short_date(o.p85)}, cost "
+                   f"+{money(o.money, currency)}.")
+    out.append(f"({answer.evaluated} candidates simulated with seed {answer.seed}: "
+               f"{answer.screen_reps} replications to screen, {answer.reps} to confirm; "
+               "`workbench levers` writes each set as a what-if file.)")
+    return out
