@@ -21,10 +21,11 @@ def below_confidence(data: ReportData, confidence: float = CONFIDENCE) -> list[s
             if m["chance_of_target"] is not None and m["chance_of_target"] < confidence]
 
 
-def to_make_the_date(data: ReportData, confidence: float = CONFIDENCE,
-                     top: int = 3) -> Html | None:
-    """The section, or None (nothing shown) when every milestone already makes its date."""
-    names = below_confidence(data, confidence)
+def to_make_the_date(data: ReportData, confidence: float = CONFIDENCE, top: int = 3,
+                     enabled: bool = True) -> Html | None:
+    """The section, or None (nothing shown) when every milestone already makes its date (or
+    ``enabled`` is False: sweeps and quick looks that skip the extra simulations)."""
+    names = below_confidence(data, confidence) if enabled else []
     if not names:
         return None
     path = locate(data.parameters.get("scenario_path", ""))
