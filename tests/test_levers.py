@@ -239,3 +239,31 @@ def test_the_report_section_shows_only_when_a_milestone_is_below_the_confidence(
                                       seed=2, risk_impact_on=False)
     assert levers_report.below_confidence(on_time) == []
     assert levers_report.to_make_the_date(on_time) is None
+
+
+def _find(widget, cls):
+    if cls in getattr(widget, "_dom_classes", ()):
+        return widget
+    for child in getattr(widget, "children", ()):
+        found = _find(child, cls)
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_explorer_button_shows_the_best_sets_for_the_current_settings(tmp_path):
+    from workbench.app.explorer import Explorer
+
+    path = write(tmp_path, DROP_ONE)
+    ex = Explorer(path, reps=50, seed=3, quick_reps=50, workers=1, offline=False,
+                  background=False)
+    try:
+        _find(ex.widget, "wb-levers").click()
+        answer = _find(ex.widget, "wb-levers-answer").value
+        assert answer.startswith("2 set(s) make m by 13 Jan 2027 at 85% confidence")
+        assert "Set 1: drop third." in answer and "Set 2: add 1 a engineer" in answer
+        ex.controls["teams.a.members"].widget.value = 4  # now the plan makes it
+        _find(ex.widget, "wb-levers").click()
+        assert _find(ex.widget, "wb-levers-answer").value.startswith("Every milestone")
+    finally:
+        ex.close()

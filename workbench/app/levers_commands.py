@@ -128,3 +128,22 @@ def write_whatifs(path: str, scenario: Scenario, answer: Any, out: str | None) -
 
 
 
+
+
+def explorer_lines(path: str | Path, overrides: dict[str, Any], scenario: Scenario,
+                   chances: dict[str, float | None], seed: int, reps: int,
+                   confidence: float = 0.85) -> list[str]:
+    """What the explorer's "What would make the date?" button shows for the current settings:
+    the best three sets for the first milestone below ``confidence`` (by its chance on screen),
+    with few replications so it answers in seconds."""
+    from workbench.present.levers_text import report_lines
+    from workbench.sim.lever_search import search_levers
+
+    below = [name for name, chance in chances.items()
+             if chance is not None and chance < confidence]
+    if not below:
+        return [f"Every milestone with a target is at {confidence:.0%} or more: nothing to "
+                "change."]
+    answer = search_levers(path, scenario, below[0], confidence=confidence, reps=reps,
+                           seed=seed, screen_reps=min(50, reps), overrides=overrides)
+    return report_lines(answer, top=3)
