@@ -267,3 +267,24 @@ def test_the_explorer_button_shows_the_best_sets_for_the_current_settings(tmp_pa
         assert _find(ex.widget, "wb-levers-answer").value.startswith("Every milestone")
     finally:
         ex.close()
+
+
+def test_a_set_that_only_screening_says_reaches_is_not_reported_and_the_search_goes_on(
+        tmp_path):
+    """Screening (few runs) is optimistic by 5 points here: the plan and one added person look
+    enough but are not; the search must confirm, raise its bar and find two people."""
+    from workbench.sim.lever_search import Search, search
+
+    s = load_scenario(write(tmp_path, ONE_MORE))
+    cat = catalogue(s, "m", s.milestones["m"].target)
+    truth = {0: 0.80, 1: 0.83, 2: 0.90, 3: 0.95}
+
+    def evaluate(candidate, reps):
+        chance = min(1.0, truth[sum(candidate)] + (0.05 if reps < 100 else 0.0))
+        return Outcome(candidate, changes(cat, candidate), reps, round(chance * reps),
+                       10.0 - sum(candidate), None, money(cat, candidate), 0, ())
+
+    answer = search(Search(cat, evaluate, 0.85, 20), reps=400, seed=0)
+    assert answer.plan.chance == 0.80 and answer.reached
+    assert [sum(o.candidate) for o in answer.sets] == [2]  # not the 1 that screening liked
+    assert answer.sets[0].reps == 400

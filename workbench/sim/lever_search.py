@@ -42,6 +42,8 @@ from workbench.sim.montecarlo import simulate
 Z95 = 1.959963984540054
 MAX_GREEDY_STEPS = 12
 MAX_CONFIRMED = 8
+ROUNDS = 3  # screen-and-confirm rounds at most (each raises the screening threshold)
+MIN_RAISE = 0.02
 
 
 @dataclass(frozen=True)
@@ -77,17 +79,28 @@ class Search:
     screen_reps: int
     budget: float | None = None
     screened: dict[Candidate, Outcome] = field(default_factory=dict)
+    confirmed: dict[Candidate, Outcome] = field(default_factory=dict)
+    threshold: float = math.nan  # what a screened chance must reach (raised after a miss)
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.threshold):
+            self.threshold = self.confidence
 
     def screen(self, candidate: Candidate) -> Outcome:
         if candidate not in self.screened:
             self.screened[candidate] = self.evaluate(candidate, self.screen_reps)
         return self.screened[candidate]
 
+    def confirm(self, candidate: Candidate, reps: int) -> Outcome:
+        if candidate not in self.confirmed:
+            self.confirmed[candidate] = self.evaluate(candidate, reps)
+        return self.confirmed[candidate]
+
     def affordable(self, candidate: Candidate) -> bool:
         return self.budget is None or money(self.cat, candidate) <= self.budget + 1e-9
 
     def reaches(self, candidate: Candidate) -> bool:
-        return self.screen(candidate).chance >= self.confidence
+        return self.screen(candidate).chance >= self.threshold
 
 
 @dataclass(frozen=True)
@@ -172,9 +185,23 @@ def search_levers(path: str | os.PathLike[str], scenario: Scenario, milestone: s
     cat = catalogue(scenario, milestone, when)
     run = evaluator(path, cat, seed, overrides, workers)
     screen = min(screen_reps or default_screen_reps(reps), reps)
-    s = Search(cat, run, confidence, screen, budget)
-    walk(s)
-    return confirm(s, run, reps, seed)
+    return search(Search(cat, run, confidence, screen, budget), reps, seed)
+
+
+def search(s: Search, reps: int, seed: int) -> Answer:
+    """Confirm the plan; if it falls short, walk and confirm, raising the screening threshold
+    when what screening found does not hold with all replications (at most `ROUNDS` times)."""
+    cat, confidence = s.cat, s.confidence
+    if s.confirm(cat.plan, reps).chance >= confidence:
+        return _answer(s, [s.confirm(cat.plan, reps)], True, reps, seed)
+    for _ in range(ROUNDS):
+        walk(s)
+        answer = confirm(s, reps, seed)
+        if answer.reached or not _screened_reach(s):
+            return answer
+        # What screening found did not hold with all replications: ask screening for more.
+        s.threshold += max(MIN_RAISE, s.threshold - max(o.chance for o in answer.sets))
+    return answer
 
 
 def default_screen_reps(reps: int) -> int:
@@ -188,13 +215,12 @@ ALL_BUT_SCOPE = frozenset({"add", "hire", "focus", "wip", "mitigate"})
 
 
 def walk(s: Search) -> None:
-    """Screen the plan, then walk each road: at no scope cut, one greedy walk over every lever
-    and one per family of levers (people, flow, mitigations: so the Pareto set offers each
-    kind of answer); then one walk per deeper scope cut. A depth that reaches on scope alone
+    """Screen the plan (which, with all replications, does not reach), then walk each road:
+    at no scope cut, one greedy walk over every lever and one per family of levers (people,
+    flow, mitigations: so the Pareto set offers each kind of answer); then one walk per deeper
+    scope cut. A depth that reaches on scope alone
     ends the walks (cutting more only gives up more)."""
     s.screen(s.cat.plan)
-    if s.reaches(s.cat.plan):
-        return
     for start, kinds in roads(s):
         if start != s.cat.plan and s.reaches(start):
             return
@@ -284,14 +310,17 @@ def swap(s: Search, found: Candidate, kinds: frozenset[str]) -> Candidate:
 
 def pareto(outcomes: list[Outcome]) -> list[Outcome]:
     """The outcomes no other beats on all of money (less), P85 (earlier) and scope given up
-    (less) while being strictly better on one."""
+    (less) while being strictly better on one; one of each group equal on all three."""
     def key(o: Outcome) -> tuple[float, float, int]:
         return (round(o.money, 2), o.p85_days, o.items_given_up)
 
     def dominated(o: Outcome) -> bool:
         return any(_beats(key(p), key(o)) for p in outcomes)
 
-    return [o for o in outcomes if not dominated(o)]
+    kept: dict[tuple[float, float, int], Outcome] = {}
+    for o in best_first([o for o in outcomes if not dominated(o)]):
+        kept.setdefault(key(o), o)  # of sets equal on all three, the first is enough
+    return list(kept.values())
 
 
 def _beats(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -304,18 +333,24 @@ def best_first(outcomes: list[Outcome]) -> list[Outcome]:
                                            o.candidate))
 
 
-def confirm(s: Search, run: Callable[[Candidate, int], Outcome], reps: int, seed: int
-            ) -> Answer:
+def confirm(s: Search, reps: int, seed: int) -> Answer:
     """Re-simulate the screened sets worth reporting with the full replications; report the
     confirmed Pareto set of those that reach (or, when none does, the best found)."""
-    plan = run(s.cat.plan, reps)
-    reach = [o for o in s.screened.values() if o.chance >= s.confidence]
+    reach = _screened_reach(s)
     shortlist = best_first(pareto(reach))[:MAX_CONFIRMED] if reach else _closest(s)
-    full = [plan if o.candidate == s.cat.plan else run(o.candidate, reps) for o in shortlist]
-    made = [o for o in full if o.chance >= s.confidence]
+    full = [s.confirm(o.candidate, reps) for o in shortlist]
+    made = [o for o in s.confirmed.values() if o.chance >= s.confidence]
     sets = best_first(pareto(made)) if made else sorted(full, key=_closeness)[:3]
-    return Answer(s.cat, s.confidence, plan, sets, bool(made), len(s.screened) + len(full) + 1,
-                  seed, reps, s.screen_reps)
+    return _answer(s, sets, bool(made), reps, seed)
+
+
+def _screened_reach(s: Search) -> list[Outcome]:
+    return [o for o in s.screened.values() if o.chance >= s.threshold]
+
+
+def _answer(s: Search, sets: list[Outcome], reached: bool, reps: int, seed: int) -> Answer:
+    return Answer(s.cat, s.confidence, s.confirmed[s.cat.plan], sets, reached,
+                  len(s.screened) + len(s.confirmed), seed, reps, s.screen_reps)
 
 
 def _closest(s: Search) -> list[Outcome]:
