@@ -288,3 +288,61 @@ def test_a_set_that_only_screening_says_reaches_is_not_reported_and_the_search_g
     assert answer.plan.chance == 0.80 and answer.reached
     assert [sum(o.candidate) for o in answer.sets] == [2]  # not the 1 that screening liked
     assert answer.sets[0].reps == 400
+
+
+MITIGATE = HEAD + """teams:
+  a: {members: 3, cost_per_person_day: 100}
+epics:
+  build: {team: a, items: 18, effort_days: 1}
+risks:
+  vendor-late:
+    probability: 1.0
+    delay: {epic: build, days: 14}
+    mitigation: {action: second vendor, cost: 500, probability: 0.0}
+milestones:
+  m: {epics: [build], target: 2027-01-15}
+levers:
+  people: {most_added: 0}
+  flow: {wip: false, focus: false}
+"""
+# One person alone does 45 items by 5 March; the two hires of 1 March add 10, 50 more from
+# 1 February, 90 more from 4 January: only bringing them 8 weeks forward makes 100 items.
+EARLIER_HIRE = HEAD.replace("horizon_days: 60", "horizon_days: 120") + """teams:
+  a:
+    members: 1
+    cost_per_person_day: 100
+    hires: [{date: 2027-03-01, count: 2}]
+epics:
+  build: {team: a, items: 100, effort_days: 1}
+milestones:
+  m: {epics: [build], target: 2027-03-05}
+levers:
+  people: {most_added: 0}
+  flow: {wip: false, focus: false}
+"""
+
+
+def test_a_named_mitigation_is_bought_when_it_makes_the_date(tmp_path, capsys):
+    answer = search(write(tmp_path, MITIGATE))
+    assert answer.plan.chance == 0.0 and answer.reached
+    best = answer.sets[0]
+    assert (pulled(answer, best), best.money) == ({"mitigate:vendor-late": 1}, 500)
+    assert best.changes == {"risks.vendor-late.probability": 0.0}
+    from workbench.present.levers_text import lever_lines
+
+    assert lever_lines(answer.catalogue, best) == [
+        "mitigate vendor-late (second vendor: probability 100% to 0%): +500"]
+
+
+def test_a_planned_hire_is_brought_forward(tmp_path):
+    import datetime as dt
+
+    from workbench.present.levers_text import lever_lines
+
+    answer = search(write(tmp_path, EARLIER_HIRE))
+    best = answer.sets[0]
+    assert answer.reached and pulled(answer, best) == {"hire:a#0": 2}  # 8 weeks earlier
+    assert best.changes == {"teams.a.hires": [{"date": dt.date(2027, 1, 4), "count": 2}]}
+    assert best.money == 2 * 100 * 40  # 4 Jan to 26 Feb: 40 extra working days each
+    assert lever_lines(answer.catalogue, best) == [
+        "bring a's hire of 2 forward from 1 Mar 2027 to 4 Jan 2027: +8k"]
