@@ -192,7 +192,9 @@ def test_whatif_files_extend_the_scenario_with_only_the_changes(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "line"), [
-    (["--milestone", "nope"], "s.yaml: --milestone: unknown milestone 'nope' (known: m)"),
+    (["--milestone", "nope"], "s.yaml: --milestone: unknown milestone 'nope' (known: m, open)"),
+    (["--milestone", "open"],
+     "s.yaml: --milestone: 'open' has no target (allowed: give one with --by DATE)"),
     (["--milestone", "m", "--confidence", "1.5"],
      "workbench levers: argument --confidence: '1.5' is out of range (allowed: 0 to 1)"),
     (["--milestone", "m", "--confidence", "0"],
@@ -203,7 +205,7 @@ def test_whatif_files_extend_the_scenario_with_only_the_changes(tmp_path):
      "date within the horizon)"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, line):
-    write(tmp_path, ONE_MORE)
+    write(tmp_path, ONE_MORE.replace("levers:", "  open: {epics: [other]}\nlevers:"))
     done = workbench("levers", "s.yaml", *args, cwd=tmp_path)
     assert (done.returncode, done.stdout, done.stderr.splitlines()) == (2, "", [line])
 
@@ -346,3 +348,16 @@ def test_a_planned_hire_is_brought_forward(tmp_path):
     assert best.money == 2 * 100 * 40  # 4 Jan to 26 Feb: 40 extra working days each
     assert lever_lines(answer.catalogue, best) == [
         "bring a's hire of 2 forward from 1 Mar 2027 to 4 Jan 2027: +8k"]
+
+
+def test_a_budget_too_small_for_any_set_is_said_so(tmp_path, capsys):
+    path = write(tmp_path, ONE_MORE)
+    assert cli.main(["levers", str(path), "--milestone", "m", "--reps", "50",
+                     "--budget", "500", "--format", "json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert not answer["reached"]
+    assert all(s["cost"] <= 500 for s in answer["sets"])
+    assert cli.main(["levers", str(path), "--milestone", "m", "--reps", "50",
+                     "--budget", "800", "--format", "json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["reached"] and answer["sets"][0]["cost"] == 800
