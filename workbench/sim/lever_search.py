@@ -25,7 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from workbench.scenario.loader import load_scenario_data, scenario_from_data
+from workbench.scenario.loader import (
+    load_scenario_data,
+    merge_scenario_data,
+    scenario_from_data,
+)
 from workbench.scenario.models import Scenario
 from workbench.sim.forecast import day_to_date, percentile_days
 from workbench.sim.levers import (
@@ -141,18 +145,30 @@ def evaluator(path: str | os.PathLike[str], cat: Catalogue, seed: int,
               overrides: Mapping[str, Any] | None = None, workers: int | None = 1
               ) -> Callable[[Candidate, int], Outcome]:
     """A function that simulates a candidate with ``reps`` replications of ``seed``: the
-    scenario file with the candidate's changes applied as loader overrides (exactly what a
-    what-if file that `extends` it gives)."""
-    base = dict(overrides or {})
+    scenario file (read once, with ``overrides``) merged with the candidate's changes the way
+    `extends` merges a what-if file, so the what-if written for it gives the same scenario."""
+    base = load_scenario_data(path, dict(overrides or {}))
     folder = Path(path).parent
 
     def run(candidate: Candidate, reps: int) -> Outcome:
         change = changes(cat, candidate)
-        data = load_scenario_data(path, {**base, **change})
-        scenario = scenario_from_data(data, str(path), folder)
+        scenario = scenario_from_data(merge_scenario_data(base, nested(change)), str(path),
+                                      folder)
         return outcome(cat, candidate, change, scenario, reps, seed, workers)
 
     return run
+
+
+def nested(change: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted field paths as the nested mapping a what-if file holds."""
+    out: dict[str, Any] = {}
+    for dotted, value in change.items():
+        *parents, last = dotted.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return out
 
 
 def outcome(cat: Catalogue, candidate: Candidate, change: dict[str, Any], scenario: Scenario,
