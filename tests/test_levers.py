@@ -361,3 +361,12 @@ def test_a_budget_too_small_for_any_set_is_said_so(tmp_path, capsys):
                      "--budget", "800", "--format", "json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["reached"] and answer["sets"][0]["cost"] == 800
+
+
+def test_a_quick_search_stops_at_its_limit_and_says_so(tmp_path):
+    from workbench.present.levers_text import headline
+
+    answer = search(write(tmp_path, HOPELESS), limit=1)
+    assert answer.exhausted and not answer.reached
+    assert answer.evaluated == 2  # the plan screened, and confirmed
+    assert headline(answer).startswith("A quick search (2 candidates) found no set that makes m")

@@ -24,6 +24,7 @@ from workbench.scenario.loader import dump_overrides_yaml, load_scenario
 from workbench.scenario.models import Scenario
 
 DEFAULT_REPS = 500
+EXPLORER_CANDIDATES = 40  # the explorer's button: a quick search that answers in seconds
 
 
 def register(sub: Any) -> None:
@@ -145,5 +146,6 @@ def explorer_lines(path: str | Path, overrides: dict[str, Any], scenario: Scenar
         return [f"Every milestone with a target is at {confidence:.0%} or more: nothing to "
                 "change."]
     answer = search_levers(path, scenario, below[0], confidence=confidence, reps=reps,
-                           seed=seed, screen_reps=min(50, reps), overrides=overrides)
+                           seed=seed, screen_reps=min(50, reps), overrides=overrides,
+                           limit=EXPLORER_CANDIDATES)
     return report_lines(answer, top=3)

@@ -80,6 +80,10 @@ def headline(answer: Answer) -> str:
             "confidence")
     if answer.sets and answer.sets[0].candidate == cat.plan and answer.reached:
         return f"The plan already makes {goal}: {percent(answer.plan.chance)}."
+    if not answer.reached and answer.exhausted:
+        return (f"A quick search ({answer.evaluated} candidates) found no set that makes {goal} "
+                f"(the plan: {percent(answer.plan.chance)}); `workbench levers` searches "
+                "further; the best sets found:")
     if not answer.reached:
         return (f"Nothing within the levers' bounds makes {goal} (the plan: "
                 f"{percent(answer.plan.chance)}); the best sets found:")
@@ -108,7 +112,8 @@ def answer_dict(answer: Answer, files: list[str] | None = None) -> dict[str, Any
     return {"milestone": cat.milestone, "by": iso_date(cat.by), "confidence": answer.confidence,
             "reached": answer.reached, "seed": answer.seed, "replications": answer.reps,
             "screen_replications": answer.screen_reps,
-            "candidates_evaluated": answer.evaluated, "currency": cat.scenario.currency,
+            "candidates_evaluated": answer.evaluated, "stopped_at_limit": answer.exhausted,
+            "currency": cat.scenario.currency,
             "plan": _outcome_dict(answer, answer.plan, None),
             "sets": [_outcome_dict(answer, o, files[i] if files else None)
                      for i, o in enumerate(answer.sets)]}

@@ -15,6 +15,7 @@ reaches is confirmed with the full replications and filtered again on the confir
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
@@ -85,6 +86,8 @@ class Search:
     screened: dict[Candidate, Outcome] = field(default_factory=dict)
     confirmed: dict[Candidate, Outcome] = field(default_factory=dict)
     threshold: float = math.nan  # what a screened chance must reach (raised after a miss)
+    limit: int | None = None  # most candidates screened (a quick search); None: no limit
+    exhausted: bool = False  # the limit stopped the search
 
     def __post_init__(self) -> None:
         if math.isnan(self.threshold):
@@ -92,6 +95,9 @@ class Search:
 
     def screen(self, candidate: Candidate) -> Outcome:
         if candidate not in self.screened:
+            if self.limit is not None and len(self.screened) >= self.limit:
+                self.exhausted = True
+                raise _Exhausted
             self.screened[candidate] = self.evaluate(candidate, self.screen_reps)
         return self.screened[candidate]
 
@@ -105,6 +111,10 @@ class Search:
 
     def reaches(self, candidate: Candidate) -> bool:
         return self.screen(candidate).chance >= self.threshold
+
+
+class _Exhausted(Exception):
+    """The quick search screened as many candidates as it may."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,7 @@ class Answer:
     seed: int
     reps: int
     screen_reps: int
+    exhausted: bool = False  # a quick search stopped at its limit of candidates
 
     def borderline(self, outcome: Outcome) -> bool:
         """Its 95% interval includes the confidence level: more replications could say either."""
@@ -190,18 +201,18 @@ def search_levers(path: str | os.PathLike[str], scenario: Scenario, milestone: s
                   confidence: float = 0.85, by: dt.date | None = None,
                   budget: float | None = None, reps: int = 500, seed: int = 0,
                   screen_reps: int | None = None, overrides: Mapping[str, Any] | None = None,
-                  workers: int | None = 1) -> Answer:
+                  workers: int | None = 1, limit: int | None = None) -> Answer:
     """The cheapest sets of levers that give ``milestone`` at least ``confidence`` chance of
     being done by ``by`` (default: its target), within the scenario's lever bounds and
     ``budget``; when none is enough, the best found. ``scenario`` is ``path`` loaded with
-    ``overrides``."""
+    ``overrides``; ``limit`` caps the candidates screened (a quick search, for reports)."""
     when = by or scenario.milestones[milestone].target
     if when is None:
         raise ValueError(f"milestone {milestone!r} has no target: give a date to make")
     cat = catalogue(scenario, milestone, when)
     run = evaluator(path, cat, seed, overrides, workers)
     screen = min(screen_reps or default_screen_reps(reps), reps)
-    return search(Search(cat, run, confidence, screen, budget), reps, seed)
+    return search(Search(cat, run, confidence, screen, budget, limit=limit), reps, seed)
 
 
 def search(s: Search, reps: int, seed: int) -> Answer:
@@ -211,9 +222,10 @@ def search(s: Search, reps: int, seed: int) -> Answer:
     if s.confirm(cat.plan, reps).chance >= confidence:
         return _answer(s, [s.confirm(cat.plan, reps)], True, reps, seed)
     for _ in range(ROUNDS):
-        walk(s)
+        with contextlib.suppress(_Exhausted):  # a quick search confirms what it found
+            walk(s)
         answer = confirm(s, reps, seed)
-        if answer.reached or not _screened_reach(s):
+        if answer.reached or s.exhausted or not _screened_reach(s):
             return answer
         # What screening found did not hold with all replications: ask screening for more.
         s.threshold += max(MIN_RAISE, s.threshold - max(o.chance for o in answer.sets))
@@ -366,7 +378,7 @@ def _screened_reach(s: Search) -> list[Outcome]:
 
 def _answer(s: Search, sets: list[Outcome], reached: bool, reps: int, seed: int) -> Answer:
     return Answer(s.cat, s.confidence, s.confirmed[s.cat.plan], sets, reached,
-                  len(s.screened) + len(s.confirmed), seed, reps, s.screen_reps)
+                  len(s.screened) + len(s.confirmed), seed, reps, s.screen_reps, s.exhausted)
 
 
 def _closest(s: Search) -> list[Outcome]:
