@@ -370,3 +370,13 @@ def test_a_quick_search_stops_at_its_limit_and_says_so(tmp_path):
     assert answer.exhausted and not answer.reached
     assert answer.evaluated == 2  # the plan screened, and confirmed
     assert headline(answer).startswith("A quick search (2 candidates) found no set that makes m")
+
+
+def test_the_same_sets_whatever_the_workers(tmp_path):
+    path = write(tmp_path, DROP_ONE)
+    one, two = search(path), search(path, workers=2)
+
+    def seen(answer):
+        return [(o.candidate, o.hits, o.p85_days) for o in [answer.plan, *answer.sets]]
+
+    assert seen(one) == seen(two)

@@ -20,6 +20,7 @@ import datetime as dt
 import math
 import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ from workbench.sim.levers import (
     items_given_up,
     money,
 )
-from workbench.sim.montecarlo import simulate
+from workbench.sim.montecarlo import default_workers, process_pool, simulate
 
 Z95 = 1.959963984540054
 MAX_GREEDY_STEPS = 12
@@ -153,8 +154,8 @@ def wilson(hits: int, n: int, z: float = Z95) -> tuple[float, float]:
 # --- simulating a candidate -----------------------------------------------------------------------
 
 def evaluator(path: str | os.PathLike[str], cat: Catalogue, seed: int,
-              overrides: Mapping[str, Any] | None = None, workers: int | None = 1
-              ) -> Callable[[Candidate, int], Outcome]:
+              overrides: Mapping[str, Any] | None = None, workers: int | None = 1,
+              executor: Executor | None = None) -> Callable[[Candidate, int], Outcome]:
     """A function that simulates a candidate with ``reps`` replications of ``seed``: the
     scenario file (read once, with ``overrides``) merged with the candidate's changes the way
     `extends` merges a what-if file, so the what-if written for it gives the same scenario."""
@@ -165,7 +166,7 @@ def evaluator(path: str | os.PathLike[str], cat: Catalogue, seed: int,
         change = changes(cat, candidate)
         scenario = scenario_from_data(merge_scenario_data(base, nested(change)), str(path),
                                       folder)
-        return outcome(cat, candidate, change, scenario, reps, seed, workers)
+        return outcome(cat, candidate, change, scenario, reps, seed, workers, executor)
 
     return run
 
@@ -183,9 +184,11 @@ def nested(change: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def outcome(cat: Catalogue, candidate: Candidate, change: dict[str, Any], scenario: Scenario,
-            reps: int, seed: int, workers: int | None = 1) -> Outcome:
+            reps: int, seed: int, workers: int | None = 1,
+            executor: Executor | None = None) -> Outcome:
     """Simulate one candidate's scenario and read its chance, P85 and costs."""
-    forecast = simulate(scenario, reps, seed, workers=workers, progress=False)
+    forecast = simulate(scenario, reps, seed, workers=workers, executor=executor,
+                        progress=False)
     days = np.nan_to_num(forecast.column(f"milestone:{cat.milestone}"), nan=np.inf)
     hits = int(np.sum(days <= scenario.day_of(cat.by) + 1))
     p85 = percentile_days(days, 85)
@@ -210,8 +213,13 @@ def search_levers(path: str | os.PathLike[str], scenario: Scenario, milestone: s
     if when is None:
         raise ValueError(f"milestone {milestone!r} has no target: give a date to make")
     cat = catalogue(scenario, milestone, when)
-    run = evaluator(path, cat, seed, overrides, workers)
     screen = min(screen_reps or default_screen_reps(reps), reps)
+    if not workers or workers > 1:  # one pool for the whole search, not one per candidate
+        n = workers or default_workers()
+        with process_pool(n) as pool:
+            run = evaluator(path, cat, seed, overrides, n, pool)
+            return search(Search(cat, run, confidence, screen, budget, limit=limit), reps, seed)
+    run = evaluator(path, cat, seed, overrides)
     return search(Search(cat, run, confidence, screen, budget, limit=limit), reps, seed)
 
 
