@@ -380,3 +380,14 @@ def test_the_same_sets_whatever_the_workers(tmp_path):
         return [(o.candidate, o.hits, o.p85_days) for o in [answer.plan, *answer.sets]]
 
     assert seen(one) == seen(two)
+
+
+def test_a_plan_that_already_makes_it_is_said_so(tmp_path):
+    import datetime as dt
+
+    from workbench.present.levers_text import headline
+
+    answer = search(write(tmp_path, DROP_ONE), by=dt.date(2027, 2, 26))
+    assert answer.reached and [o.candidate for o in answer.sets] == [answer.catalogue.plan]
+    assert answer.evaluated == 1  # the plan, confirmed; nothing else simulated
+    assert headline(answer) == "The plan already makes m by 26 Feb 2027 at 85% confidence: 100%."
