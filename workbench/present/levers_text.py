@@ -101,7 +101,7 @@ def answer_text(answer: Answer, files: list[str] | None = None) -> str:
         out += [f"   - {line}" for line in lever_lines(answer.catalogue, o)]
         if files:
             out.append(f"   what-if: {files[i - 1]}")
-    out += ["", f"{answer.evaluated} candidates simulated ({answer.screen_reps} replications "
+    out += ["", f"{_simulated(answer)} ({answer.screen_reps} replications "
                 f"to screen, {answer.reps} to confirm; seed {answer.seed})."]
     return "\n".join(out) + "\n"
 
@@ -137,7 +137,12 @@ def report_lines(answer: Answer, top: int = 3) -> list[str]:
         out.append(f"Set {i}: {'; '.join(lever_lines(answer.catalogue, o))}. Chance "
                    f"{chance_text(answer, o)}, P85 {short_date(o.p85)}, cost "
                    f"+{money(o.money, currency)}.")
-    out.append(f"({answer.evaluated} candidates simulated with seed {answer.seed}: "
+    out.append(f"({_simulated(answer)} with seed {answer.seed}: "
                f"{answer.screen_reps} replications to screen, {answer.reps} to confirm; "
                "`workbench levers` writes each set as a what-if file.)")
     return out
+
+
+def _simulated(answer: Answer) -> str:
+    n = answer.evaluated
+    return f"{n} candidate{'' if n == 1 else 's'} simulated"
