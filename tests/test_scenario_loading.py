@@ -244,7 +244,7 @@ def test_bad_overrides_are_one_line_each(write_file):
     ("colour: blue",
      "colour: unknown key 'colour' (allowed: name, description, currency, start, "
      "horizon_days, warmup_days, calendar, teams, epics, arrivals, risks, milestones, "
-     "budget, as_of, owner, asks, status)"),
+     "budget, as_of, owner, asks, status, levers)"),
 ])
 def test_each_mistake_is_one_located_line(write_file, change, expected):
     write_file("base.yaml", BASE)
@@ -266,12 +266,12 @@ def test_every_problem_is_reported_not_only_the_first(write_file):
 @pytest.mark.parametrize(("text", "expected"), [
     ("", "top level: the file is empty (allowed: a mapping of sections: name, description, "
          "currency, start, horizon_days, warmup_days, calendar, teams, epics, arrivals, risks, "
-         "milestones, budget, as_of, owner, asks, status, extends)"),
+         "milestones, budget, as_of, owner, asks, status, levers, extends)"),
     # never quoted: a file that is not a scenario may be one that should not be shown
     ("- a\n- b\n", "top level: a list is not a mapping (allowed: a mapping of sections: "
                    "name, description, currency, start, horizon_days, warmup_days, calendar, "
                    "teams, epics, arrivals, risks, milestones, budget, as_of, owner, asks, "
-                   "status, extends)"),
+                   "status, levers, extends)"),
     ("name: x\n\tstart: 2027-01-04\n",
      "line 2: found character '\\t' that cannot start any token"),
 ])

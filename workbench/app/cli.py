@@ -25,6 +25,7 @@ from workbench.app import (
     history_commands,
     import_commands,
     lab,
+    levers_commands,
     log_commands,
     report_commands,
 )
@@ -86,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     import_commands.register(sub)  # `import jira` and `import sheet`: scenarios from trackers
     log_commands.register(sub)  # `log`: the forecasts logged by reports, oldest first
     compare_commands.register(sub)  # `compare`: named scenarios side by side, no sweep file
+    levers_commands.register(sub)  # `levers`: the cheapest sets of levers that make a date
     return parser
 
 

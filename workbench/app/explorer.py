@@ -54,6 +54,7 @@ DEFAULT_REPS = 200  # enough for a stable P85 (+-2 working days on the bundled p
 QUICK_SECONDS = 0.25  # the first estimate: as many runs as fit, leaving time to draw them
 MIN_QUICK_REPS = 8
 REPS_CHOICES = (50, 100, 200, 500, 1000)
+LEVERS_REPS = 200  # "What would make the date?": confirmed with at most this many runs
 CHUNK_REPS = 4  # refinement batches: small, so stale work ends soon after a newer change
 PROJECT_SCENARIOS = Path("scenarios")  # looked up from the current folder upwards
 
@@ -654,8 +655,14 @@ class Explorer:
         reset.add_class("wb-reset")
         save.on_click(lambda _: self._guarded(self._save_clicked))
         reset.on_click(lambda _: self.reset())
+        levers = W.Button(description="What would make the date?", icon="search",
+                          layout=W.Layout(width="384px"))
+        levers.add_class("wb-levers")
+        levers.on_click(lambda _: self._guarded(self._levers_clicked))
+        self.levers_box = W.HTML().add_class("wb-levers-answer")
         panel = W.VBox([self._accordion(), self.reps_widget, self.save_name,
-                        W.HBox([save, reset])], layout=W.Layout(width="430px"))
+                        W.HBox([save, reset]), levers, self.levers_box],
+                       layout=W.Layout(width="430px"))
         right = W.VBox([self.delta, self.status, self.error, *self.charts.values()],
                        layout=W.Layout(width="640px"))
         self.widget = W.VBox([self.title, W.HBox([panel, right])]).add_class("wb-explorer")
@@ -719,6 +726,16 @@ class Explorer:
         self.status.value = (f"<small>Saved <code>{html.escape(str(path))}</code>; "
                              f"reproduce with <code>workbench run {html.escape(path.name)} "
                              f"--reps {self.reps} --seed {self.seed}</code></small>")
+
+    def _levers_clicked(self) -> None:
+        """Search the levers on the current settings and show the best three sets."""
+        from workbench.app.levers_commands import explorer_lines
+
+        self.levers_box.value = "<small>Searching…</small>"
+        chances = {m["name"]: m["chance_of_target"] for m in self.whatif.milestones()}
+        lines = explorer_lines(self.path, self.changes(), self.scenario(), chances, self.seed,
+                               min(self.reps, LEVERS_REPS))
+        self.levers_box.value = "<br>".join(html.escape(line) for line in lines)
 
     def _guarded(self, action: Callable[[], None]) -> None:
         """Run a callback and show any failure in the panel: in JupyterLab an exception in a

@@ -29,6 +29,7 @@ PosInt = Annotated[int, Field(ge=1)]
 NonNegInt = Annotated[int, Field(ge=0)]
 Share = Annotated[float, Field(gt=0, le=1)]
 Probability = Annotated[float, Field(ge=0, le=1)]
+Money = Annotated[float, Field(ge=0, le=1e15)]
 
 
 def _count_or_list(value: Any) -> str | None:
@@ -406,13 +407,13 @@ class CapacityImpact(Frozen):
 
 
 class Mitigation(Frozen):
-    """What is done about a risk: the action, what it costs, and the chance left after it."""
+    """What the program can do about a risk, at a price: the action, what it costs and the
+    risk's probability once it is done (a lever `workbench levers` may pull)."""
 
-    action: str = Field("", description="What is done about the risk, in a few words.")
-    cost: Annotated[float, Field(ge=0, le=1e15)] = Field(
-        0.0, description="What the action costs (same currency as the people cost).")
+    action: str = Field("", description="What is done, in words, e.g. 'second bank partner'.")
+    cost: Money = Field(description="What the mitigation costs, in the scenario's `currency`.")
     probability: Probability = Field(
-        description="Chance that the risk still happens once the action is taken (0 to 1).")
+        description="The risk's probability once mitigated (0 to 1).")
 
 
 class Risk(Frozen):
@@ -426,7 +427,8 @@ class Risk(Frozen):
     owner: str = Field("", description="Who watches this risk and acts on it (shown in the "
                                        "report's risk section).")
     mitigation: Mitigation | None = Field(
-        None, description="What can be done about it: {action, cost, probability after}.")
+        None, description="What can be done about it, e.g. {action: second bank partner, cost: "
+                          "40000, probability: 0.1} (default: nothing named).")
 
     @model_validator(mode="after")
     def _has_impact(self) -> Risk:
@@ -442,9 +444,6 @@ class Milestone(Frozen):
         min_length=1, description="Epics that must all be done (keys of `epics`).")
     target: dt.date | None = Field(
         None, description="The date promised; forecasts give the chance of making it.")
-
-
-Money = Annotated[float, Field(ge=0, le=1e15)]
 
 
 def _or_a_number(schema: dict[str, Any]) -> None:
@@ -484,6 +483,55 @@ class StatusRule(Frozen):
             raise ValueError(f"green_at {self.green_at:g} must be above amber_at "
                              f"{self.amber_at:g} (allowed: 0 < amber_at < green_at <= 1)")
         return self
+class PeopleLevers(Frozen):
+    """People `workbench levers` may add, and planned hires it may move earlier."""
+
+    teams: tuple[str, ...] | None = Field(
+        None, description="Teams that may get people (default: every team with work).")
+    most_added: NonNegInt = Field(3, le=50, description="Most people added to one team.")
+    earliest: dt.date | None = Field(
+        None, description="No one joins before this date (default: the scenario `start`).")
+    join_dates: tuple[dt.date, ...] = Field(
+        (), description="Dates people may join (default: the earliest date, and 4 and 8 weeks "
+                        "after it).")
+    ramp_up_weeks: Annotated[float, Field(ge=0, le=520)] | None = Field(
+        None, description="Weeks until a new person is fully productive (default: as the "
+                          "team's planned hires, else 4).")
+    mentoring: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="Share of one existing person's time each new person takes while "
+                          "ramping up (default: as the team's planned hires, else 0.2).")
+    move_hires: bool = Field(True, description="Planned hires may be moved earlier.")
+
+
+class ScopeLevers(Frozen):
+    """Scope `workbench levers` may give up: whole epics, lowest priority first."""
+
+    drop: bool = Field(True, description="Epics of the milestone may be dropped.")
+    most_dropped: NonNegInt = Field(2, le=50, description="Most epics dropped at once.")
+    keep: tuple[str, ...] = Field((), description="Epics never dropped (keys of `epics`).")
+
+
+class FlowLevers(Frozen):
+    """How work flows: WIP limits and focus (protecting a team from other duties)."""
+
+    wip: bool = Field(True, description="A team's `wip_limit` may go one up or down.")
+    focus: bool = Field(True, description="A team's `focus` may be raised, at the cost of the "
+                                          "time moved to others.")
+    focus_step: Share = Field(0.1, description="How much focus one step adds.")
+    most_focus: Share = Field(0.9, description="Highest focus a team may be given.")
+
+
+class Levers(Frozen):
+    """What `workbench levers` may change to make a date, and how far (default: at most +3
+    people per team, no one joining before the start, scope in whole epics)."""
+
+    people: PeopleLevers = Field(default_factory=lambda: PeopleLevers.model_validate({}),
+                                 description="Adding people and moving hires earlier.")
+    scope: ScopeLevers = Field(default_factory=lambda: ScopeLevers.model_validate({}),
+                               description="Dropping epics (lowest priority first).")
+    flow: FlowLevers = Field(default_factory=lambda: FlowLevers.model_validate({}),
+                             description="WIP limits and focus.")
+    mitigations: bool = Field(True, description="Risks' named `mitigation`s may be bought.")
 
 
 class Scenario(Frozen):
@@ -523,6 +571,9 @@ class Scenario(Frozen):
         default_factory=lambda: StatusRule.model_validate({}),
         description="When a milestone reads green, amber or red, e.g. {green_at: 0.85, "
                     "amber_at: 0.5}: by its chance of making the target.")
+    levers: Levers | None = Field(
+        None, description="What `workbench levers` may change, and how far (default: +3 people "
+                          "per team at most, no one before the start, scope in whole epics).")
 
     @field_validator("start")
     @classmethod

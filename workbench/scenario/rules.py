@@ -44,6 +44,9 @@ RULES: tuple[str, ...] = (
     "names teams of `teams`.",
     "`as_of` lies within the horizon and is not before `start`; an epic's `done` is at most its "
     "item count, and is given only with an item count (a list marks items `done: true`).",
+    "`levers.people.teams` name teams of `teams`; `levers.scope.keep` names epics of `epics`; "
+    "no one joins before the start (`levers.people.earliest`, `join_dates`), and join dates "
+    "lie within the horizon.",
 )
 
 
@@ -61,7 +64,8 @@ def rule_problems(scenario: Scenario) -> list[Problem]:
             *_milestone_problems(scenario), *_calendar_problems(scenario),
             *_risk_problems(scenario), *_budget_problems(scenario),
             *_allocation_problems(scenario),
-            *_arrival_problems(scenario), *_progress_problems(scenario)]
+            *_arrival_problems(scenario), *_progress_problems(scenario),
+            *_lever_problems(scenario)]
 
 
 def _unknown(kind: str, name: str, known: Iterable[str], label: str = "known") -> str:
@@ -407,3 +411,23 @@ def _progress_problems(s: Scenario) -> Iterator[Problem]:
         elif isinstance(epic.items, int) and epic.done > epic.items:
             yield ("epics", name, "done"), (f"{epic.done} done but the epic has {epic.items} "
                                             f"items (allowed: 0 to {epic.items})")
+def _lever_problems(s: Scenario) -> Iterator[Problem]:
+    if s.levers is None:
+        return
+    people, here = s.levers.people, ("levers", "people")
+    for team in people.teams or ():
+        if team not in s.teams:
+            yield (*here, "teams"), _unknown("team", team, s.teams)
+    for epic in s.levers.scope.keep:
+        if epic not in s.epics:
+            yield ("levers", "scope", "keep"), _unknown("epic", epic, s.epics)
+    earliest = people.earliest or s.start
+    last = s.date_of(s.horizon_days - 1)
+    if earliest < s.start:
+        yield (*here, "earliest"), (f"{earliest} is before the start {s.start} (allowed: "
+                                    f"{s.start} or later: no one joins before the program)")
+    for i, day in enumerate(people.join_dates):
+        if not max(earliest, s.start) <= day <= last:
+            yield (*here, "join_dates", i), (f"{day} is outside {max(earliest, s.start)} to "
+                                             f"{last} (allowed: from the earliest join date to "
+                                             "the horizon's last day)")

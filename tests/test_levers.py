@@ -1,0 +1,393 @@
+"""`workbench levers` finds what must change to make a date: on hand-built scenarios whose
+answer is known, through the real command line, and its what-if files reproduce its numbers.
+
+The scenarios are tiny: 2 people doing 20 one-day items take 10 working days; the target is
+the 8th working day, so the plan never makes it and 3 people (6.7 days) always do.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.app import cli
+from workbench.scenario.loader import load_scenario
+from workbench.sim import lever_search
+from workbench.sim.lever_search import Outcome, pareto, search_levers, wilson
+from workbench.sim.levers import catalogue, changes, cut_order, money
+
+REPO = Path(__file__).resolve().parents[1]
+HEAD = """name: {name}
+start: 2027-01-04
+horizon_days: 60
+"""
+# Only +1 person on team a can make it: the milestone has one epic (nothing to drop), team b's
+# work is not in the milestone, focus and WIP levers are off.
+ONE_MORE = HEAD + """teams:
+  a: {members: 2, cost_per_person_day: 100}
+  b: {members: 2, cost_per_person_day: 100}
+epics:
+  build: {team: a, items: 20, effort_days: {uniform: [0.8, 1.2]}}
+  other: {team: b, items: 5, effort_days: 1}
+milestones:
+  m: {epics: [build], target: 2027-01-13}
+levers:
+  people: {join_dates: [2027-01-04], ramp_up_weeks: 0, mentoring: 0}
+  flow: {wip: false, focus: false}
+"""
+# Dropping the lowest-priority epic (the last in the file) is cheapest: it costs no money.
+DROP_ONE = HEAD + """teams:
+  a: {members: 2, cost_per_person_day: 100}
+epics:
+  first: {team: a, items: 8, effort_days: {uniform: [0.8, 1.2]}}
+  second: {team: a, items: 6, effort_days: {uniform: [0.8, 1.2]}}
+  third: {team: a, items: 6, effort_days: {uniform: [0.8, 1.2]}}
+milestones:
+  m: {epics: [first, second, third], target: 2027-01-13}
+levers:
+  people: {join_dates: [2027-01-04], ramp_up_weeks: 0, mentoring: 0}
+"""
+# Nothing within the bounds is enough: one more person at most, and 40 items for 1 person.
+HOPELESS = HEAD + """teams:
+  a: {members: 1, cost_per_person_day: 100}
+epics:
+  build: {team: a, items: 40, effort_days: 1}
+milestones:
+  m: {epics: [build], target: 2027-01-13}
+levers:
+  people: {most_added: 1, join_dates: [2027-01-04], ramp_up_weeks: 0, mentoring: 0}
+  scope: {drop: false}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text.replace("{name}", name))
+    return path
+
+
+def search(path: Path, **options):
+    return search_levers(path, load_scenario(path), "m", reps=200, seed=3, screen_reps=50,
+                         **options)
+
+
+def pulled(answer, outcome):
+    return {lv.key: v for lv, v in zip(answer.catalogue.levers, outcome.candidate, strict=True)
+            if v}
+
+
+def test_only_one_more_person_on_team_a_makes_it(tmp_path):
+    answer = search(write(tmp_path, ONE_MORE))
+    assert answer.plan.chance == 0.0
+    assert answer.reached
+    best = answer.sets[0]
+    assert pulled(answer, best) == {"add:a@2027-01-04": 1}
+    assert best.chance == 1.0
+    assert best.money == 100 * 8  # 8 working days paid, the 4th to the 13th of January
+    assert best.changes == {"teams.a.hires": [{"date": __import__("datetime").date(2027, 1, 4),
+                                               "count": 1}]}
+
+
+def test_dropping_the_lowest_priority_epic_is_cheapest(tmp_path):
+    answer = search(write(tmp_path, DROP_ONE))
+    best = answer.sets[0]
+    assert (best.dropped, best.money, best.items_given_up) == (("third",), 0.0, 6)
+    assert best.chance == 1.0
+    # the other way to make it (one more person, all scope kept) is in the Pareto set too
+    assert any(o.items_given_up == 0 and o.money == 800 for o in answer.sets[1:])
+
+
+def test_nothing_within_the_bounds_is_said_so_and_the_best_is_shown(tmp_path, capsys):
+    path = write(tmp_path, HOPELESS)
+    answer = search(path)
+    assert not answer.reached
+    assert [pulled(answer, o) for o in answer.sets][0] == {"add:a@2027-01-04": 1}
+    assert cli.main(["levers", str(path), "--milestone", "m", "--reps", "50",
+                     "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Nothing within the levers' bounds makes m by 13 Jan 2027 at 85%")
+    assert "add 1 a engineer from 4 Jan 2027: +800" in out
+
+
+def test_the_reported_sets_are_non_dominated(tmp_path):
+    answer = search(write(tmp_path, DROP_ONE))
+    keys = [(o.money, o.p85_days, o.items_given_up) for o in answer.sets]
+    for a in keys:
+        assert not any(all(x <= y for x, y in zip(b, a, strict=True)) and b != a for b in keys)
+
+
+def test_pareto_keeps_exactly_the_undominated():
+    def o(cost: float, p85: float, items: int) -> Outcome:
+        return Outcome((int(cost), int(p85), items), {}, 10, 9, p85, None, cost, items, ())
+
+    points = [o(0, 10, 6), o(800, 8, 0), o(800, 9, 0), o(900, 8, 0), o(0, 12, 6)]
+    assert [(p.money, p.p85_days) for p in pareto(points)] == [(0, 10), (800, 8)]
+
+
+def test_wilson_interval_matches_the_textbook():
+    low, high = wilson(88, 100)
+    assert (round(low, 4), round(high, 4)) == (0.8019, 0.9300)  # by hand: 0.8659 +- 0.0641
+    assert wilson(100, 100)[1] == 1.0 and wilson(0, 100)[0] == pytest.approx(0.0, abs=1e-12)
+    assert round(wilson(100, 100)[0], 4) == 0.963  # the rule of three's neighbour: 1 - 3.7%
+
+
+def test_a_set_whose_interval_includes_the_confidence_is_borderline(tmp_path):
+    answer = search(write(tmp_path, ONE_MORE))
+    shaky = Outcome(answer.plan.candidate, {}, 100, 86, 1.0, None, 0.0, 0, ())
+    assert answer.borderline(shaky) and not answer.borderline(answer.sets[0])
+
+
+def test_cut_order_never_drops_an_epic_a_kept_epic_depends_on(tmp_path):
+    text = DROP_ONE.replace("second: {team: a,", "second: {team: a, depends_on: [third],")
+    s = load_scenario(write(tmp_path, text))
+    assert cut_order(s, "m") == ("second", "third")  # third only once second is gone
+    assert cut_order(s, "m", keep=("second",)) == ("first",)  # never the milestone's last epic
+
+
+def test_levers_cost_from_the_team_rate_and_calendar(tmp_path):
+    s = load_scenario(write(tmp_path, DROP_ONE))
+    cat = catalogue(s, "m", s.milestones["m"].target)
+    add = next(i for i, lv in enumerate(cat.levers) if lv.kind == "add")
+    two = tuple(2 if i == add else 0 for i in range(len(cat.levers)))
+    assert money(cat, two) == 2 * 100 * 8
+    assert changes(cat, cat.plan) == {}
+
+
+def workbench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workbench", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_every_reported_set_reproduces_through_workbench_run(tmp_path):
+    write(tmp_path, DROP_ONE)
+    (tmp_path / "pyproject.toml").write_text("")  # the project folder: what-ifs may extend up
+    done = workbench("levers", "s.yaml", "--milestone", "m", "--reps", "120", "--seed", "7",
+                     "--out", "whatifs", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["reached"] and len(answer["sets"]) >= 2
+    for reported in answer["sets"]:
+        run = workbench("run", reported["whatif"], "--reps", "120", "--seed", "7",
+                        "--format", "json", cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        (m,) = json.loads(run.stdout)["milestones"]
+        assert m["chance_of_target"] == reported["chance"]
+        assert m["p85"] == reported["p85"]
+        assert sorted(m_epic for m_epic in
+                      load_scenario(tmp_path / reported["whatif"]).milestones["m"].epics) == \
+            sorted({"first", "second", "third"} - set(reported["dropped"]))
+
+
+def test_whatif_files_extend_the_scenario_with_only_the_changes(tmp_path):
+    path = write(tmp_path, ONE_MORE)
+    assert cli.main(["levers", str(path), "--milestone", "m", "--reps", "60"]) == 0
+    text = (tmp_path / "s_levers_m_1.yaml").read_text()
+    assert "extends: s.yaml\n" in text
+    assert "teams:\n  a:\n    hires:\n    - {date: 2027-01-04, count: 1}\n" in text
+    assert "epics" not in text and "milestones" not in text
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["--milestone", "nope"], "s.yaml: --milestone: unknown milestone 'nope' (known: m, open)"),
+    (["--milestone", "open"],
+     "s.yaml: --milestone: 'open' has no target (allowed: give one with --by DATE)"),
+    (["--milestone", "m", "--confidence", "1.5"],
+     "workbench levers: argument --confidence: '1.5' is out of range (allowed: 0 to 1)"),
+    (["--milestone", "m", "--confidence", "0"],
+     "workbench levers: argument --confidence: '0' is out of range (allowed: between 0 and 1, "
+     "exclusive, e.g. 0.85)"),
+    (["--milestone", "m", "--by", "2026-01-01"],
+     "s.yaml: --by: 2026-01-01 is outside the scenario's 2027-01-04 to 2027-03-04 (allowed: a "
+     "date within the horizon)"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, line):
+    write(tmp_path, ONE_MORE.replace("levers:", "  open: {epics: [other]}\nlevers:"))
+    done = workbench("levers", "s.yaml", *args, cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr.splitlines()) == (2, "", [line])
+
+
+def test_bounds_that_contradict_the_scenario_are_one_line_and_exit_2(tmp_path):
+    write(tmp_path, ONE_MORE.replace("join_dates: [2027-01-04]", "join_dates: [2026-12-01]"))
+    done = workbench("levers", "s.yaml", "--milestone", "m", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "s.yaml: levers.people.join_dates.0: 2026-12-01 is outside 2027-01-04 to 2027-03-04 "
+        "(allowed: from the earliest join date to the horizon's last day)"]
+
+
+def test_screening_uses_few_replications_and_confirms_with_all(tmp_path):
+    answer = search(write(tmp_path, DROP_ONE))
+    assert (answer.screen_reps, answer.reps) == (50, 200)
+    assert all(o.reps == 200 for o in [answer.plan, *answer.sets])
+    assert lever_search.default_screen_reps(500) == 100
+
+
+def test_the_report_section_shows_only_when_a_milestone_is_below_the_confidence(tmp_path):
+    from workbench.reports import levers_report, scenario_report
+
+    (tmp_path / "pyproject.toml").write_text("")
+    late = scenario_report.prepare(write(tmp_path, DROP_ONE), replications=60, seed=2,
+                                   risk_impact_on=False)
+    section = levers_report.to_make_the_date(late)
+    assert section is not None and section.heading == "To make the date"
+    assert section.lines[0].startswith("2 set(s) make m by 13 Jan 2027 at 85% confidence")
+    assert section.lines[1].startswith("Set 1: drop third. Chance 100%")
+    easy = DROP_ONE.replace("target: 2027-01-13", "target: 2027-02-26")
+    on_time = scenario_report.prepare(write(tmp_path, easy, "easy.yaml"), replications=60,
+                                      seed=2, risk_impact_on=False)
+    assert levers_report.below_confidence(on_time) == []
+    assert levers_report.to_make_the_date(on_time) is None
+
+
+def _find(widget, cls):
+    if cls in getattr(widget, "_dom_classes", ()):
+        return widget
+    for child in getattr(widget, "children", ()):
+        found = _find(child, cls)
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_explorer_button_shows_the_best_sets_for_the_current_settings(tmp_path):
+    from workbench.app.explorer import Explorer
+
+    path = write(tmp_path, DROP_ONE)
+    ex = Explorer(path, reps=50, seed=3, quick_reps=50, workers=1, offline=False,
+                  background=False)
+    try:
+        _find(ex.widget, "wb-levers").click()
+        answer = _find(ex.widget, "wb-levers-answer").value
+        assert answer.startswith("2 set(s) make m by 13 Jan 2027 at 85% confidence")
+        assert "Set 1: drop third." in answer and "Set 2: add 1 a engineer" in answer
+        ex.controls["teams.a.members"].widget.value = 4  # now the plan makes it
+        _find(ex.widget, "wb-levers").click()
+        assert _find(ex.widget, "wb-levers-answer").value.startswith("Every milestone")
+    finally:
+        ex.close()
+
+
+def test_a_set_that_only_screening_says_reaches_is_not_reported_and_the_search_goes_on(
+        tmp_path):
+    """Screening (few runs) is optimistic by 5 points here: the plan and one added person look
+    enough but are not; the search must confirm, raise its bar and find two people."""
+    from workbench.sim.lever_search import Search, search
+
+    s = load_scenario(write(tmp_path, ONE_MORE))
+    cat = catalogue(s, "m", s.milestones["m"].target)
+    truth = {0: 0.80, 1: 0.83, 2: 0.90, 3: 0.95}
+
+    def evaluate(candidate, reps):
+        chance = min(1.0, truth[sum(candidate)] + (0.05 if reps < 100 else 0.0))
+        return Outcome(candidate, changes(cat, candidate), reps, round(chance * reps),
+                       10.0 - sum(candidate), None, money(cat, candidate), 0, ())
+
+    answer = search(Search(cat, evaluate, 0.85, 20), reps=400, seed=0)
+    assert answer.plan.chance == 0.80 and answer.reached
+    assert [sum(o.candidate) for o in answer.sets] == [2]  # not the 1 that screening liked
+    assert answer.sets[0].reps == 400
+
+
+MITIGATE = HEAD + """teams:
+  a: {members: 3, cost_per_person_day: 100}
+epics:
+  build: {team: a, items: 18, effort_days: 1}
+risks:
+  vendor-late:
+    probability: 1.0
+    delay: {epic: build, days: 14}
+    mitigation: {action: second vendor, cost: 500, probability: 0.0}
+milestones:
+  m: {epics: [build], target: 2027-01-15}
+levers:
+  people: {most_added: 0}
+  flow: {wip: false, focus: false}
+"""
+# One person alone does 45 items by 5 March; the two hires of 1 March add 10, 50 more from
+# 1 February, 90 more from 4 January: only bringing them 8 weeks forward makes 100 items.
+EARLIER_HIRE = HEAD.replace("horizon_days: 60", "horizon_days: 120") + """teams:
+  a:
+    members: 1
+    cost_per_person_day: 100
+    hires: [{date: 2027-03-01, count: 2}]
+epics:
+  build: {team: a, items: 100, effort_days: 1}
+milestones:
+  m: {epics: [build], target: 2027-03-05}
+levers:
+  people: {most_added: 0}
+  flow: {wip: false, focus: false}
+"""
+
+
+def test_a_named_mitigation_is_bought_when_it_makes_the_date(tmp_path, capsys):
+    answer = search(write(tmp_path, MITIGATE))
+    assert answer.plan.chance == 0.0 and answer.reached
+    best = answer.sets[0]
+    assert (pulled(answer, best), best.money) == ({"mitigate:vendor-late": 1}, 500)
+    assert best.changes == {"risks.vendor-late.probability": 0.0}
+    from workbench.present.levers_text import lever_lines
+
+    assert lever_lines(answer.catalogue, best) == [
+        "mitigate vendor-late (second vendor: probability 100% to 0%): +500"]
+
+
+def test_a_planned_hire_is_brought_forward(tmp_path):
+    import datetime as dt
+
+    from workbench.present.levers_text import lever_lines
+
+    answer = search(write(tmp_path, EARLIER_HIRE))
+    best = answer.sets[0]
+    assert answer.reached and pulled(answer, best) == {"hire:a#0": 2}  # 8 weeks earlier
+    assert best.changes == {"teams.a.hires": [{"date": dt.date(2027, 1, 4), "count": 2}]}
+    assert best.money == 2 * 100 * 40  # 4 Jan to 26 Feb: 40 extra working days each
+    assert lever_lines(answer.catalogue, best) == [
+        "bring a's hire of 2 forward from 1 Mar 2027 to 4 Jan 2027: +8k"]
+
+
+def test_a_budget_too_small_for_any_set_is_said_so(tmp_path, capsys):
+    path = write(tmp_path, ONE_MORE)
+    assert cli.main(["levers", str(path), "--milestone", "m", "--reps", "50",
+                     "--budget", "500", "--format", "json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert not answer["reached"]
+    assert all(s["cost"] <= 500 for s in answer["sets"])
+    assert cli.main(["levers", str(path), "--milestone", "m", "--reps", "50",
+                     "--budget", "800", "--format", "json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["reached"] and answer["sets"][0]["cost"] == 800
+
+
+def test_a_quick_search_stops_at_its_limit_and_says_so(tmp_path):
+    from workbench.present.levers_text import headline
+
+    answer = search(write(tmp_path, HOPELESS), limit=1)
+    assert answer.exhausted and not answer.reached
+    assert answer.evaluated == 2  # the plan screened, and confirmed
+    assert headline(answer).startswith("A quick search (2 candidates) found no set that makes m")
+
+
+def test_the_same_sets_whatever_the_workers(tmp_path):
+    path = write(tmp_path, DROP_ONE)
+    one, two = search(path), search(path, workers=2)
+
+    def seen(answer):
+        return [(o.candidate, o.hits, o.p85_days) for o in [answer.plan, *answer.sets]]
+
+    assert seen(one) == seen(two)
+
+
+def test_a_plan_that_already_makes_it_is_said_so(tmp_path):
+    import datetime as dt
+
+    from workbench.present.levers_text import headline
+
+    answer = search(write(tmp_path, DROP_ONE), by=dt.date(2027, 2, 26))
+    assert answer.reached and [o.candidate for o in answer.sets] == [answer.catalogue.plan]
+    assert answer.evaluated == 1  # the plan, confirmed; nothing else simulated
+    assert headline(answer) == "The plan already makes m by 26 Feb 2027 at 85% confidence: 100%."
