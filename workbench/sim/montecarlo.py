@@ -23,7 +23,7 @@ from tqdm import tqdm
 from workbench.scenario.models import Scenario
 from workbench.sim.forecast import ProgramForecast
 from workbench.sim.metrics import burnup, check_invariants, summary_row
-from workbench.sim.model import simulate_once
+from workbench.sim.model import no_cyclic_gc, simulate_once
 from workbench.sim.records import RunLog
 
 Chunk = tuple[int, int]
@@ -43,12 +43,15 @@ def run_chunk(scenario: Scenario, seed: int, first: int, stop: int) -> ChunkResu
     """Replications ``first``..``stop-1``: the unit of parallel work."""
     rows, burn = [], []
     check = checking_invariants()
-    for rep in range(first, stop):
-        log = simulate_once(scenario, seed, rep)
-        if check:
-            check_invariants(scenario, log)
-        rows.append(summary_row(scenario, log))
-        burn.append(burnup(log))
+    # A run leaves no reference cycles (`model.Run.dismantle`), so the cycle collector can
+    # rest for the whole batch: its passes over each run's log were a tenth of the time.
+    with no_cyclic_gc():
+        for rep in range(first, stop):
+            log = simulate_once(scenario, seed, rep)
+            if check:
+                check_invariants(scenario, log)
+            rows.append(summary_row(scenario, log))
+            burn.append(burnup(log))
     columns = list(rows[0]) if rows else []
     return ChunkResult(columns, np.array([list(r.values()) for r in rows], dtype=float),
                        np.array(burn, dtype=np.int32))
