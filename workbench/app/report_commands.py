@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
     rep.add_argument("scenario", metavar="SCENARIO", nargs="?",
                      help="scenario file (YAML); or --history HISTORY.csv, see below")
     rep.add_argument("--out", default="out", metavar="DIR", help="output folder (default out)")
-    add_simulation_options(rep, default_reps=500)
+    add_simulation_options(rep)
     from workbench.app import history_commands  # light: pandas is imported only when a report runs
 
     history_commands.add_report_options(rep)  # --history HISTORY.csv: a report from history
