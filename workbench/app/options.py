@@ -76,7 +76,7 @@ def reps_choice(text: str) -> Reps:
     try:
         return reps_number(text)
     except argparse.ArgumentTypeError as exc:
-        raise argparse.ArgumentTypeError(f"{exc} or 'auto'") from None
+        raise argparse.ArgumentTypeError(str(exc).removesuffix(")") + ", or auto)") from None
 
 
 def add_simulation_options(parser: argparse.ArgumentParser,
