@@ -67,6 +67,8 @@ def finite_float(text: str) -> float:
 # One default number of replications for every face (run, report, sweep, the explorer's
 # refinement): as many as the figures need, so they all give the same answer.
 DEFAULT_REPS: Reps = AUTO
+DEFAULT_SEED = 0
+DEFAULT_SWEEP_REPORTS = "best:3"  # a sweep's per-point reports: the three best (and the summary)
 
 
 def reps_choice(text: str) -> Reps:
@@ -88,8 +90,8 @@ def add_simulation_options(parser: argparse.ArgumentParser,
                              f"milestone's P85 is known within ±{p.p85_working_days:g} working "
                              f"day and every chance within ±{p.chance_points:g} points (95%%), "
                              f"at most {p.cap} (default {default_reps})")
-    parser.add_argument("--seed", type=seed_number, default=0, metavar="S",
-                        help=f"random seed, 0 to {limits.MAX_SEED} (default 0)")
+    parser.add_argument("--seed", type=seed_number, default=DEFAULT_SEED, metavar="S",
+                        help=f"random seed, 0 to {limits.MAX_SEED} (default {DEFAULT_SEED})")
     parser.add_argument("--workers", type=workers_number, default=None, metavar="W",
                         help=f"worker processes, 1 to {limits.MAX_WORKERS} (default: one per "
                              "core for long runs)")

@@ -146,12 +146,32 @@ def simulate(scenario: Scenario, reps: Reps = 500, seed: int = 0, workers: int |
     return table.forecast(scenario, seed)
 
 
+def first_round(reps: Reps, precision: Precision = DEFAULT_PRECISION) -> int:
+    """How many replications a forecast of ``reps`` starts with (all of them when fixed)."""
+    return min(precision.first, precision.cap) if reps == AUTO else int(reps)
+
+
+def next_round(forecast: ProgramForecast, reps: Reps,
+               precision: Precision = DEFAULT_PRECISION) -> int | None:
+    """How many replications the forecast should have next (None: it is done). A pure
+    function of the results so far: the same seed gives the same rounds anywhere."""
+    return precision.next_reps(forecast) if reps == AUTO else None
+
+
+def finished(forecast: ProgramForecast, reps: Reps,
+             precision: Precision = DEFAULT_PRECISION) -> ProgramForecast:
+    """The forecast as handed out: with how its number of runs was chosen, when by precision."""
+    if reps != AUTO:
+        return forecast
+    return dataclasses.replace(forecast, precision=precision.describe(forecast))
+
+
 def _simulate_auto(scenario: Scenario, seed: int, workers: int | None,
                    executor: Executor | None, progress: bool | None, chunk_size: int | None,
                    precision: Precision) -> ProgramForecast:
-    """Rounds of replications until `Precision.next_reps` says enough; each round's batches
-    run in parallel, and rounds meet only where the rule is read (a pure function of the
-    results), so workers and executors change the speed, never the numbers."""
+    """Rounds of replications until `next_round` says enough; each round's batches run in
+    parallel, and rounds meet only where the rule is read (a pure function of the results),
+    so workers and executors change the speed, never the numbers."""
     workers = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     with ExitStack() as stack:
@@ -160,7 +180,7 @@ def _simulate_auto(scenario: Scenario, seed: int, workers: int | None,
         bar = stack.enter_context(tqdm(total=None, disable=not show, unit="run",
                                        file=sys.stderr, leave=False))
         forecast: ProgramForecast | None = None
-        target: int | None = min(precision.first, precision.cap)
+        target: int | None = first_round(AUTO, precision)
         while target is not None:
             done = forecast.reps if forecast is not None else 0
             size = chunk_size or max(1, min(200, math.ceil((target - done) / (4 * workers))))
@@ -168,9 +188,9 @@ def _simulate_auto(scenario: Scenario, seed: int, workers: int | None,
             bar.update(target - done)
             forecast = extend(forecast, more) if forecast is not None else \
                 assemble(scenario, seed, more)
-            target = precision.next_reps(forecast)
+            target = next_round(forecast, AUTO, precision)
     assert forecast is not None
-    return dataclasses.replace(forecast, precision=precision.describe(forecast))
+    return finished(forecast, AUTO, precision)
 
 
 class _Table:
