@@ -682,7 +682,8 @@ def simulates(sweep: Sweep) -> bool:
     return Path(sweep.notebook).resolve() == _SCENARIO_REPORT.resolve()
 
 
-_SCENARIO_REPORT = paths.REPORT_NOTEBOOK  # as installed, whatever a caller later sets
+_SCENARIO_REPORT = paths.NOTEBOOKS_DIR / "scenario_report.ipynb"  # as installed, whatever a
+# caller sets `paths.REPORT_NOTEBOOK` to
 
 
 class _PointRun:
