@@ -166,6 +166,21 @@ def finished(forecast: ProgramForecast, reps: Reps,
     return dataclasses.replace(forecast, precision=precision.describe(forecast))
 
 
+def settled(forecast: ProgramForecast, precision: Precision = DEFAULT_PRECISION
+            ) -> ProgramForecast | None:
+    """What ``auto`` gives for this scenario and seed, if ``forecast``'s runs are enough to
+    tell (the rule replayed on its first runs); None if more are needed."""
+    if forecast.precision is not None and forecast.precision.get("rule") == AUTO:
+        return forecast
+    n: int | None = first_round(AUTO, precision)
+    while n is not None and n <= forecast.reps:
+        head = forecast.head(n)
+        n = next_round(head, AUTO, precision)
+        if n is None:
+            return finished(head, AUTO, precision)
+    return None
+
+
 def _simulate_auto(scenario: Scenario, seed: int, workers: int | None,
                    executor: Executor | None, progress: bool | None, chunk_size: int | None,
                    precision: Precision) -> ProgramForecast:
