@@ -289,10 +289,11 @@ class Runner:
 
     def cached(self, scenario: Scenario, reps: Reps) -> ProgramForecast | None:
         hit = self._cache.get(scenario.sha256)
-        if hit is not None and reps == AUTO:
+        if hit is None:
+            return None
+        if reps == AUTO:
             return montecarlo.settled(hit)  # auto's answer, if these runs decide it
-        assert isinstance(reps, int)
-        return hit.head(reps) if hit is not None and hit.reps >= reps else None
+        return hit.head(int(reps)) if hit.reps >= int(reps) else None
 
     def remember(self, forecast: ProgramForecast) -> ProgramForecast:
         old = self._cache.get(forecast.scenario.sha256)
