@@ -147,3 +147,19 @@ def test_dask_gives_the_table_of_the_local_pool(base: Path) -> None:
                                  summary=False)
     assert comparable(local.results).equals(comparable(remote.results))
     assert (local.results["replications"] > 0).all()
+
+
+@pytest.mark.parametrize(("value", "ok"), [("auto", True), ("'200'", False), ("many", False),
+                                           ("true", False), ("2.5", False)])
+def test_replications_in_a_sweep_file_are_auto_or_a_whole_number(
+        base: Path, value: str, ok: bool) -> None:
+    path = sweep_file(base.parent, f"parameters: {{replications: {value}}}\n"
+                                   "grid: {teams.app.members: [2]}")
+    if ok:
+        assert sweep.load_sweep(path).parameters["replications"] == "auto"
+        return
+    with pytest.raises(sweep.SweepError) as refused:
+        sweep.load_sweep(path)
+    assert refused.value.problems[-1].startswith(f"{path}: parameters.replications: ")
+    assert refused.value.problems[-1].endswith(
+        "(allowed: auto, or a whole number from 1 to 1000000)")

@@ -265,6 +265,12 @@ def _parameter_bounds(parameters: dict[str, Any], shown: str) -> list[str]:
                 and not least <= value <= most:
             problems.append(f"{shown}: parameters.{name}: {value} is out of range (allowed: "
                             f"a whole number from {least} to {most})")
+    reps = parameters.get("replications")
+    if "replications" in parameters and reps != AUTO and (
+            not isinstance(reps, int) or isinstance(reps, bool)):
+        problems.append(f"{shown}: parameters.replications: {_yaml_text(reps)} is not a "
+                        f"number of replications (allowed: auto, or a whole number from 1 to "
+                        f"{limits.MAX_REPS})")
     return problems
 
 
