@@ -22,7 +22,7 @@ from workbench.scenario.loader import load_scenario
 from workbench.sim.montecarlo import run_chunk
 
 ROOT = Path(__file__).resolve().parent.parent
-MEMBERS = [5, 6, 7, 8, 9, 10, 11, 12]
+MEMBERS = [7, 8, 9, 10, 11, 12, 13, 14]
 FOCUS = [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
 
 

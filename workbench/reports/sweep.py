@@ -715,8 +715,9 @@ class _PointRun:
 
     def batches(self, target: int, size: int) -> list[montecarlo.Chunk]:
         done = self.forecast.reps if self.forecast is not None else 0
-        self.waiting = len(spans(done, target, size))
-        return spans(done, target, size)
+        parts = spans(done, target, size)
+        self.waiting = len(parts)
+        return parts
 
     def take(self, first: int, future: cf.Future) -> bool:
         """A batch is back; True when its round is complete."""
@@ -728,13 +729,19 @@ class _PointRun:
         return self.waiting == 0
 
     def next_target(self) -> int | None:
-        """Fold the round into the forecast; how many replications to have next, if any."""
+        """Fold the round into the forecast; how many replications to have next, if any
+        (None also when the forecast cannot be read: the point then fails with why)."""
         assert self.scenario is not None
         more = [self.parts[k] for k in sorted(self.parts)]
         self.parts = {}
-        self.forecast = montecarlo.extend(self.forecast, more) if self.forecast is not None \
-            else montecarlo.assemble(self.scenario, self.seed, more)
-        return montecarlo.next_round(self.forecast, self.reps)
+        try:
+            self.forecast = montecarlo.extend(self.forecast, more) \
+                if self.forecast is not None else \
+                montecarlo.assemble(self.scenario, self.seed, more)
+            return montecarlo.next_round(self.forecast, self.reps)
+        except Exception as exc:  # noqa: BLE001 - this point fails, the others go on
+            self.error = _error_text(exc)
+            return None
 
     def finish(self) -> PointResult:
         """Write the point's summary and ``point.json`` (last): the point is then done."""
