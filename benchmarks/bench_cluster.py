@@ -4,6 +4,9 @@
   processes on 127.0.0.1, as `workbench run --scheduler` uses it: connect, run, disconnect) vs
   the local process pool of `workbench run --workers 2` on the same machine (target >= 0.8x).
   Batching many replications per task is what makes Dask's ~1.5 ms per task noise.
+- the same for a sweep: 64 points x 200 replications of the bundled program (`--reports
+  none`), points x batches as tasks, on the 2-worker cluster vs the local pool (target >=
+  0.8x). ``--sweep-points N`` makes it smaller.
 """
 
 from __future__ import annotations
@@ -84,9 +87,29 @@ def dask_vs_pool() -> float:
     return pool / dask  # throughput ratio: Dask's replications/s over the pool's
 
 
+def sweep_dask_vs_pool(points: int) -> float:
+    """Sweep wall time on the local pool over the same sweep's on a 2-worker cluster."""
+    import bench_sweep
+
+    from workbench.reports import sweep
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        plan = sweep.load_sweep(bench_sweep.write_sweep(folder, points, REPS))
+        pool = bench_sweep.timed_sweep(plan, folder / "pool")
+        with dask_cluster(2) as address, cluster.connect(address) as on:
+            on_cluster(load_scenario(ROOT / "scenarios" / "program.yaml"), address)  # warm
+            dask = bench_sweep.timed_sweep(plan, folder / "dask", on.executor)
+    return pool / dask
+
+
 def main() -> None:
+    points = int(sys.argv[sys.argv.index("--sweep-points") + 1]) \
+        if "--sweep-points" in sys.argv else 64
     results = {"replications/s, 2-worker Dask cluster vs local process pool":
-               (dask_vs_pool(), ">= 0.8")}
+               (dask_vs_pool(), ">= 0.8"),
+               f"sweep of {points} points x {REPS} replications, Dask vs local pool (speed)":
+               (sweep_dask_vs_pool(points), ">= 0.8")}
     print_ratios(results)
 
 

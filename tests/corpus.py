@@ -72,13 +72,14 @@ NUMBERS = [
       f"workbench backtest: argument --seed: 'one' is not a whole number {SEEDS}"),
     # replications, workers and other counts: bounded, one line
     p("reps-zero", "run scenarios/mm1.yaml --reps 0",
-      f"workbench run: argument --reps: '0' is out of range (allowed: 1 to {limits.MAX_REPS})"),
+      f"workbench run: argument --reps: '0' is out of range (allowed: 1 to {limits.MAX_REPS}, "
+      "or auto)"),
     p("reps-too-many", "run scenarios/mm1.yaml --reps 1000001",
       "workbench run: argument --reps: '1000001' is out of range (allowed: 1 to "
-      f"{limits.MAX_REPS})"),
+      f"{limits.MAX_REPS}, or auto)"),
     p("reps-5000-digits", "run scenarios/mm1.yaml --reps " + "9" * 5000,
       "workbench run: argument --reps: '999999999999999999999999999...' is not a whole number "
-      f"(allowed: 1 to {limits.MAX_REPS})"),
+      f"(allowed: 1 to {limits.MAX_REPS}, or auto)"),
     p("workers-too-many-run", "run scenarios/mm1.yaml --workers 100000",
       "workbench run: argument --workers: '100000' is out of range (allowed: 1 to "
       f"{limits.MAX_WORKERS})"),

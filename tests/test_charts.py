@@ -54,8 +54,10 @@ def test_milestone_table_matches_forecast_json(forecast: ProgramForecast) -> Non
         assert row.chance_of_target == m["chance_of_target"]
         assert row.most_often_last == m["most_often_last"]["epic"]
     display = tables.milestone_display(forecast)
-    assert display.loc["launch", "P85"] == formats.short_date(table.loc[1, "p85"])
-    assert display.loc["launch", "Chance of target"].endswith("%")
+    assert display.loc["launch", "P85"] == formats.with_error(  # '23 Mar 2027 ± 1 day'
+        formats.short_date(table.loc[1, "p85"]), table.loc[1, "p85_error_working_days"])
+    assert display.loc["launch", "Chance of target"].startswith(
+        formats.percent(table.loc[1, "chance_of_target"]) + " ± ")
 
 
 def test_finish_histogram_counts_every_finished_run(forecast: ProgramForecast) -> None:

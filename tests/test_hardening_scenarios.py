@@ -76,7 +76,8 @@ PROBES = {
                                "notes.yaml: top level: a text is not a mapping (allowed: a "
                                "mapping of sections: name, description, currency, start, "
                                "horizon_days, warmup_days, calendar, teams, epics, arrivals, "
-                               "risks, milestones, budget, as_of, owner, asks, status, levers, extends)"),
+                               "risks, milestones, budget, as_of, owner, asks, status, levers, "
+                               "extends)"),
     "alias-bomb": (SCENARIO + BOMB + "\n",
                    "probe.yaml: line 4: an alias (*name) repeats a value written elsewhere "
                    "(allowed: no anchors or aliases in scenario files; write the value out, "

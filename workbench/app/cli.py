@@ -178,7 +178,7 @@ def _add_run(sub: Any) -> None:
                  "Simulate a scenario many times and print the forecast: P50/P85/P95 dates, "
                  "chance of each target, cost, utilisation, flow.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
-    add_simulation_options(p, default_reps=1000)
+    add_simulation_options(p)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table",
                    help="table for people, json for programs (stable shape), csv for sheets")
     cluster.add_option(p)  # the same numbers as on local processes, whatever the cluster
@@ -188,18 +188,20 @@ def _add_run(sub: Any) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from workbench.app import cluster  # only `run` needs them
     from workbench.present import terminal
-    from workbench.sim.montecarlo import default_workers, simulate
+    from workbench.sim.montecarlo import AUTO, default_workers, simulate
 
     scenario = load_scenario(args.scenario, args.overrides)
     try:
         with cluster.session(args.scheduler) as on:  # workers get the scenario, not its file
             if on is None:
-                workers = args.workers or (default_workers() if args.reps >= 400 else 1)
+                long_run = args.reps == AUTO or args.reps >= 400
+                workers = args.workers or (default_workers() if long_run else 1)
                 forecast = simulate(scenario, reps=args.reps, seed=args.seed, workers=workers)
             else:
                 forecast = simulate(scenario, reps=args.reps, seed=args.seed,
                                     workers=on.workers, executor=on.executor,
-                                    chunk_size=on.chunk_size(args.reps))
+                                    chunk_size=None if args.reps == AUTO
+                                    else on.chunk_size(args.reps))
     except cluster.ClusterError as exc:
         print_lines([f"workbench run: {exc}"])
         return 2

@@ -32,6 +32,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
+from workbench.app import options
 from workbench.files import atomic
 from workbench.present import explorer_charts as xc
 from workbench.present import formats, tables
@@ -49,11 +50,13 @@ from workbench.sim import montecarlo
 from workbench.sim.capacity import working_days
 from workbench.sim.forecast import ProgramForecast
 from workbench.sim.montecarlo import ChunkResult, default_workers, process_pool
+from workbench.sim.precision import AUTO, Reps
 
-DEFAULT_REPS = 200  # enough for a stable P85 (+-2 working days on the bundled program)
+DEFAULT_REPS: Reps = options.DEFAULT_REPS  # auto, as every face: the same answer as `run`
 QUICK_SECONDS = 0.25  # the first estimate: as many runs as fit, leaving time to draw them
 MIN_QUICK_REPS = 8
-REPS_CHOICES = (50, 100, 200, 500, 1000)
+REPS_CHOICES: tuple[Reps, ...] = (AUTO, 50, 100, 200, 500, 1000)
+AUTO_CHUNK_REPS = 50  # refinement batches towards the precision of `auto`
 LEVERS_REPS = 200  # "What would make the date?": confirmed with at most this many runs
 CHUNK_REPS = 4  # refinement batches: small, so stale work ends soon after a newer change
 PROJECT_SCENARIOS = Path("scenarios")  # looked up from the current folder upwards
@@ -271,18 +274,27 @@ class Runner:
         return montecarlo.submit(self._pool, scenario, self.seed,
                                  montecarlo.spans(first, stop, size))
 
-    def run(self, scenario: Scenario, reps: int) -> ProgramForecast:
+    def run(self, scenario: Scenario, reps: Reps) -> ProgramForecast:
         """A forecast, now (blocking)."""
         cached = self.cached(scenario, reps)
         if cached is not None:
             return cached
+        if reps == AUTO:
+            return self.remember(montecarlo.simulate(
+                scenario, AUTO, self.seed, workers=self.workers, executor=self._pool,
+                progress=False))
+        assert isinstance(reps, int)
         parts = [f.result() for f in self.submit(scenario, 0, reps)]
         forecast = montecarlo.assemble(scenario, self.seed, parts)
         return self.remember(forecast)
 
-    def cached(self, scenario: Scenario, reps: int) -> ProgramForecast | None:
+    def cached(self, scenario: Scenario, reps: Reps) -> ProgramForecast | None:
         hit = self._cache.get(scenario.sha256)
-        return hit.head(reps) if hit is not None and hit.reps >= reps else None
+        if hit is None:
+            return None
+        if reps == AUTO:
+            return montecarlo.settled(hit)  # auto's answer, if these runs decide it
+        return hit.head(int(reps)) if hit.reps >= int(reps) else None
 
     def remember(self, forecast: ProgramForecast) -> ProgramForecast:
         old = self._cache.get(forecast.scenario.sha256)
@@ -453,8 +465,9 @@ class Explorer:
     ``workers`` processes simulate (default: one per core).
     """
 
-    def __init__(self, scenario: str | Path = "program.yaml", reps: int = DEFAULT_REPS,
-                 seed: int = 1, quick_reps: int | None = None, workers: int | None = None,
+    def __init__(self, scenario: str | Path = "program.yaml", reps: Reps = DEFAULT_REPS,
+                 seed: int = options.DEFAULT_SEED, quick_reps: int | None = None,
+                 workers: int | None = None,
                  offline: bool = True, background: bool = True) -> None:
         self.path = scenario_file(scenario)
         self.base_data = load_scenario_data(self.path)
@@ -475,12 +488,15 @@ class Explorer:
         if offline:
             offline_charts()
         self.controls = build_controls(self.base)
-        self.reps_widget = W.Dropdown(options=sorted({*REPS_CHOICES, reps}), value=reps,
+        self.reps_widget = W.Dropdown(options=[*REPS_CHOICES, *([reps] if reps not in
+                                                                REPS_CHOICES else [])],
+                                      value=reps,
                                       description="runs", layout=W.Layout(width="200px"))
         started = time.perf_counter()
         self.baseline = self.runner.run(self.base, reps)
         # Seconds per replication per worker, measured here (the machine may be busy).
-        self.rep_seconds = (time.perf_counter() - started) * self.runner.workers / reps
+        self.rep_seconds = ((time.perf_counter() - started) * self.runner.workers
+                            / self.baseline.reps)
         self.whatif: ProgramForecast = self.baseline
         self._build_view()
         self._show(self.baseline, final=True)
@@ -492,7 +508,14 @@ class Explorer:
 
     @property
     def reps(self) -> int:
-        return int(self.reps_widget.value)
+        """Runs per forecast: as chosen, or (auto) as many as the baseline's precision took."""
+        value = self.reps_widget.value
+        return self.baseline.reps if value == AUTO else int(value)
+
+    @property
+    def auto(self) -> bool:
+        """Whether forecasts are refined to `auto`'s precision (the default)."""
+        return bool(self.reps_widget.value == AUTO)
 
     def changes(self) -> dict[str, Any]:
         """The scenario fields that differ from the base (dotted path -> value)."""
@@ -516,10 +539,14 @@ class Explorer:
         self.runs += 1
         self._gen += 1
         self._cancel()
+        if self.auto:
+            self._extend_baseline(AUTO)
         scenario, reps = self.scenario(), self.reps
-        cached = self.runner.cached(scenario, reps)
+        if self.auto:  # refined in rounds until precise: the first round is the goal for now
+            reps = montecarlo.first_round(AUTO)
+        cached = self.runner.cached(scenario, AUTO if self.auto else reps)
         if cached is not None:
-            self._extend_baseline(reps)
+            self._extend_baseline(AUTO if self.auto else reps)
             self._show(cached, final=True)
             self.latencies.append(time.perf_counter() - started)
             return
@@ -532,12 +559,12 @@ class Explorer:
                    final=quick_n == reps)
         self.latencies.append(time.perf_counter() - started)
         self.split.append((simulated - started, time.perf_counter() - simulated))
-        if quick_n < reps:
+        if quick_n < reps or self.auto:
             rest = self.runner.submit(scenario, quick_n, reps, CHUNK_REPS)
             # The base scenario itself (no change, more runs) extends the baseline by itself.
             same = scenario.sha256 == self.base.sha256
-            base_rest = [] if same else self.runner.submit(self.base, self.baseline.reps, reps,
-                                                           CHUNK_REPS)
+            base_rest = [] if same or self.auto else self.runner.submit(
+                self.base, self.baseline.reps, reps, CHUNK_REPS)
             self._pending = [*rest, *base_rest]
             self._refine(self._gen, scenario, parts, rest, base_rest, started)
 
@@ -580,6 +607,14 @@ class Explorer:
             self.baseline = self.runner.remember(
                 montecarlo.extend(self.baseline, base_more))
         whatif = self.runner.remember(montecarlo.assemble(scenario, self.seed, [*parts, *more]))
+        if self.auto:  # another round until the figures are precise enough (the rule of `run`)
+            target = montecarlo.next_round(whatif, AUTO)
+            if target is not None:
+                rounds = self.runner.submit(scenario, whatif.reps, target, AUTO_CHUNK_REPS)
+                self._pending = rounds
+                self._refine(gen, scenario, [*parts, *more], rounds, [], started)
+                return
+            whatif = self.runner.remember(montecarlo.finished(whatif, AUTO))
         if scenario.sha256 == self.base.sha256 and whatif.reps > self.baseline.reps:
             self.baseline = whatif
         self._show(whatif, final=True)
@@ -589,8 +624,9 @@ class Explorer:
         simulated = sum(len(p.values) for p in [*parts, *more, *base_more])
         self.rep_seconds = 0.5 * self.rep_seconds + 0.5 * elapsed * self.runner.workers / simulated
 
-    def _extend_baseline(self, reps: int) -> None:
-        if reps > self.baseline.reps:
+    def _extend_baseline(self, reps: Reps) -> None:
+        if reps == AUTO and self.baseline.precision is None or \
+                isinstance(reps, int) and reps > self.baseline.reps:
             self.baseline = self.runner.run(self.base, reps)
 
     def _cancel(self) -> None:

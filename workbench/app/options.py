@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from workbench.files import limits
 from workbench.files.untrusted import for_terminal
 from workbench.history.settings import Setting
+from workbench.sim.precision import AUTO, DEFAULT_PRECISION, Reps
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -63,12 +64,34 @@ def finite_float(text: str) -> float:
     return value
 
 
-def add_simulation_options(parser: argparse.ArgumentParser, default_reps: int) -> None:
+# One default number of replications for every face (run, report, sweep, the explorer's
+# refinement): as many as the figures need, so they all give the same answer.
+DEFAULT_REPS: Reps = AUTO
+DEFAULT_SEED = 0
+DEFAULT_SWEEP_REPORTS = "best:3"  # a sweep's per-point reports: the three best (and the summary)
+
+
+def reps_choice(text: str) -> Reps:
+    """An argparse type: ``auto`` (replications by precision) or a number of replications."""
+    if text.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return reps_number(text)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removesuffix(")") + ", or auto)") from None
+
+
+def add_simulation_options(parser: argparse.ArgumentParser,
+                           default_reps: Reps = DEFAULT_REPS) -> None:
     """--reps, --seed, --workers and --set, worded the same in every command."""
-    parser.add_argument("--reps", type=reps_number, default=default_reps, metavar="N",
-                        help=f"replications, 1 to {limits.MAX_REPS} (default {default_reps})")
-    parser.add_argument("--seed", type=seed_number, default=0, metavar="S",
-                        help=f"random seed, 0 to {limits.MAX_SEED} (default 0)")
+    p = DEFAULT_PRECISION
+    parser.add_argument("--reps", type=reps_choice, default=default_reps, metavar="N|auto",
+                        help=f"replications, 1 to {limits.MAX_REPS}, or auto: until every "
+                             f"milestone's P85 is known within ±{p.p85_working_days:g} working "
+                             f"day and every chance within ±{p.chance_points:g} points (95%%), "
+                             f"at most {p.cap} (default {default_reps})")
+    parser.add_argument("--seed", type=seed_number, default=DEFAULT_SEED, metavar="S",
+                        help=f"random seed, 0 to {limits.MAX_SEED} (default {DEFAULT_SEED})")
     parser.add_argument("--workers", type=workers_number, default=None, metavar="W",
                         help=f"worker processes, 1 to {limits.MAX_WORKERS} (default: one per "
                              "core for long runs)")

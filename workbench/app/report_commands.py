@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from workbench.app.options import (
+    DEFAULT_REPS,
+    DEFAULT_SEED,
+    DEFAULT_SWEEP_REPORTS,
     OneLineParser,
     add_simulation_options,
     print_lines,
@@ -24,6 +27,8 @@ from workbench.files import limits
 from workbench.files.jsonable import plain
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# A point whose sweep file sets no replications or seed gets those of `workbench run`.
+POINT_DEFAULTS = {"replications": DEFAULT_REPS, "seed": DEFAULT_SEED}
 
 
 def register(subparsers: Any) -> None:
@@ -35,7 +40,7 @@ def register(subparsers: Any) -> None:
     rep.add_argument("scenario", metavar="SCENARIO", nargs="?",
                      help="scenario file (YAML); or --history HISTORY.csv, see below")
     rep.add_argument("--out", default="out", metavar="DIR", help="output folder (default out)")
-    add_simulation_options(rep, default_reps=500)
+    add_simulation_options(rep)
     rep.add_argument("--pdf", action="store_true",
                      help="also write OUT/<scenario>.pdf, printed by headless Chromium")
     rep.add_argument("--paper", choices=["a4", "letter"], default="a4",
@@ -63,6 +68,11 @@ def register(subparsers: Any) -> None:
                     default=limits.MAX_POINTS, metavar="N",
                     help=f"refuse a sweep of more than N points (default {limits.MAX_POINTS}, "
                          f"at most {limits.MAX_POINTS_CEILING})")
+    sw.add_argument("--reports", type=_reports_choice, default=DEFAULT_SWEEP_REPORTS,
+                    metavar="none|best:N|all",
+                    help="per-point report notebooks and HTML, rendered after the results "
+                         f"table: none, the N best by P85, or all (default "
+                         f"{DEFAULT_SWEEP_REPORTS}; the summary is always made)")
     from workbench.app import cluster  # light: Dask is imported only when a cluster is used
 
     cluster.add_option(sw)  # points become tasks on the cluster; results are written as they come
@@ -163,7 +173,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             with cluster.session(args.scheduler, files=inputs, folders=[out]) as on:
                 outcome = sweep.run_sweep(plan, out, workers=args.workers, force=args.force,
                                           executor=on.executor if on else None,
-                                          progress=_print_progress)
+                                          progress=_print_progress, reports=args.reports,
+                                          defaults=POINT_DEFAULTS)
     except cluster.ClusterError as exc:
         return _usage([f"workbench sweep: {exc}"])
     except FolderInUse as exc:
@@ -220,6 +231,17 @@ def _print_progress(p: Any) -> None:
     took = f" {p.last.seconds:.1f}s" if p.last.status != "skipped" else ""
     print_lines([f"[{p.done}/{p.total}] {mark} {p.last.point}{took} (failures so far: "
                  f"{p.failed})"])
+
+
+def _reports_choice(text: str) -> str:
+    """An argparse type: which per-point reports a sweep renders (checked here, one line)."""
+    from workbench.reports.sweep import parse_reports
+
+    try:
+        parse_reports(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _override_mapping(pairs: list[str]) -> dict[str, Any]:

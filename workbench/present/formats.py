@@ -123,6 +123,25 @@ def days(n: Any, digits: int = 0, unit: str = "day") -> str:
     return f"{text} {unit}" if text in ("1", "-1") else f"{text} {unit}s"
 
 
+def error_days(half_width: Any, unit: str = "day") -> str:
+    """A Monte Carlo error (working days, or another unit), rounded up: never claims more
+    precision than there is: '± 1 day', '± 3 days', '± 2 points'; '± ?' when it cannot be told
+    (the interval reaches beyond the horizon)."""
+    x = as_number(half_width)
+    return "± ?" if x is None else "± " + days(math.ceil(x - 1e-9), unit=unit)
+
+
+def with_error(text: str, half_width: Any, unit: str = "day") -> str:
+    """A date (or any figure) with its Monte Carlo error: '13 Sep ± 1 day', '61% ± 2 points'."""
+    return text if text in (MISSING, BEYOND) else f"{text} {error_days(half_width, unit)}"
+
+
+def chance_with_error(chance: Any, error: Any) -> str:
+    """A chance and its Monte Carlo error, both as shares: '61% ± 2 points'."""
+    x = as_number(error)
+    return with_error(percent(chance), None if x is None else 100 * x, "point")
+
+
 def _fixed(x: float, digits: int) -> str:
     text = f"{x:.{digits}f}"
     return text.lstrip("-") if float(text) == 0 else text  # -0.2 rounds to "0", not "-0"

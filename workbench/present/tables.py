@@ -17,7 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.present.formats import EXTERNAL, as_date, as_number, percent, short_date
+from workbench.present.formats import (
+    EXTERNAL,
+    as_date,
+    as_number,
+    chance_with_error,
+    percent,
+    short_date,
+    with_error,
+)
 from workbench.scenario.models import Scenario
 from workbench.sim import metrics
 from workbench.sim.forecast import ProgramForecast
@@ -43,6 +51,9 @@ def milestone_rows(milestones: Iterable[Mapping[str, Any]]) -> list[dict[str, An
                                                 "chance_of_target", "unfinished_share")},
             "most_often_last": last.get("epic"),
             "most_often_last_share": as_number(last.get("share")),
+            # Monte Carlo error: P85 ± working days, chance ± share (95%)
+            "p85_error_working_days": as_number(m.get("p85_error_working_days")),
+            "chance_error": as_number(m.get("chance_error")),
         })
     return rows
 
@@ -55,7 +66,7 @@ def milestone_table(forecast: ProgramForecast) -> pd.DataFrame:
 
 _MILESTONE_COLUMNS = ["milestone", "target", "p50", "p85", "p95", "p50_days", "p85_days",
                       "p95_days", "chance_of_target", "unfinished_share", "most_often_last",
-                      "most_often_last_share"]
+                      "most_often_last_share", "p85_error_working_days", "chance_error"]
 
 
 def milestone_display(forecast: ProgramForecast) -> pd.DataFrame:
@@ -63,8 +74,13 @@ def milestone_display(forecast: ProgramForecast) -> pd.DataFrame:
     t = milestone_table(forecast)
     return pd.DataFrame({
         "Milestone": t["milestone"], "Target": t["target"].map(short_date),
-        "P50": t["p50"].map(short_date), "P85": t["p85"].map(short_date),
-        "P95": t["p95"].map(short_date), "Chance of target": t["chance_of_target"].map(percent),
+        "P50": t["p50"].map(short_date),
+        "P85": [with_error(short_date(d), e)  # with its Monte Carlo error: '13 Sep ± 1 day'
+                for d, e in zip(t["p85"], t["p85_error_working_days"], strict=True)],
+        "P95": t["p95"].map(short_date),
+        "Chance of target": [chance_with_error(c, e) if as_number(c) is not None else percent(c)
+                             for c, e in zip(t["chance_of_target"], t["chance_error"],
+                                             strict=True)],
         "Most often last": t["most_often_last"],
     }).set_index("Milestone")
 

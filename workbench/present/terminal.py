@@ -6,7 +6,15 @@ import io
 from typing import Any
 
 from workbench.files.untrusted import spreadsheet_writer
-from workbench.present.formats import BEYOND, EXTERNAL, iso_date, money, percent
+from workbench.present.formats import (
+    BEYOND,
+    EXTERNAL,
+    chance_with_error,
+    iso_date,
+    money,
+    percent,
+    with_error,
+)
 from workbench.present.sentences import cost_figures
 from workbench.present.status import page_head, status_lines
 from workbench.sim.forecast import ProgramForecast
@@ -22,13 +30,15 @@ def _grid(header: list[str], rows: list[list[str]]) -> str:
 def table(forecast: ProgramForecast) -> str:
     """The forecast as a few aligned tables a TPM can paste into a status note."""
     s, out = forecast.scenario, []
-    out.append(f"{s.name}: {forecast.reps} runs, seed {forecast.seed}, "
+    out.append(f"{s.name}: {forecast.reps} runs{_how_many(forecast)}, seed {forecast.seed}, "
                f"scenario sha256 {s.sha256[:12]}")
     out += status_section(forecast)
     if s.milestones:
-        rows = [[m["name"], iso_date(m["target"]),
-                 *(iso_date(m[p], missing=BEYOND) for p in ("p50", "p85", "p95")),
-                 percent(m["chance_of_target"]), percent(m["unfinished_share"]),
+        rows = [[m["name"], iso_date(m["target"]), iso_date(m["p50"], missing=BEYOND),
+                 with_error(iso_date(m["p85"], missing=BEYOND), m["p85_error_working_days"]),
+                 iso_date(m["p95"], missing=BEYOND),
+                 chance_with_error(m["chance_of_target"], m["chance_error"]),
+                 percent(m["unfinished_share"]),
                  f'{m["most_often_last"]["epic"]} ({percent(m["most_often_last"]["share"])})']
                 for m in forecast.milestones()]
         out += ["", _grid(["milestone", "target", "P50", "P85", "P95", "chance", "unfinished",
@@ -61,6 +71,14 @@ def status_section(forecast: ProgramForecast) -> list[str]:
     s = forecast.scenario
     return ["", page_head(s), *(f"  {line}" for line in status_lines(forecast)),
             *(f"  ask: {a}" for a in s.asks)]
+def _how_many(forecast: ProgramForecast) -> str:
+    """How the number of runs was chosen, when by precision."""
+    p = forecast.precision
+    if not p or p.get("rule") != "auto":
+        return ""
+    reached = "" if p["reached"] else f", cap of {p['cap']} reached before"
+    return (f" (auto: P85 within ±{p['p85_working_days']:g} working day, chances within "
+            f"±{p['chance_points']:g} points{reached})")
 
 
 def _budget_lines(forecast: ProgramForecast) -> list[str]:

@@ -18,6 +18,7 @@ from workbench.present.speedups import skip_slow_iri_checker
 from workbench.reports import paths
 from workbench.reports.paths import SUMMARY_FILE, TEMPLATE_NAME, TEMPLATES_DIR
 from workbench.reports.scenario_report import read_summary, report_stem
+from workbench.sim.precision import AUTO, Reps
 
 # =================================================================================================
 # Runner side: papermill execution and HTML export
@@ -228,7 +229,7 @@ def _existing_path(match: re.Match[str]) -> str:
 
 
 def run_report(scenario_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
-               replications: int = 500, seed: int = 0,
+               replications: Reps = AUTO, seed: int = 0,
                overrides: Mapping[str, Any] | None = None, workers: int = 1,
                notebook: str | os.PathLike[str] | None = None,
                notice: Callable[[str], None] | None = None,

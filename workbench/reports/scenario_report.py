@@ -28,6 +28,7 @@ from workbench.scenario.loader import base_file, load_scenario
 from workbench.scenario.models import Scenario
 from workbench.sim.forecast import ProgramForecast
 from workbench.sim.montecarlo import replay, simulate
+from workbench.sim.precision import AUTO, Reps
 from workbench.sim.records import RunLog
 from workbench.sim.whatif import risk_impact
 
@@ -47,7 +48,7 @@ class ReportData:
 
 
 def prepare(scenario_path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None,
-            replications: int = 500, seed: int = 0, risk_impact_on: bool = True,
+            replications: Reps = AUTO, seed: int = 0, risk_impact_on: bool = True,
             workers: int = 1) -> ReportData:
     """Load the scenario, simulate it, weigh each risk, and replay one typical run (the one
     whose headline milestone lands closest to its P50). ``workers=0``: one process per core

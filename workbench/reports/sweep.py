@@ -28,8 +28,8 @@ import multiprocessing as mp
 import os
 import re
 import time
-from collections.abc import Callable, Generator, Iterator
-from contextlib import closing
+from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -46,7 +46,11 @@ from workbench.reports import paths, runner, scenario_report
 from workbench.reports import workers as worker
 from workbench.scenario.errors import format_loc, validation_problems
 from workbench.scenario.loader import ScenarioError, load_scenario
-from workbench.sim.montecarlo import default_workers
+from workbench.scenario.models import Scenario
+from workbench.sim import montecarlo
+from workbench.sim.forecast import ProgramForecast
+from workbench.sim.montecarlo import default_workers, spans
+from workbench.sim.precision import AUTO
 
 SUMMARY_NOTEBOOK = paths.NOTEBOOKS_DIR / "sweep_summary.ipynb"
 POINT_FILE = worker.POINT_FILE
@@ -56,7 +60,12 @@ RESULT_COLUMNS = [
     "sweep", "point", "point_id", "status", "error", "scenario", "milestone", "target", "p50",
     "p85", "p95", "p50_days", "p85_days", "p95_days", "chance_of_target", "unfinished_share",
     "most_often_last", "most_often_last_share", "cost_p50", "cost_p85", "seed",
-    "replications", "sha256", "seconds", "simulation_seconds", "notebook"]
+    "replications", "sha256", "seconds", "simulation_seconds", "notebook",
+    "p85_error_working_days", "chance_error"]
+
+POINT_DEFAULTS: dict[str, Any] = {"replications": AUTO, "seed": 0}  # as `workbench run`'s
+Reports = tuple[str, int]  # ("none" | "best" | "all", how many best)
+STREAM_EVERY_S = 1.0  # the results table is rewritten at most this often while points finish
 
 
 class SweepError(Exception):
@@ -256,6 +265,12 @@ def _parameter_bounds(parameters: dict[str, Any], shown: str) -> list[str]:
                 and not least <= value <= most:
             problems.append(f"{shown}: parameters.{name}: {value} is out of range (allowed: "
                             f"a whole number from {least} to {most})")
+    reps = parameters.get("replications")
+    if "replications" in parameters and reps != AUTO and (
+            not isinstance(reps, int) or isinstance(reps, bool)):
+        problems.append(f"{shown}: parameters.replications: {_yaml_text(reps)} is not a "
+                        f"number of replications (allowed: auto, or a whole number from 1 to "
+                        f"{limits.MAX_REPS})")
     return problems
 
 
@@ -496,35 +511,51 @@ def summary_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
 def run_sweep(sweep: Sweep, out_dir: str | os.PathLike[str], workers: int | None = None,
               force: bool = False, executor: cf.Executor | None = None,
               progress: Callable[[Progress], None] | None = None,
-              summary: bool = True, notice: Callable[[str], None] | None = None
+              summary: bool = True, notice: Callable[[str], None] | None = None,
+              reports: str = "none", defaults: Mapping[str, Any] | None = None
               ) -> SweepOutcome:
     """Run every point not already finished (all with ``force``), collect the results table,
-    and render the summary report. Points run ``workers`` at a time in separate processes
-    (default: one per core) or on ``executor``. The folder is this sweep's while it runs
-    (`lock.FolderInUse` if another run has it; ``notice`` hears of a stale lock taken over)."""
+    and render the summary report. Points of the scenario report are simulations: points x
+    batches of replications run ``workers`` at a time in separate processes (default: one per
+    core) or on ``executor``, and the table is rewritten as points finish; per-point report
+    notebooks follow the table, for the points ``reports`` asks for ("none", "best:N",
+    "all"). A sweep of another notebook runs that notebook for each point. ``defaults``: the
+    replications and seed of points whose sweep file does not set them (the command line's).
+    The folder is this sweep's while it runs (`lock.FolderInUse` if another run has it;
+    ``notice`` hears of a stale lock taken over)."""
     out = Path(out_dir).resolve()
+    wanted = parse_reports(reports)
     with lock.exclusive(out, "workbench sweep", notice):
-        return _run_owned(sweep, out, workers, force, executor, progress, summary)
+        return _run_owned(sweep, out, workers, force, executor, progress, summary, wanted,
+                          {**POINT_DEFAULTS, **(defaults or {})})
 
 
 def _run_owned(sweep: Sweep, out: Path, n_workers: int | None, force: bool,
                executor: cf.Executor | None, progress: Callable[[Progress], None] | None,
-               summary: bool) -> SweepOutcome:
+               summary: bool, reports: Reports = ("best", 3),
+               defaults: Mapping[str, Any] = POINT_DEFAULTS) -> SweepOutcome:
     atomic.write_json(out / "sweep.json", _plan(sweep))
     finished, todo = _split_finished(sweep, out, force)
     results: list[PointResult] = list(finished)
-    tasks = [_task(sweep, p, out) for p in todo]
     counter = _Counter(len(sweep.points), progress)
     for r in finished:
         counter.add(r)
-    with closing(_execute(tasks, n_workers, executor)) as executed:
+    simulated = simulates(sweep)
+    stream = _Streaming(sweep, out) if simulated else None
+    executed = _simulate_points(sweep, out, todo, n_workers, executor, defaults) if simulated \
+        else _execute([_task(sweep, p, out) for p in todo], n_workers, executor)
+    with closing(executed):
         for r in executed:
             results.append(r)
             counter.add(r)
+            if stream is not None:
+                stream.add(results)
     order = {p.id: p.index for p in sweep.points}
     results.sort(key=lambda r: order[r.point_id])
     frame = results_table(sweep, results)
     unwritten = write_results(frame, out)
+    if simulated and not unwritten:
+        _render_reports(sweep, out, frame, results, reports, n_workers, executor, defaults)
     html, error = _summary(out, summary, unwritten)
     return SweepOutcome(out, frame, results, html, error, unwritten)
 
@@ -548,12 +579,14 @@ def _task(sweep: Sweep, point: Point, out: Path) -> PointTask:
 
 
 def _execute(tasks: list[PointTask], n_workers: int | None,
-             executor: cf.Executor | None) -> Generator[PointResult, None, None]:
-    """Run tasks, yielding results as they finish."""
+             executor: cf.Executor | None,
+             run: Callable[[PointTask], PointResult] | None = None
+             ) -> Generator[PointResult, None, None]:
+    """Run tasks (`run_point`, or ``run``), yielding results as they finish."""
     if not tasks:
         return
     if executor is not None:
-        yield from _gather(executor, tasks)
+        yield from _gather(executor, tasks, run)
         return
     n = min(n_workers or default_workers(), len(tasks))
     # Separate processes, not threads: papermill's working-directory handling is not thread-safe,
@@ -564,7 +597,7 @@ def _execute(tasks: list[PointTask], n_workers: int | None,
     with cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=worker.start,
                                 initargs=(os.getpid(),)) as pool:
         try:
-            for result in _gather(pool, tasks):
+            for result in _gather(pool, tasks, run):
                 done.add(result.point_id)
                 yield result
         except BaseException:  # Ctrl-C, or the caller stopped early: queued points never run
@@ -576,8 +609,9 @@ def _execute(tasks: list[PointTask], n_workers: int | None,
             raise
 
 
-def _gather(executor: cf.Executor, tasks: list[PointTask]) -> Iterator[PointResult]:
-    futures = {executor.submit(run_point, t): t for t in tasks}
+def _gather(executor: cf.Executor, tasks: list[PointTask],
+            run: Callable[[PointTask], PointResult] | None = None) -> Iterator[PointResult]:
+    futures = {executor.submit(run or run_point, t): t for t in tasks}
     try:
         for future in cf.as_completed(futures):
             yield _result_of(future, futures[future])
@@ -633,6 +667,230 @@ def _plan(sweep: Sweep) -> dict[str, Any]:
             "parameters": sweep.parameters, "notebook": str(sweep.notebook),
             "points": [{"id": p.id, "name": p.name, "scenario": p.scenario,
                         "overrides": p.overrides} for p in sweep.points]}
+
+
+# --- points as simulations -----------------------------------------------------------------------
+
+def parse_reports(text: str) -> Reports:
+    """``none``, ``all`` or ``best:N`` as what to render; ValueError in the user's words."""
+    kind, _, count = text.strip().lower().partition(":")
+    if kind in ("none", "all") and not count:
+        return kind, 0
+    if kind == "best" and count.isdigit() and int(count) >= 1:
+        return "best", int(count)
+    raise ValueError(f"{text[:30]!r} is not a choice (allowed: none, all, best:N with N a whole "
+                     "number of 1 or more)")
+
+
+def simulates(sweep: Sweep) -> bool:
+    """Whether a sweep's points are simulations (the scenario report's numbers), or runs of
+    another notebook (a sweep file's own analysis)."""
+    return Path(sweep.notebook).resolve() == _SCENARIO_REPORT.resolve()
+
+
+_SCENARIO_REPORT = paths.NOTEBOOKS_DIR / "scenario_report.ipynb"  # as installed, whatever a
+# caller sets `paths.REPORT_NOTEBOOK` to
+
+
+class _PointRun:
+    """One point's replications in flight: batches come back in any order and are put in
+    replication order; a round ends when all its batches are back, and the next round (with
+    ``--reps auto``) is decided from the results alone."""
+
+    def __init__(self, sweep: Sweep, point: Point, out: Path, defaults: Mapping[str, Any]
+                 ) -> None:
+        params = {**defaults, **sweep.parameters}
+        self.point, self.folder = point, out / point.id
+        self.record = _task(sweep, point, out).record
+        self.reps, self.seed = params["replications"], int(params["seed"])
+        self.parameters = {"scenario_path": point.scenario, "overrides": point.overrides,
+                           "replications": self.reps, "seed": self.seed}
+        self.parts: dict[int, montecarlo.ChunkResult] = {}
+        self.forecast: ProgramForecast | None = None
+        self.error, self.waiting, self.started = "", 0, time.perf_counter()
+        try:
+            self.scenario: Scenario | None = load_scenario(point.scenario, point.overrides)
+        except Exception as exc:  # noqa: BLE001 - the point fails, the others go on
+            self.scenario, self.error = None, _error_text(exc)
+
+    def batches(self, target: int, size: int) -> list[montecarlo.Chunk]:
+        done = self.forecast.reps if self.forecast is not None else 0
+        parts = spans(done, target, size)
+        self.waiting = len(parts)
+        return parts
+
+    def take(self, first: int, future: cf.Future) -> bool:
+        """A batch is back; True when its round is complete."""
+        try:
+            self.parts[first] = future.result()
+        except Exception as exc:  # noqa: BLE001 - a failing point is recorded, not raised
+            self.error = self.error or _error_text(exc)
+        self.waiting -= 1
+        return self.waiting == 0
+
+    def next_target(self) -> int | None:
+        """Fold the round into the forecast; how many replications to have next, if any
+        (None also when the forecast cannot be read: the point then fails with why)."""
+        assert self.scenario is not None
+        more = [self.parts[k] for k in sorted(self.parts)]
+        self.parts = {}
+        try:
+            self.forecast = montecarlo.extend(self.forecast, more) \
+                if self.forecast is not None else \
+                montecarlo.assemble(self.scenario, self.seed, more)
+            return montecarlo.next_round(self.forecast, self.reps)
+        except Exception as exc:  # noqa: BLE001 - this point fails, the others go on
+            self.error = _error_text(exc)
+            return None
+
+    def finish(self) -> PointResult:
+        """Write the point's summary and ``point.json`` (last): the point is then done."""
+        seconds = round(time.perf_counter() - self.started, 3)
+        with worker.recording():
+            _clean_partials(self.folder)
+            rows: list[dict[str, Any]] = []
+            if not self.error and self.forecast is not None:
+                forecast = montecarlo.finished(self.forecast, self.reps)
+                summary = {**forecast.to_dict(), "report": {
+                    "parameters": self.parameters, "simulation_seconds": seconds}}
+                try:
+                    atomic.write_json(self.folder / paths.SUMMARY_FILE, summary)
+                    rows = summary_rows(summary)
+                except OSError as exc:
+                    self.error = f"{paths.SUMMARY_FILE} could not be written ({_os_reason(exc)})"
+            result = PointResult(status="failed" if self.error else "done", error=self.error,
+                                 rows=rows, seconds=seconds, **self.record)
+            return _record(self.folder, result)
+
+
+def _simulate_points(sweep: Sweep, out: Path, todo: list[Point], n_workers: int | None,
+                     executor: cf.Executor | None, defaults: Mapping[str, Any]
+                     ) -> Generator[PointResult, None, None]:
+    """Every point's replications as batches on one pool (or ``executor``), all points at
+    once: a few points still use every worker. Yields each point as it finishes."""
+    runs = [_PointRun(sweep, p, out, defaults) for p in todo]
+    for run in [r for r in runs if r.scenario is None]:
+        yield run.finish()
+    runs = [r for r in runs if r.scenario is not None]
+    if not runs:
+        return
+    workers = n_workers or default_workers()
+    with _simulation_pool(workers, executor) as pool:
+        pending: dict[cf.Future, tuple[_PointRun, int]] = {}
+        first = {id(r): montecarlo.first_round(r.reps) for r in runs}
+        size = _batch_size(sum(first.values()), workers)
+        for run in runs:
+            _submit(pool, run, first[id(run)], size, pending)
+        while pending:
+            done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                run, start = pending.pop(future)
+                if not run.take(start, future):
+                    continue
+                target = None if run.error else run.next_target()
+                if target is None:
+                    yield run.finish()
+                else:
+                    _submit(pool, run, target, _batch_size(target, workers), pending)
+
+
+def _submit(pool: cf.Executor, run: _PointRun, target: int, size: int,
+            pending: dict[cf.Future, tuple[_PointRun, int]]) -> None:
+    assert run.scenario is not None
+    for a, b in run.batches(target, size):
+        pending[pool.submit(montecarlo.run_chunk, run.scenario, run.seed, a, b)] = (run, a)
+
+
+def _batch_size(reps: int, workers: int) -> int:
+    """Replications per task: about four tasks per worker, 10-200 each (task overhead noise,
+    and a few points still spread over every worker)."""
+    return max(10, min(200, math.ceil(reps / (4 * max(workers, 1)))))
+
+
+@contextmanager
+def _simulation_pool(workers: int, executor: cf.Executor | None) -> Iterator[cf.Executor]:
+    """``executor`` as given, else worker processes that stop with the sweep (Ctrl-C, kill)."""
+    if executor is not None:
+        yield executor
+        return
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["workbench.sim.montecarlo", "workbench.reports.workers"])
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                  initializer=worker.start, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:  # Ctrl-C, or the caller stopped early: queued batches never run
+        with worker.no_interrupts():
+            worker.stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+class _Streaming:
+    """The results table rewritten as points finish (at most every `STREAM_EVERY_S`), so a
+    long sweep can be read while it runs; the final table is written at the end."""
+
+    def __init__(self, sweep: Sweep, out: Path) -> None:
+        self.sweep, self.out, self.last = sweep, out, time.monotonic()
+
+    def add(self, results: list[PointResult]) -> None:
+        if time.monotonic() - self.last < STREAM_EVERY_S or len(results) >= len(
+                self.sweep.points):
+            return
+        order = {p.id: p.index for p in self.sweep.points}
+        so_far = sorted(results, key=lambda r: order[r.point_id])
+        write_results(results_table(self.sweep, so_far), self.out)
+        self.last = time.monotonic()
+
+
+def chosen_for_reports(frame: pd.DataFrame, results: list[PointResult], reports: Reports
+                       ) -> list[str]:
+    """Point ids whose report notebook is rendered: none, all finished, or the best N by
+    the sweep's ranking (earliest P85 of the headline milestone)."""
+    kind, count = reports
+    done = [r.point_id for r in results if r.status != "failed"]
+    if kind == "none" or not done:
+        return []
+    if kind == "all":
+        return done
+    ranked = ranking(frame) if "milestone" in frame and frame["milestone"].notna().any() \
+        else pd.DataFrame({"Point": []})
+    by_name = {r.point: r.point_id for r in results if r.point_id in done}
+    best = [by_name[n] for n in ranked["Point"] if n in by_name]
+    return (best or done)[:count]
+
+
+def _render_reports(sweep: Sweep, out: Path, frame: pd.DataFrame, results: list[PointResult],
+                    reports: Reports, n_workers: int | None, executor: cf.Executor | None,
+                    defaults: Mapping[str, Any]) -> None:
+    """The chosen points' report notebooks and HTML, after the table (same seed and
+    replications: the same numbers as the table)."""
+    chosen = set(chosen_for_reports(frame, results, reports))
+    tasks = [_report_task(sweep, p, out, defaults) for p in sweep.points if p.id in chosen]
+    for _ in _execute(tasks, n_workers, executor, run=render_point_report):
+        pass
+
+
+def _report_task(sweep: Sweep, point: Point, out: Path, defaults: Mapping[str, Any]
+                 ) -> PointTask:
+    task = _task(sweep, point, out)
+    params = {**task.parameters, **{k: v for k, v in defaults.items()
+                                    if k not in sweep.parameters}}
+    return task._replace(parameters=params)
+
+
+def render_point_report(task: PointTask) -> PointResult:
+    """One finished point's report notebook (``report.ipynb``) and its HTML (``report.html``);
+    a failure is said in the result, and the point's numbers stand."""
+    folder, start = Path(task.point_dir), time.perf_counter()
+    status, error = "done", ""
+    try:
+        nb = runner.execute_notebook(task.notebook, folder / "report.ipynb", task.parameters)
+        runner.export_html(nb, folder / "report.html", title=f"{task.record['point']}: report")
+    except Exception as exc:  # noqa: BLE001 - the table is written; the report is extra
+        status, error = "failed", _error_text(exc)
+    return PointResult(status=status, error=error, seconds=round(time.perf_counter() - start,
+                                                                 3), **task.record)
 
 
 # --- results -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -160,7 +160,40 @@ def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple
 
     ``lost`` lists capacity risks that fired: (first day, day after last, people).
     ``interrupt_load`` lists interrupts: (time, member pick, effort person-days).
+
+    What no random input touches (calendars, focus, hires, mentoring, time off) is worked out
+    once per scenario (`planned_team`); a replication copies only the people a fired risk or
+    an interrupt changes, and shares the rest read-only. The curves are exactly those of
+    building everything afresh: only capacity within a person's stay counts, and that is the
+    same whichever way round the stay's edges are cleared.
     """
+    planned = planned_team(scenario, name, work)
+    if not lost and not interrupt_load:
+        return planned
+    people = [replace(p, cap=p.cap.copy()) for p in planned]
+    for first, end, count in lost:
+        _remove(people, first, end, count)
+    changed = _apply_interrupts(people, interrupt_load)
+    handover = scenario.teams[name].handover_after_days
+    for i, (p, q) in enumerate(zip(people, planned, strict=True)):
+        if id(p) in changed or p.last_day != q.last_day or bool((p.cap != q.cap).any()):
+            p.freeze(work, handover)
+        else:
+            people[i] = q
+    return people
+
+
+_PLANNED: dict[tuple[int, str], tuple[Scenario, np.ndarray, list[WorkerSlot]]] = {}
+_PLANNED_MAX = 64  # teams kept: a sweep's or explorer's recent scenarios
+
+
+def planned_team(scenario: Scenario, name: str, work: np.ndarray) -> list[WorkerSlot]:
+    """A team's person slots before any risk or interrupt, frozen and read-only (shared by
+    every replication of ``scenario``; kept for the most recent scenarios)."""
+    key = (id(scenario), name)
+    hit = _PLANNED.get(key)
+    if hit is not None and hit[0] is scenario and hit[1] is work:
+        return hit[2]
     team = scenario.teams[name]
     people = _slots(scenario, name, team, work) + _shared_in(scenario, name, team)
     for i, p in enumerate(people):
@@ -168,11 +201,12 @@ def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple
     _pair_ramping_hires(scenario, team, people)
     _apply_mentoring(scenario, team, people, work)
     _apply_time_off(scenario, team, people)
-    for first, end, count in lost:
-        _remove(people, first, end, count)
-    _apply_interrupts(people, interrupt_load)
     for p in people:
         p.freeze(work, team.handover_after_days)
+        p.cap.setflags(write=False)  # shared: a replication that changes it copies it first
+    if len(_PLANNED) >= _PLANNED_MAX:
+        _PLANNED.pop(next(iter(_PLANNED)))
+    _PLANNED[key] = (scenario, work, people)  # the scenario held: its id is not reused
     return people
 
 
@@ -310,17 +344,26 @@ def _leave(people: list[WorkerSlot], day: int, count: int, stage: str | None) ->
         p.last_day = max(day, 0)
 
 
-def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, float]]) -> None:
-    """Interrupts take their effort from one person's capacity, from the day they arrive on."""
-    if not load:
-        return
-    caps = {id(p): p.cap.tolist() for p in people}
+def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, float]]
+                      ) -> set[int]:
+    """Interrupts take their effort from one person's capacity, from the day they arrive on.
+    Returns the ``id`` of each person whose capacity an interrupt took."""
+    caps: dict[int, list[float]] = {}
+    # who is present changes only where someone joins or leaves: one list per stretch between
+    edges = sorted({d for p in people for d in (p.first_day, p.last_day)})
+    stretches: dict[int, list[WorkerSlot]] = {}
     for time, pick, effort in load:
         day = int(time)
-        present = [p for p in people if p.first_day <= day < p.last_day]
+        at = bisect_right(edges, day)
+        present = stretches.get(at)
+        if present is None:
+            present = stretches[at] = [p for p in people if p.first_day <= day < p.last_day]
         if not present:
             continue
-        cap = caps[id(present[pick % len(present)])]
+        chosen = present[pick % len(present)]
+        cap = caps.get(id(chosen))
+        if cap is None:
+            cap = caps[id(chosen)] = chosen.cap.tolist()
         remaining = effort
         while remaining > 1e-12 and day < len(cap):
             take = min(cap[day], remaining)
@@ -328,4 +371,6 @@ def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, flo
             remaining -= take
             day += 1
     for p in people:
-        p.cap = np.array(caps[id(p)])
+        if id(p) in caps:
+            p.cap = np.array(caps[id(p)])
+    return set(caps)

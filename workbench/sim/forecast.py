@@ -15,6 +15,7 @@ import numpy as np
 
 from workbench import __version__
 from workbench.scenario.models import Scenario
+from workbench.sim.capacity import working_days
 from workbench.sim.metrics import FLOW_FIELDS, flow_keys
 
 PERCENTILES = (50, 85, 95)
@@ -60,6 +61,29 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
     return m, m - half, m + half
 
 
+def quantile_interval(days: np.ndarray, q: float, level: float = 0.95) -> tuple[float, float]:
+    """Where the true ``q``th percentile lies with ``level`` confidence, from this many runs
+    (the order-statistic interval: no assumption about the shape of the distribution).
+    Unfinished runs count as infinitely late."""
+    v = np.sort(np.where(np.isnan(days), np.inf, days))
+    n, p = v.size, q / 100
+    if n == 0:
+        return math.inf, math.inf
+    spread = (Z.get(level) or Z[0.95]) * math.sqrt(n * p * (1 - p))
+    lo = min(max(math.floor(n * p - spread), 1), n)
+    hi = min(max(math.ceil(n * p + spread), 1), n)
+    return float(v[lo - 1]), float(v[hi - 1])
+
+
+def chance_error(chance: float, n: int, level: float = 0.95) -> float:
+    """Half-width of the ``level`` interval of a share seen in ``n`` runs (Agresti-Coull: not
+    zero when every run agreed, which would stop too early)."""
+    if n <= 0:
+        return math.inf
+    adjusted = (chance * n + 2) / (n + 4)
+    return (Z.get(level) or Z[0.95]) * math.sqrt(adjusted * (1 - adjusted) / (n + 4))
+
+
 @dataclass(frozen=True)
 class ProgramForecast:
     """The outcome of a Monte Carlo run: one row of numbers per replication."""
@@ -70,6 +94,8 @@ class ProgramForecast:
     columns: list[str]
     values: np.ndarray  # reps x columns
     burnup: np.ndarray  # reps x weeks: items done by the end of each week
+    # how the number of runs was chosen ("auto": by precision, see `montecarlo.Precision`)
+    precision: dict[str, Any] | None = None
 
     def burnup_fan(self, quantiles: tuple[float, ...] = (0.15, 0.5, 0.85)) -> dict[str, Any]:
         """Items done by each week: the given quantiles across runs (a fan), and total scope."""
@@ -102,6 +128,26 @@ class ProgramForecast:
         limit = self.scenario.day_of(when) + 1
         return float(np.mean(np.nan_to_num(days, nan=np.inf) <= limit))
 
+    def working_days_between(self, a: float, b: float) -> float:
+        """Working days from the date of simulation time ``a`` to that of ``b`` (infinite
+        when either is beyond the horizon)."""
+        if not (math.isfinite(a) and math.isfinite(b)):
+            return math.inf
+        cum = _working_day_numbers(self.scenario)
+        last = len(cum) - 1
+        at = [min(max(math.ceil(d) - 1, 0), last) for d in (a, b)]
+        return float(cum[at[1]] - cum[at[0]])
+
+    def p85_error(self, column: str, level: float = 0.95) -> dict[str, Any]:
+        """The Monte Carlo error of a P85: its ``level`` interval (dates) and half its width
+        in working days (None when an end is beyond the horizon)."""
+        lo, hi = quantile_interval(self.column(column), 85, level)
+        half = self.working_days_between(lo, hi) / 2
+        if not math.isfinite(lo) and not math.isfinite(hi):  # clearly beyond the horizon
+            half = 0.0
+        return {"p85_error_working_days": half if math.isfinite(half) else None,
+                "p85_interval": [_iso(self.date(lo)), _iso(self.date(hi))]}
+
     def _dates(self, column: str) -> dict[str, Any]:
         days = self.column(column)
         out: dict[str, Any] = {}
@@ -121,6 +167,9 @@ class ProgramForecast:
             row.update(self._dates(f"milestone:{name}"))
             row["chance_of_target"] = (self.chance_by(f"milestone:{name}", m.target)
                                        if m.target else None)
+            row.update(self.p85_error(f"milestone:{name}"))
+            row["chance_error"] = (chance_error(row["chance_of_target"], self.reps)
+                                   if m.target else None)
             last = Counter(int(i) for i in self.column(f"last:{name}") if not math.isnan(i))
             epic, count = last.most_common(1)[0] if last else (0, 0)
             row["most_often_last"] = {"epic": m.epics[epic], "share": count / self.reps}
@@ -230,6 +279,7 @@ class ProgramForecast:
                          "horizon_days": self.scenario.horizon_days},
             "seed": self.seed,
             "replications": self.reps,
+            "precision": self.precision or {"rule": "fixed", "replications": self.reps},
             "version": __version__,
             "milestones": self.milestones(),
             "epics": self.epics(),
@@ -246,6 +296,11 @@ class ProgramForecast:
         target = percentile_days(self.column(column), q)
         return int(np.argmin(np.abs(days - target))) if math.isfinite(target) else \
             int(np.argmax(days))
+
+
+def _working_day_numbers(scenario: Scenario) -> np.ndarray:
+    """For each day of the horizon, how many working days there are up to and including it."""
+    return np.cumsum(working_days(scenario.calendar, scenario.start, scenario.horizon_days))
 
 
 def _iso(d: dt.date | None) -> str | None:

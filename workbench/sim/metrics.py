@@ -111,19 +111,22 @@ def busy_days(log: RunLog, since: float = 0.0) -> dict[tuple[str, str], float]:
     ``since`` (work cut short by someone leaving counts only what was done)."""
     busy: dict[tuple[str, str], float] = defaultdict(float)
     started: dict[tuple[int, str], float] = {}
-    for r in log.records:
-        if r.event == "start":
-            started[(r.item, r.stage)] = r.time
-            if r.time >= since:
-                busy[(r.team, r.stage)] += r.effort_days
-        elif r.event in (*HANDED_BACK, CUT) and started.get((r.item, r.stage), -1.0) >= since:
-            busy[(r.team, r.stage)] -= r.effort_days
+    back = (*HANDED_BACK, CUT)
+    for time, event, item, _, team, stage, _, effort in log.records:  # unpacked: quicker
+        if event == "start":
+            started[(item, stage)] = time
+            if time >= since:
+                busy[(team, stage)] += effort
+        elif event in back and started.get((item, stage), -1.0) >= since:
+            busy[(team, stage)] -= effort
     return busy
 
 
-def utilisation(log: RunLog, team_end: dict[str, float]) -> dict[str, float]:
-    """Share of each team's planned-work capacity spent on items, until it rolls off."""
-    busy = busy_days(log)
+def utilisation(log: RunLog, team_end: dict[str, float],
+                busy: dict[tuple[str, str], float] | None = None) -> dict[str, float]:
+    """Share of each team's planned-work capacity spent on items, until it rolls off
+    (``busy``: `busy_days` of the log, when already worked out)."""
+    busy = busy_days(log) if busy is None else busy
     out = {}
     for team, cap in log.capacity.items():
         available = sum(_integral(a, team_end[team]) for a in cap.available.values())
@@ -159,14 +162,14 @@ def wip_integral(times: list[tuple[float, int]], start: float, end: float) -> fl
     return area + level * (end - max(last, start))
 
 
-def flow(log: RunLog) -> dict[str, Flow]:
+def flow(log: RunLog, busy: dict[tuple[str, str], float] | None = None) -> dict[str, Flow]:
     """Flow figures per ``team/stage`` and ``overall``, over [warm-up, end of run], for items
-    that arrived after the warm-up."""
+    that arrived after the warm-up (``busy``: `busy_days` since the warm-up, if known)."""
     start, end = log.warmup_days, log.end_time
     span = max(end - start, 1e-12)
     visits, system = _visits(log)
     out: dict[str, Flow] = {}
-    busy = busy_days(log, since=start)
+    busy = busy_days(log, since=start) if busy is None else busy
     for key, rows in visits.items():
         team, stage = key.split("/", 1)
         cap = log.capacity.get(team)
@@ -186,30 +189,30 @@ def _visits(log: RunLog) -> tuple[dict[str, list[tuple[float, float, float]]],
     visits: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     open_: dict[tuple[int, str, str], list[float]] = {}
     system: dict[int, list[float]] = {}
-    for r in log.records:
-        ev = r.event
+    isnan = math.isnan
+    for time, ev, item, _, team, stage, _, _ in log.records:  # unpacked: quicker
         if ev == "queue":
-            waited = open_.pop((r.item, r.team, WAITING + r.stage), None)
+            waited = open_.pop((item, team, WAITING + stage), None)
             if waited is not None:
-                visits[f"{r.team}/{WAITING}{r.stage}"].append((waited[0], NAN, r.time))
-            open_[(r.item, r.team, r.stage)] = [r.time, NAN]
-        elif ev == "blocked":
-            open_[(r.item, r.team, WAITING + r.stage)] = [r.time, NAN]
+                visits[f"{team}/{WAITING}{stage}"].append((waited[0], NAN, time))
+            open_[(item, team, stage)] = [time, NAN]
         elif ev == "start":
-            v = open_.get((r.item, r.team, r.stage))
-            if v is not None and math.isnan(v[1]):
-                v[1] = r.time
-                system[r.item][2] += r.time - v[0]
+            v = open_.get((item, team, stage))
+            if v is not None and isnan(v[1]):
+                v[1] = time
+                system[item][2] += time - v[0]
         elif ev == "finish":
-            v = open_.pop((r.item, r.team, r.stage), None)
+            v = open_.pop((item, team, stage), None)
             if v is not None:
-                visits[f"{r.team}/{r.stage}"].append((v[0], v[1], r.time))
+                visits[f"{team}/{stage}"].append((v[0], v[1], time))
         elif ev == "arrive":
-            system[r.item] = [r.time, NAN, 0.0]
+            system[item] = [time, NAN, 0.0]
         elif ev == "done":
-            system[r.item][1] = r.time
+            system[item][1] = time
+        elif ev == "blocked":
+            open_[(item, team, WAITING + stage)] = [time, NAN]
         elif ev == "reject":
-            system[r.item] = [r.time, -1.0, 0.0]
+            system[item] = [time, -1.0, 0.0]
     for (_item, team, stage), v in open_.items():
         visits[f"{team}/{stage}"].append((v[0], v[1], NAN))
     return visits, system
@@ -318,9 +321,10 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
     # the horizon cut this run's work short, so its cost is a lower bound
     row["cost_cut"] = float(any(math.isnan(d) for d in epic_days.values())
                             or len(epic_days) < len(scenario.epics))
-    util = utilisation(log, ends)
+    busy = busy_days(log)  # read once: utilisation and flow both need it without a warm-up
+    util = utilisation(log, ends, busy)
     row.update({f"util:{t}": util.get(t, NAN) for t in scenario.teams})
-    flows = flow(log)
+    flows = flow(log, busy if log.warmup_days == 0.0 else None)
     for key in flow_keys(scenario):
         f = flows.get(key)
         for field in FLOW_FIELDS:

@@ -243,9 +243,29 @@ class Run:
         # items a scope risk added before the epic began
         self.pending: dict[str, list[WorkItem]] = {}
         self.lanes: dict[str, tuple[int, int]] = _lanes(scenario)
+        self.processes: list[simpy.Process] = []
 
     def stream(self, source: str) -> np.random.Generator:
         return stream(self.seed, self.rep, source)
+
+    def start(self, actor: Generator[Any, Any, None]) -> None:
+        """Start an actor, kept so that `dismantle` can let go of it after the run."""
+        self.processes.append(self.env.process(actor))
+
+    def dismantle(self) -> None:
+        """Break the run's reference cycles (an actor waiting on an event the event calls
+        back; a team and its run), so that reference counting frees a finished run at once
+        and the cycle collector has nothing to search (it cost a tenth of a replication)."""
+        for process in self.processes:
+            process._target = None  # type: ignore[assignment]
+        for event in self.epic_done.values():
+            event.callbacks = None  # type: ignore[assignment]
+        self.env._queue.clear()
+        for flow in self.flows.values():
+            for queue in (flow.backlog, *flow.queues):
+                queue.getters.clear()
+            del flow.run
+        self.processes.clear()
 
     def new_item(self, epic: str, lane: tuple[int, int], efforts: list[float | None]) -> WorkItem:
         self.next_id += 1
@@ -286,50 +306,54 @@ class Run:
 def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generator[Any, Any, None]:
     """A person: take the next item of their stage, work it at their capacity, pass it on."""
     env, queue, log = run.env, team.queues[stage], run.log
-    name, stage_name = team.name, team.stages[stage]
+    name, stage_name, index = team.name, team.stages[stage], person.index
+    # Looked up once: a person's curves do not change during a run (the hot path's cost).
+    timeout, take, finish_time = env.timeout, queue.take, person.finish_time
     if person.first_day > 0:
-        yield env.timeout(person.first_day)
-    leaves = person.last_day < run.horizon
+        yield timeout(person.first_day)
+    last_day = person.last_day
+    leaves = last_day < run.horizon
+    next_work = person.next_work if person.rate is None else None
+    final_day, stop_day = len(person.next_work) - 1, min(last_day, run.horizon)
+    absences = bool(person.away_starts)
     while True:
-        if person.rate is None:  # off today (weekend, holiday, time off): don't hold work
-            ready = person.next_work[min(int(env.now), len(person.next_work) - 1)]
-            if ready >= min(person.last_day, run.horizon):
+        if next_work is not None:  # off today (weekend, holiday, time off): don't hold work
+            now = env.now
+            ready = next_work[min(int(now), final_day)]
+            if ready >= stop_day:
                 return
-            if ready > env.now:
-                yield env.timeout(ready - env.now)
-        item = queue.take()  # busy periods: no event needed when work is waiting
+            if ready > now:
+                yield timeout(ready - now)
+        item = take()  # busy periods: no event needed when work is waiting
         if item is None:
             get = queue.get()
             if leaves and not get.triggered:
-                yield get | env.timeout(max(person.last_day - env.now, 0))
+                yield get | timeout(max(last_day - env.now, 0))
                 if not get.triggered:
                     queue.cancel(get)
                     return
             item = yield get
         start, effort = env.now, item.remaining
-        end = person.finish_time(start, effort)
-        log(_new(Record, (start, "start", item.id, item.epic, name, stage_name, person.index,
-                          effort)))
-        away = person.away_before(start, min(end, person.last_day)) if person.away_starts \
-            else None
+        end = finish_time(start, effort)
+        log(_new(Record, (start, "start", item.id, item.epic, name, stage_name, index, effort)))
+        away = person.away_before(start, min(end, last_day)) if absences else None
         if away is not None:  # away for long before it is done: a colleague takes it over
-            yield env.timeout(away - start)
+            yield timeout(away - start)
             _hand_over(run, team, person, stage, item, effort - person.work_done(start, away))
             continue
-        if end > person.last_day or end == INF:
+        if end > last_day or end == INF:
             if not leaves:  # beyond the horizon: the run stops before this item is done
-                log(Record(start, "cut", item.id, item.epic, name, stage_name, person.index,
+                log(Record(start, "cut", item.id, item.epic, name, stage_name, index,
                            effort - person.work_done(start, run.horizon)))
                 return
-            yield env.timeout(max(person.last_day - start, 0))
+            yield timeout(max(last_day - start, 0))
             item.remaining = effort - person.work_done(start, env.now)
-            log(Record(env.now, "stop", item.id, item.epic, name, stage_name, person.index,
+            log(Record(env.now, "stop", item.id, item.epic, name, stage_name, index,
                        item.remaining))
             queue.put(item, front=True)
             return
-        yield env.timeout(end - start)
-        log(_new(Record, (end, "finish", item.id, item.epic, name, stage_name, person.index,
-                          effort)))
+        yield timeout(end - start)
+        log(_new(Record, (end, "finish", item.id, item.epic, name, stage_name, index, effort)))
         run.finished_stage(team, item)
 
 
@@ -427,7 +451,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
             [team.stages[s].wip_limit for s in stages] if team.stages else [None])
         flow = run.flows[name] = TeamFlow(run, name, stages, limits, team.wip_limit, shares)
         for person in people:
-            run.env.process(worker(run, flow, person, stages.index(person.stage)))
+            run.start(worker(run, flow, person, stages.index(person.stage)))
         interrupts += [Record(t, "interrupt", -1, "", name, "", -1, e) for t, _, e in load]
         paid = paid_days(calendar_of(scenario, team), scenario.start, scenario.horizon_days)
         capacity[name] = _team_capacity(name, stages, people, paid)
@@ -443,12 +467,13 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
                                          Draws(_UNIFORM, run.stream(f"rework:{arrival.name}")))
         run.efforts[arrival.name] = (arrival.effort_days,
                                      run.stream(f"rework-effort:{arrival.name}"))
-        run.env.process(arrivals(run, arrival, lanes[arrival.name]))
+        run.start(arrivals(run, arrival, lanes[arrival.name]))
     for name, epic in scenario.epics.items():
-        run.env.process(epic_gate(run, name, epic, lanes[name], delays.get(name, 0.0)))
+        run.start(epic_gate(run, name, epic, lanes[name], delays.get(name, 0.0)))
     _start_scope_risks(run)
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         run.env.run(until=scenario.horizon_days)
+        run.dismantle()
     end = _end_time(run)
     if interrupts:
         run.records.extend(r for r in interrupts if r.time <= end)
@@ -464,7 +489,7 @@ _UNIFORM = Distribution(kind="uniform", params=(0.0, 1.0))
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
+def no_cyclic_gc() -> Iterator[None]:
     """Pause the cycle collector while events run: a run allocates many small objects that
     reference counting frees anyway, and collector passes over them cost up to a third of
     the run time on long flow runs. Restored (and left to run) afterwards."""
@@ -519,7 +544,7 @@ def _start_scope_risks(run: Run) -> None:
             rng = run.stream(f"risk-impact:{name}")
             count = max(0, round(float(risk.add_items.items.sample(rng, 1)[0])))
             at = run.scenario.day_of(risk.at) if risk.at else 0
-            run.env.process(add_items(run, risk.add_items.epic, count, at))
+            run.start(add_items(run, risk.add_items.epic, count, at))
 
 
 def _interrupt_load(run: Run, team: str) -> list[tuple[float, int, float]]:
@@ -589,8 +614,28 @@ def _stage_draws(effort: Effort, stages: tuple[str, ...], rng: np.random.Generat
     return out
 
 
+_CAPACITY: dict[int, tuple[list[WorkerSlot], np.ndarray, TeamCapacity]] = {}
+
+
 def _team_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
                    weekdays: np.ndarray) -> TeamCapacity:
+    """The team's capacity curves; worked out once for a team no risk or interrupt changed
+    (its people are then the scenario's shared, read-only slots)."""
+    hit = _CAPACITY.get(id(people))
+    if hit is not None and hit[0] is people and hit[1] is weekdays:
+        return hit[2]
+    made = _sum_capacity(name, stages, people, weekdays)
+    if all(not p.cap.flags.writeable for p in people):  # the shared slots: keep the sum
+        for a in (*made.available.values(), made.paid):
+            a.setflags(write=False)
+        if len(_CAPACITY) >= 64:
+            _CAPACITY.pop(next(iter(_CAPACITY)))
+        _CAPACITY[id(people)] = (people, weekdays, made)
+    return made
+
+
+def _sum_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
+                  weekdays: np.ndarray) -> TeamCapacity:
     available = {s: np.zeros(len(weekdays)) for s in stages}
     paid = np.zeros(len(weekdays))
     days = np.arange(len(weekdays))

@@ -16,6 +16,7 @@ import pandas as pd
 from workbench.scenario.models import Scenario
 from workbench.sim.forecast import ProgramForecast, percentile_days
 from workbench.sim.montecarlo import simulate
+from workbench.sim.precision import Reps
 
 COLUMNS = ["risk", "milestone", "p85_days_with", "p85_days_without", "shift_days",
            "lower_bound", "chance_with", "chance_without"]
@@ -27,7 +28,7 @@ def without_risk(scenario: Scenario, risk: str) -> Scenario:
     return scenario.model_copy(update={"risks": risks})
 
 
-def risk_impact(scenario: Scenario, reps: int = 500, seed: int = 0, *,
+def risk_impact(scenario: Scenario, reps: Reps = 500, seed: int = 0, *,
                 baseline: ProgramForecast | None = None, workers: int | None = 1,
                 executor: Executor | None = None, enabled: bool = True) -> pd.DataFrame:
     """Per risk and milestone: P85 (days from start) with every risk and with this one switched
@@ -39,6 +40,7 @@ def risk_impact(scenario: Scenario, reps: int = 500, seed: int = 0, *,
         return pd.DataFrame(columns=COLUMNS)
     base = baseline or simulate(scenario, reps, seed, workers=workers, executor=executor,
                                 progress=False)
+    reps = base.reps  # each risk switched off over the very runs of the baseline ('auto' too)
     rows = []
     for risk in scenario.risks:
         other = simulate(without_risk(scenario, risk), reps, seed, workers=workers,

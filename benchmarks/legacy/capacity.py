@@ -1,0 +1,331 @@
+"""Who can work when: each person's daily capacity (person-days of planned work per calendar
+day) over the horizon, after working days, holidays, focus, ramp-up, mentoring, time off,
+capacity risks and interrupts.
+
+The simulation turns an item's effort into calendar time with these curves: a person with
+capacity 0.7 on working days needs 10 calendar days (two weeks) for 7 person-days of work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from workbench.scenario.calendar import WorkCalendar
+from workbench.scenario.models import Calendar, Person, Scenario, Team
+
+INF = math.inf
+
+
+@dataclass
+class WorkerSlot:
+    """One worker slot in one replication; ``cum`` is cumulative capacity at each day start."""
+
+    team: str
+    stage: str
+    index: int
+    first_day: int  # first day with the team
+    last_day: int  # day after the last day with the team (exclusive)
+    cap: np.ndarray = field(repr=False)  # capacity per calendar day
+    cum: list[float] = field(default_factory=list, repr=False)
+    daily: list[float] = field(default_factory=list, repr=False)  # `cap` as Python floats
+    next_work: list[int] = field(default_factory=list, repr=False)  # first day >= d with capacity
+    rate: float | None = None  # constant capacity every day (fast path), else None
+    hire: int | None = None  # which entry of the team's `hires` brought this person
+    away_starts: list[int] = field(default_factory=list, repr=False)  # long absences begin
+    share: float = 1.0  # of this person's time the team has (people shared between teams)
+
+    def freeze(self, work: np.ndarray, handover_after_days: float = math.inf) -> None:
+        """Prepare the lookups used on the simulation's hot path; ``work`` is the calendar's
+        working days, against which an absence longer than ``handover_after_days`` working
+        days is found (an item held then goes to a colleague)."""
+        self._freeze_curve()
+        self.away_starts = _long_absences(self.cap, work, self.first_day, self.last_day,
+                                          handover_after_days)
+
+    def away_before(self, t0: float, t1: float) -> int | None:
+        """The first day a long absence begins after ``t0`` and before ``t1``, if any."""
+        i = bisect_right(self.away_starts, t0)
+        if i < len(self.away_starts) and self.away_starts[i] < t1:
+            return self.away_starts[i]
+        return None
+
+    def _freeze_curve(self) -> None:
+        horizon = len(self.cap)
+        end = min(self.last_day, horizon)
+        self.cap[:max(self.first_day, 0)] = 0.0
+        self.cap[end:] = 0.0
+        self.cum = np.concatenate(([0.0], np.cumsum(self.cap))).tolist()
+        self.daily = self.cap.tolist()  # plain floats: faster to index, and exact in the log
+        self.next_work = _next_work_day(self.cap)
+        full = self.first_day <= 0 and end >= horizon
+        first = float(self.cap[0]) if horizon else 0.0
+        self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
+
+    def finish_time(self, t0: float, effort_days: float) -> float:
+        """When work of ``effort_days`` started at time ``t0`` is done (INF: not within reach)."""
+        if self.rate is not None:
+            return t0 + effort_days / self.rate
+        if effort_days <= 0:
+            return t0
+        cum, cap = self.cum, self.daily
+        d = int(t0)
+        if d >= len(cap):
+            return INF
+        target = cum[d] + cap[d] * (t0 - d) + effort_days
+        if target > cum[-1]:
+            return INF
+        j = bisect_left(cum, target, d + 1) - 1
+        return j + (target - cum[j]) / cap[j]
+
+    def work_done(self, t0: float, t1: float) -> float:
+        """Person-days of capacity between two times."""
+        return self._cum_at(t1) - self._cum_at(t0)
+
+    def _cum_at(self, t: float) -> float:
+        if self.rate is not None:
+            return t * self.rate
+        d = min(int(t), len(self.daily) - 1)
+        return self.cum[d] + self.daily[d] * (t - d)
+
+
+def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: int,
+                   longer_than: float) -> list[int]:
+    """Days on which a run of more than ``longer_than`` working days without capacity begins
+    (time off, leave, a capacity risk; weekends and public holidays are not absences, and
+    leaving for good is not either: that hands work back by itself)."""
+    first = max(first_day, 0)
+    days = np.flatnonzero(work[first:max(last_day, first)] > 0) + first
+    if not days.size or not math.isfinite(longer_than):
+        return []
+    away = (cap[days] <= 0).astype(np.int8)
+    edges = np.diff(np.concatenate(([0], away, [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # a run that starts before the person's first capacity is their not having started yet
+    return [int(days[a]) for a, b in zip(starts, ends, strict=True)
+            if b - a > longer_than and cap[: days[a]].any()]
+
+
+def _next_work_day(cap: np.ndarray) -> list[int]:
+    """For each day, the first day from it on with capacity (len(cap): none left)."""
+    days = np.where(cap > 0, np.arange(len(cap)), len(cap))
+    return np.minimum.accumulate(days[::-1])[::-1].tolist()
+
+
+@lru_cache(maxsize=64)
+def working_days(calendar: Calendar, start: dt.date, days: int) -> np.ndarray:
+    """1.0 for each working calendar day from ``start``, 0.0 for weekends and holidays (one
+    read-only array per calendar: every replication shares it)."""
+    return _frozen(WorkCalendar.from_scenario(calendar).working_days(start, days))
+
+
+@lru_cache(maxsize=64)
+def paid_days(calendar: Calendar, start: dt.date, days: int) -> np.ndarray:
+    """1.0 for each day people are paid for: the working week, public holidays included."""
+    return _frozen(WorkCalendar.from_scenario(calendar).weekdays(start, days))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def calendar_of(scenario: Scenario, team: Team, person: Person | None = None) -> Calendar:
+    """The calendar someone works by: their own, else their team's, else the program's."""
+    own = person.calendar if person is not None else None
+    return own or team.calendar or scenario.calendar
+
+
+def team_days(scenario: Scenario, team: Team, person: Person | None = None) -> np.ndarray:
+    """Working days of a team (or of one of its people) over the horizon."""
+    return working_days(calendar_of(scenario, team, person), scenario.start,
+                        scenario.horizon_days)
+
+
+def _share(person: Person, team_name: str, home: bool) -> float:
+    """The part of ``person`` a team gets: its `allocation`, else all of them at home."""
+    if person.allocation is None:
+        return 1.0 if home else 0.0
+    return person.allocation.get(team_name, 0.0)
+
+
+def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple[int, int, int]],
+               interrupt_load: list[tuple[float, int, float]]) -> list[WorkerSlot]:
+    """Every person slot of a team for one replication.
+
+    ``lost`` lists capacity risks that fired: (first day, day after last, people).
+    ``interrupt_load`` lists interrupts: (time, member pick, effort person-days).
+    """
+    team = scenario.teams[name]
+    people = _slots(scenario, name, team, work) + _shared_in(scenario, name, team)
+    for i, p in enumerate(people):
+        p.index = i if p.index < 0 else p.index  # shared-in people come after the team's own
+    _pair_ramping_hires(scenario, team, people)
+    _apply_mentoring(scenario, team, people, work)
+    _apply_time_off(scenario, team, people)
+    for first, end, count in lost:
+        _remove(people, first, end, count)
+    _apply_interrupts(people, interrupt_load)
+    for p in people:
+        p.freeze(work, team.handover_after_days)
+    return people
+
+
+def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[WorkerSlot]:
+    horizon = len(work)
+    stages = team.stage_names
+    base = work * team.focus
+    out: list[WorkerSlot] = []
+    if isinstance(team.members, int):
+        for i, stage in enumerate(team.member_stages()):
+            out.append(WorkerSlot(name, stage, i, 0, horizon, base.copy()))
+    else:
+        for i, person in enumerate(team.members):
+            share = _share(person, name, home=True)
+            cap = team_days(scenario, team, person) * team.focus * share
+            out.append(WorkerSlot(name, person.stage or stages[0], i, *_stay(scenario, person),
+                                  cap, share=share))
+    for h, hire in enumerate(team.hires):
+        first = scenario.day_of(hire.date)
+        ramp = _ramp(horizon, first, hire.ramp_up_weeks)
+        for _ in range(hire.count):
+            out.append(WorkerSlot(name, hire.stage or stages[0], len(out), first, horizon,
+                              base * ramp, hire=h))
+    for leaver in team.leavers:
+        _leave(out, scenario.day_of(leaver.date), leaver.count, leaver.stage)
+    return out
+
+
+
+def _stay(scenario: Scenario, person: Person) -> tuple[int, int]:
+    """First day with the team and the day after the last."""
+    first = scenario.day_of(person.start) if person.start else 0
+    last = scenario.day_of(person.end) + 1 if person.end else scenario.horizon_days
+    return first, last
+
+
+def _shared_in(scenario: Scenario, name: str, team: Team) -> list[WorkerSlot]:
+    """Slots for people of other teams who give this team part of their time: their own (or
+    home team's) calendar, this team's focus, their share."""
+    out: list[WorkerSlot] = []
+    for home_name, home in scenario.teams.items():
+        if home_name == name or isinstance(home.members, int):
+            continue
+        for person in home.members:
+            share = _share(person, name, home=False)
+            if share > 0:
+                cap = team_days(scenario, home, person) * team.focus * share
+                out.append(WorkerSlot(name, team.stage_names[0], -1, *_stay(scenario, person),
+                                      cap, share=share))
+    return out
+
+
+def _ramp(horizon: int, first: int, weeks: float) -> np.ndarray:
+    """Productivity of a new hire: 0 before joining, then a linear ramp to 1."""
+    days = np.arange(horizon, dtype=float) - first
+    if weeks <= 0:
+        return (days >= 0).astype(float)
+    return np.clip((days + 1) / (weeks * 7), 0.0, 1.0) * (days >= 0)
+
+
+def _pair_ramping_hires(scenario: Scenario, team: Team, people: list[WorkerSlot]) -> None:
+    """A hire in ramp-up pairs with the full-speed colleagues of their stage: their capacity
+    adds to the colleagues' (who hold the items) until they are at full speed, so nobody's
+    item waits on someone at 2% speed. With no such colleague the hire works alone."""
+    for h, hire in enumerate(team.hires):
+        first = scenario.day_of(hire.date)
+        full = first + max(math.ceil(hire.ramp_up_weeks * 7) - 1, 0)
+        hires = [p for p in people if p.hire == h]
+        mates = [p for p in people if p.stage == hires[0].stage and p.hire != h
+                 and p.first_day <= max(first, 0) < p.last_day
+                 and not _ramping(scenario, team, p, first)]
+        if full <= first or not mates:
+            continue
+        span = slice(max(first, 0), max(full, 0))
+        lent = sum(p.cap[span] for p in hires) / len(mates)
+        for p in hires:
+            p.cap[span] = 0.0
+        for q in mates:
+            q.cap[span] += lent * (q.cap[span] > 0)
+
+
+def _ramping(scenario: Scenario, team: Team, person: WorkerSlot, day: int) -> bool:
+    """Whether ``person`` is itself a hire still ramping up on ``day``."""
+    if person.hire is None:
+        return False
+    hire = team.hires[person.hire]
+    return day < scenario.day_of(hire.date) + math.ceil(hire.ramp_up_weeks * 7) - 1
+
+
+def _apply_mentoring(scenario: Scenario, team: Team, people: list[WorkerSlot], work: np.ndarray
+                     ) -> None:
+    """Each hire takes `mentoring` of one person's time, fading as they ramp up, shared by
+    the people already on the team."""
+    horizon = len(work)
+    for h, hire in enumerate(team.hires):
+        if hire.mentoring <= 0 or hire.ramp_up_weeks <= 0:
+            continue
+        first = scenario.day_of(hire.date)
+        load = hire.mentoring * hire.count * (1 - _ramp(horizon, first, hire.ramp_up_weeks))
+        load[: max(first, 0)] = 0.0
+        day = max(first, 0)
+        mentors = [p for p in people if p.hire != h and p.first_day <= day < p.last_day]
+        if not mentors:
+            continue
+        share = load / len(mentors)
+        for p in mentors:
+            p.cap = np.clip(p.cap - share * (p.cap > 0), 0.0, None)
+
+
+def _apply_time_off(scenario: Scenario, team: Team, people: list[WorkerSlot]) -> None:
+    names = [] if isinstance(team.members, int) else [p.name for p in team.members]
+    for off in team.time_off:
+        first, end = scenario.day_of(off.start), scenario.day_of(off.end) + 1
+        if off.person is not None:
+            chosen = [people[names.index(off.person)]]
+        else:
+            chosen = [p for p in people if p.first_day < end and p.last_day > first][: off.people]
+        for p in chosen:
+            p.cap[max(first, 0):max(end, 0)] = 0.0
+
+
+def _remove(people: list[WorkerSlot], first: int, end: int | None, count: int) -> None:
+    """A capacity risk: the most recently added people present at `first` are unavailable."""
+    present = [p for p in people if p.first_day <= first < p.last_day][::-1][:count]
+    for p in present:
+        if end is None:
+            p.last_day = max(first, 0)
+        else:
+            p.cap[max(first, 0):max(end, 0)] = 0.0
+
+
+def _leave(people: list[WorkerSlot], day: int, count: int, stage: str | None) -> None:
+    present = [p for p in people if p.last_day > day and (stage is None or p.stage == stage)]
+    for p in present[::-1][:count]:
+        p.last_day = max(day, 0)
+
+
+def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, float]]) -> None:
+    """Interrupts take their effort from one person's capacity, from the day they arrive on."""
+    if not load:
+        return
+    caps = {id(p): p.cap.tolist() for p in people}
+    for time, pick, effort in load:
+        day = int(time)
+        present = [p for p in people if p.first_day <= day < p.last_day]
+        if not present:
+            continue
+        cap = caps[id(present[pick % len(present)])]
+        remaining = effort
+        while remaining > 1e-12 and day < len(cap):
+            take = min(cap[day], remaining)
+            cap[day] -= take
+            remaining -= take
+            day += 1
+    for p in people:
+        p.cap = np.array(caps[id(p)])

@@ -1,0 +1,346 @@
+"""Pure functions from one run's event log to the numbers a TPM reads: when each epic and
+milestone finished, what it cost, how busy each team was, and flow figures (time in system,
+wait, throughput, WIP, utilisation, turned away). No SimPy here: hand-written logs work.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from workbench.scenario.models import Scenario
+from workbench.sim.records import RunLog
+
+NAN = math.nan
+# Records of a service cut short: the item went back to its queue with `effort_days` left.
+HANDED_BACK = ("stop", "handover")
+# A service the horizon cuts: `effort_days` of it would fall after the run ends.
+CUT = "cut"
+# The pseudo-stage of items done at one stage and waiting for room at the next.
+WAITING = "waiting for "
+
+
+def epic_finish_days(log: RunLog) -> dict[str, float]:
+    """Day each epic finished (NaN: not within the horizon). Epics never ready are absent."""
+    done: dict[str, float] = {}
+    reopened: dict[str, float] = {}
+    for r in log.records:
+        if r.event == "epic_done":
+            done[r.epic] = r.time
+        elif r.event == "risk" and r.epic:
+            reopened[r.epic] = r.time
+    return {e: (t if reopened.get(e, -1.0) <= t else NAN) for e, t in done.items()}
+
+
+def milestone_finish(scenario: Scenario, epic_days: dict[str, float]
+                     ) -> dict[str, tuple[float, str]]:
+    """Per milestone: the day its last epic finished (NaN if any is unfinished) and that epic."""
+    out = {}
+    for name, milestone in scenario.milestones.items():
+        days = [epic_days.get(e, NAN) for e in milestone.epics]
+        if any(math.isnan(d) for d in days):
+            unfinished = next(e for e, d in zip(milestone.epics, days, strict=True)
+                              if math.isnan(d))
+            out[name] = (NAN, unfinished)
+        else:
+            last = max(range(len(days)), key=lambda i: days[i])
+            out[name] = (days[last], milestone.epics[last])
+    return out
+
+
+def team_end_days(scenario: Scenario, log: RunLog, epic_days: dict[str, float]
+                  ) -> dict[str, float]:
+    """When each team rolls off the program: its last epic done (the horizon if it is unfinished
+    or serves an arrival stream; the program's end for a team with no work of its own)."""
+    flowing = {a.team for a in scenario.arrivals}
+    out = {}
+    for team in scenario.teams:
+        own = [epic_days.get(e, NAN) for e, spec in scenario.epics.items() if spec.team == team]
+        if team in flowing or any(math.isnan(d) for d in own):
+            out[team] = float(log.horizon_days)
+        else:
+            out[team] = max(own, default=log.end_time)
+    return out
+
+
+def _integral(per_day: np.ndarray, until: float) -> float:
+    """Sum of a per-day series over [0, until) with the last day taken pro rata."""
+    whole = min(int(until), len(per_day))
+    total = float(per_day[:whole].sum())
+    if whole < len(per_day):
+        total += float(per_day[whole]) * (until - whole)
+    return total
+
+
+def cost(scenario: Scenario, log: RunLog, team_end: dict[str, float]) -> float:
+    """People cost: paid person-days (working days on the team) until each team rolls off."""
+    return sum(team_costs(scenario, log, team_end).values())
+
+
+def team_costs(scenario: Scenario, log: RunLog, until: dict[str, float]) -> dict[str, float]:
+    """Each team's people cost: its paid person-days up to its day in ``until``, times its
+    rate."""
+    out = {}
+    for name, team in scenario.teams.items():
+        paid = log.capacity[name].paid if name in log.capacity else np.zeros(1)
+        out[name] = _integral(paid, until[name]) * team.cost_per_person_day
+    return out
+
+
+def cost_by(scenario: Scenario, log: RunLog, team_end: dict[str, float], day: float) -> float:
+    """The program's cost accrued by ``day`` (the horizon when NaN: not finished)."""
+    day = log.horizon_days if math.isnan(day) else day
+    return sum(team_costs(scenario, log, {t: min(e, day) for t, e in team_end.items()}).values())
+
+
+def busy_days(log: RunLog, since: float = 0.0) -> dict[tuple[str, str], float]:
+    """Person-days of planned work done per (team, stage), by services started at or after
+    ``since`` (work cut short by someone leaving counts only what was done)."""
+    busy: dict[tuple[str, str], float] = defaultdict(float)
+    started: dict[tuple[int, str], float] = {}
+    for r in log.records:
+        if r.event == "start":
+            started[(r.item, r.stage)] = r.time
+            if r.time >= since:
+                busy[(r.team, r.stage)] += r.effort_days
+        elif r.event in (*HANDED_BACK, CUT) and started.get((r.item, r.stage), -1.0) >= since:
+            busy[(r.team, r.stage)] -= r.effort_days
+    return busy
+
+
+def utilisation(log: RunLog, team_end: dict[str, float]) -> dict[str, float]:
+    """Share of each team's planned-work capacity spent on items, until it rolls off."""
+    busy = busy_days(log)
+    out = {}
+    for team, cap in log.capacity.items():
+        available = sum(_integral(a, team_end[team]) for a in cap.available.values())
+        work = sum(v for (t, _), v in busy.items() if t == team)
+        out[team] = work / available if available > 0 else NAN
+    return out
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Flow figures over a window, for one stage or the whole system."""
+
+    time_in_system_days: float
+    wait_days: float
+    throughput_per_day: float
+    wip: float
+    utilisation: float
+    turned_away_share: float
+    items: int
+    handovers: float = 0.0  # items handed to a colleague because their owner was away
+
+
+def wip_integral(times: list[tuple[float, int]], start: float, end: float) -> float:
+    """∫ WIP dt over [start, end] from (time, +1/-1) steps."""
+    level, last, area = 0, start, 0.0
+    for t, step in sorted(times):
+        if t > end:
+            break
+        if t > start:
+            area += level * (t - max(last, start))
+            last = t
+        level += step
+    return area + level * (end - max(last, start))
+
+
+def flow(log: RunLog) -> dict[str, Flow]:
+    """Flow figures per ``team/stage`` and ``overall``, over [warm-up, end of run], for items
+    that arrived after the warm-up."""
+    start, end = log.warmup_days, log.end_time
+    span = max(end - start, 1e-12)
+    visits, system = _visits(log)
+    out: dict[str, Flow] = {}
+    busy = busy_days(log, since=start)
+    for key, rows in visits.items():
+        team, stage = key.split("/", 1)
+        cap = log.capacity.get(team)
+        available = _integral(cap.available[stage], end) - _integral(cap.available[stage], start) \
+            if cap and stage in cap.available else 0.0
+        out[key] = _stage_flow(rows, start, end, span, busy.get((team, stage), 0.0), available)
+    out["overall"] = _system_flow(log, system, start, end, span, busy)
+    handed = Counter(f"{r.team}/{r.stage}" for r in log.records
+                     if r.event == "handover" and r.time >= start)
+    handed["overall"] = sum(handed.values())
+    return {key: replace(f, handovers=float(handed.get(key, 0))) for key, f in out.items()}
+
+
+def _visits(log: RunLog) -> tuple[dict[str, list[tuple[float, float, float]]],
+                                  dict[int, list[float]]]:
+    """Stage visits (queued, started, left) and system stays [arrive, done, total wait]."""
+    visits: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    open_: dict[tuple[int, str, str], list[float]] = {}
+    system: dict[int, list[float]] = {}
+    for r in log.records:
+        ev = r.event
+        if ev == "queue":
+            waited = open_.pop((r.item, r.team, WAITING + r.stage), None)
+            if waited is not None:
+                visits[f"{r.team}/{WAITING}{r.stage}"].append((waited[0], NAN, r.time))
+            open_[(r.item, r.team, r.stage)] = [r.time, NAN]
+        elif ev == "blocked":
+            open_[(r.item, r.team, WAITING + r.stage)] = [r.time, NAN]
+        elif ev == "start":
+            v = open_.get((r.item, r.team, r.stage))
+            if v is not None and math.isnan(v[1]):
+                v[1] = r.time
+                system[r.item][2] += r.time - v[0]
+        elif ev == "finish":
+            v = open_.pop((r.item, r.team, r.stage), None)
+            if v is not None:
+                visits[f"{r.team}/{r.stage}"].append((v[0], v[1], r.time))
+        elif ev == "arrive":
+            system[r.item] = [r.time, NAN, 0.0]
+        elif ev == "done":
+            system[r.item][1] = r.time
+        elif ev == "reject":
+            system[r.item] = [r.time, -1.0, 0.0]
+    for (_item, team, stage), v in open_.items():
+        visits[f"{team}/{stage}"].append((v[0], v[1], NAN))
+    return visits, system
+
+
+def _stage_flow(rows: list[tuple[float, float, float]], start: float, end: float, span: float,
+                busy: float, available: float) -> Flow:
+    counted = [r for r in rows if r[0] >= start]
+    left = [r for r in counted if not math.isnan(r[2]) and r[2] <= end]
+    steps = [(q, 1) for q, _, _ in rows] + [(d, -1) for _, _, d in rows if not math.isnan(d)]
+    return Flow(
+        time_in_system_days=_mean([d - q for q, _, d in left]),
+        wait_days=_mean([s - q for q, s, _ in counted if not math.isnan(s)]),
+        throughput_per_day=sum(1 for r in rows if not math.isnan(r[2]) and start <= r[2] <= end)
+        / span,
+        wip=wip_integral(steps, start, end) / span,
+        utilisation=busy / available if available > 0 else NAN,
+        turned_away_share=0.0,
+        items=len(left),
+    )
+
+
+def _system_flow(log: RunLog, system: dict[int, list[float]], start: float, end: float,
+                 span: float, busy: dict[tuple[str, str], float]) -> Flow:
+    arrived = [(a, d, w) for a, d, w in system.values() if a >= start]
+    rejected = sum(1 for _, d, _ in arrived if d == -1.0)
+    done = [(a, d, w) for a, d, w in arrived if d >= 0 and d <= end]
+    steps = [(a, 1) for a, d, _ in system.values() if d != -1.0] + \
+        [(d, -1) for _, d, _ in system.values() if d >= 0]
+    available = sum(_integral(a, end) - _integral(a, start)
+                    for cap in log.capacity.values() for a in cap.available.values())
+    return Flow(
+        time_in_system_days=_mean([d - a for a, d, _ in done]),
+        wait_days=_mean([w for _, _, w in done]),
+        throughput_per_day=sum(1 for _, d, _ in system.values() if d >= 0 and start <= d <= end)
+        / span,
+        wip=wip_integral(steps, start, end) / span,
+        utilisation=sum(busy.values()) / available if available > 0 else NAN,
+        turned_away_share=rejected / len(arrived) if arrived else 0.0,
+        items=len(done),
+    )
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if xs else NAN
+
+
+def littles_law(log: RunLog) -> tuple[float, float, float]:
+    """(L, λ, W) over [0, T], T the last moment the system was empty: L must equal λ·W.
+
+    L integrates the WIP step function of the raw arrive/done events; W averages the stays
+    paired by item: two independent readings of the log that agree only if it is consistent.
+    """
+    steps = [(r.time, 1 if r.event == "arrive" else -1) for r in log.records
+             if r.event in ("arrive", "done")]
+    steps.sort()
+    level, last_empty = 0, 0.0
+    for t, step in steps:
+        level += step
+        if level == 0:
+            last_empty = t
+    if last_empty <= 0:
+        return 0.0, 0.0, 0.0
+    _, system = _visits(log)
+    stays = [d - a for a, d, _ in system.values() if 0 <= d <= last_empty]
+    lam = len(stays) / last_empty
+    return wip_integral(steps, 0.0, last_empty) / last_empty, lam, _mean(stays)
+
+
+FLOW_FIELDS = ("time_in_system_days", "wait_days", "throughput_per_day", "wip", "utilisation",
+               "handovers", "turned_away_share")
+
+
+def flow_keys(scenario: Scenario) -> list[str]:
+    """Every ``team/stage`` of the scenario, each ``team/waiting for <stage>`` where a stage's
+    WIP limit can hold finished work back, then ``overall``."""
+    keys = []
+    for t, team in scenario.teams.items():
+        keys += [f"{t}/{s}" for s in team.stage_names]
+        keys += [f"{t}/{WAITING}{s}" for s, st in (team.stages or {}).items()
+                 if st.wip_limit is not None]
+    return [*keys, "overall"]
+
+
+def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
+    """One replication boiled down to the numbers forecasts are read from (all floats).
+
+    Keys: ``epic:<name>`` and ``milestone:<name>`` finish days (NaN: unfinished),
+    ``last:<milestone>`` index in the milestone's epics of the one that finished last,
+    ``cost``, ``util:<team>``, ``flow:<team/stage|overall>:<figure>``, ``end_day``.
+    """
+    epic_days = epic_finish_days(log)
+    row = {f"epic:{e}": epic_days.get(e, NAN) for e in scenario.epics}
+    for name, (day, last) in milestone_finish(scenario, epic_days).items():
+        row[f"milestone:{name}"] = day
+        row[f"last:{name}"] = float(scenario.milestones[name].epics.index(last))
+    ends = team_end_days(scenario, log, epic_days)
+    costs = team_costs(scenario, log, ends)
+    row["cost"] = sum(costs.values())
+    row.update({f"cost:{t}": c for t, c in costs.items()})
+    for name in scenario.milestones:
+        row[f"cost_by:{name}"] = cost_by(scenario, log, ends, row[f"milestone:{name}"])
+    # the horizon cut this run's work short, so its cost is a lower bound
+    row["cost_cut"] = float(any(math.isnan(d) for d in epic_days.values())
+                            or len(epic_days) < len(scenario.epics))
+    util = utilisation(log, ends)
+    row.update({f"util:{t}": util.get(t, NAN) for t in scenario.teams})
+    flows = flow(log)
+    for key in flow_keys(scenario):
+        f = flows.get(key)
+        for field in FLOW_FIELDS:
+            row[f"flow:{key}:{field}"] = getattr(f, field) if f else NAN
+    row["end_day"] = log.end_time
+    row["scope_items"] = float(sum(1 for r in log.records if r.event in ("arrive", "reject"))
+                               + log.unreleased)
+    return row
+
+
+def burnup(log: RunLog, step_days: int = 7) -> np.ndarray:
+    """Items done by the end of each ``step_days`` period, from day 0 to the horizon."""
+    edges = np.arange(step_days, log.horizon_days + step_days, step_days, dtype=float)
+    done = np.sort(np.array([r.time for r in log.records if r.event == "done"], dtype=float))
+    return np.searchsorted(done, edges, side="right").astype(np.int32)
+
+
+def check_invariants(scenario: Scenario, log: RunLog) -> None:
+    """Raise AssertionError if a log breaks a law every run must obey: Little's law over
+    [0, last empty moment], services that end before they start, and epics that begin before
+    their prerequisites finish. The test suite turns this on for every run it simulates."""
+    L, lam, W = littles_law(log)
+    if not math.isclose(L, lam * W, rel_tol=1e-9, abs_tol=1e-9):
+        raise AssertionError(f"Little's law broken: L={L} but λW={lam * W}")
+    starts: dict[tuple[int, str], float] = {}
+    for r in log.records:
+        if r.event == "start":
+            starts[(r.item, r.stage)] = r.time
+        elif r.event == "finish" and r.time < starts[(r.item, r.stage)] - 1e-9:
+            raise AssertionError(f"item {r.item} finished {r.stage} before it started")
+    ready = {r.epic: r.time for r in log.records if r.event == "epic_ready"}
+    done = epic_finish_days(log)
+    for epic, t in ready.items():
+        for dep in scenario.epics[epic].depends_on:
+            if not done.get(dep, math.inf) <= t + 1e-9:
+                raise AssertionError(f"epic {epic} started at {t} before {dep} finished")
