@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pytest
 import yaml
 
@@ -73,10 +74,16 @@ FIGURES = {
 }
 
 
+# columns added after the numbers were recorded (each epic's start, for the roadmap): new
+# figures, left out so that every recorded column is still compared bit for bit
+ADDED_LATER = ("start:",)
+
+
 def digest(f: ProgramForecast) -> str:
-    h = hashlib.sha256(f.values.tobytes())
+    kept = [i for i, c in enumerate(f.columns) if not c.startswith(ADDED_LATER)]
+    h = hashlib.sha256(np.ascontiguousarray(f.values[:, kept]).tobytes())
     h.update(f.burnup.tobytes())
-    h.update("|".join(f.columns).encode())
+    h.update("|".join(f.columns[i] for i in kept).encode())
     return h.hexdigest()[:16]
 
 
