@@ -300,3 +300,25 @@ def test_glossary_comes_with_the_first_use_of_p85(forecast: ProgramForecast) -> 
     page = summary._repr_html_()
     assert "P85" in page and page.index(sentences.GLOSSARY[:20]) > page.index("P85")
     assert sentences.GLOSSARY in repr(summary)
+
+
+def test_risk_impact_pairs_a_long_baseline_with_its_first_runs(
+        small: Scenario, forecast: ProgramForecast, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With more runs than PAIRED_REPS, each risk is switched off over the baseline's first
+    runs: the shift is the paired one, the "with" figures are the headline's own."""
+    from workbench.sim import whatif
+
+    monkeypatch.setattr(whatif, "PAIRED_REPS", REPS // 2)
+    head = forecast.head(REPS // 2)
+    paired = risk_impact(small, REPS // 2, 3, baseline=head).set_index(["risk", "milestone"])
+    long = risk_impact(small, REPS, 3, baseline=forecast).set_index(["risk", "milestone"])
+    assert long["shift_days"].equals(paired["shift_days"])
+    launch = small.milestones["launch"]
+    row = long.loc[("vendor-late", "launch")]
+    assert row["chance_with"] == forecast.chance_by("milestone:launch", launch.target)
+    assert row["p85_days_with"] == forecast.milestones()[-1]["p85_days"] or \
+        math.isnan(row["p85_days_with"])
+    assert math.isclose(row["chance_without"] - row["chance_with"],
+                        paired.loc[("vendor-late", "launch"), "chance_without"]
+                        - paired.loc[("vendor-late", "launch"), "chance_with"])
+    assert math.isclose(row["p85_days_with"] - row["p85_days_without"], row["shift_days"])
