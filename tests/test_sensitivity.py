@@ -94,3 +94,37 @@ def test_the_biggest_risk_sentence_weighs_the_chance_not_only_the_p85():
         "the target from 94% to 100% (its P85 hardly moves).")
     impact["chance_without"] = impact["chance_with"]
     assert _risk_sentence(impact, "m").startswith("Biggest risk: big-date-no-chance moves")
+
+
+def _cli(tmp_path, *args: str):
+    import subprocess
+    import sys
+
+    import yaml
+
+    path = tmp_path / "wide.yaml"
+    path.write_text(yaml.safe_dump(WIDE_NARROW, sort_keys=False))
+    (tmp_path / ".workbench").write_text("")
+    return subprocess.run([sys.executable, "-m", "workbench.app.cli", "sensitivity", str(path),
+                           *args], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+
+
+def test_the_command_gives_the_same_ranking_as_the_module(tmp_path, table):
+    import json
+
+    done = _cli(tmp_path, "--reps", "80", "--seed", "5", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert (got["replications"], got["seed"]) == (80, 5)
+    assert [r["input"] for r in got["inputs"]] == list(table["input"])
+    assert [r["shift_low_days"] for r in got["inputs"]] == list(table["shift_low_days"])
+    text = _cli(tmp_path, "--reps", "80", "--seed", "5").stdout
+    first = text.splitlines()[3]
+    assert first.startswith("  wide effort: effort at P10 ") and "earlier" in first
+
+
+def test_the_command_names_an_unknown_milestone_in_one_line(tmp_path):
+    done = _cli(tmp_path, "--milestone", "gaa", "--reps", "5")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"{tmp_path / 'wide.yaml'}: --milestone: unknown milestone 'gaa' (known: done)"]

@@ -28,6 +28,7 @@ from workbench.app import (
     levers_commands,
     log_commands,
     report_commands,
+    sensitivity_commands,
 )
 from workbench.app.options import OneLineParser, add_simulation_options, print_lines
 from workbench.files import atomic, project
@@ -88,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     log_commands.register(sub)  # `log`: the forecasts logged by reports, oldest first
     compare_commands.register(sub)  # `compare`: named scenarios side by side, no sweep file
     levers_commands.register(sub)  # `levers`: the cheapest sets of levers that make a date
+    sensitivity_commands.register(sub)  # `sensitivity`: what moves each date, with direction
     return parser
 
 
