@@ -180,3 +180,15 @@ def test_items_waiting_for_a_full_review_stage_show_in_the_flow_figures() -> Non
     assert waiting.wip > 0.5 and waiting.time_in_system_days > 1
     keys = metrics.flow_keys(s)
     assert "t/waiting for review" in keys and "t/waiting for build" not in keys
+
+
+def test_someone_who_left_before_the_start_adds_no_capacity() -> None:
+    """A named member whose `end` is before the start works no day of the program (it once
+    counted as most of the horizon: a negative end index cleared only the last days)."""
+    from workbench.sim.capacity import planned_team, team_days
+
+    s = scenario(teams={"t": {"members": [{"name": "ann", "end": "2026-12-01"},
+                                          {"name": "bob"}]}})
+    people = planned_team(s, "t", team_days(s, s.teams["t"]))
+    ann, bob = (float(p.cap.sum()) for p in people)  # in the order of `members`
+    assert ann == 0.0 and bob > 100

@@ -59,7 +59,7 @@ class WorkerSlot:
         horizon = len(self.cap)
         end = min(self.last_day, horizon)
         self.cap[:max(self.first_day, 0)] = 0.0
-        self.cap[end:] = 0.0
+        self.cap[max(end, 0):] = 0.0  # a person who left before the start works no day
         self.cum = np.concatenate(([0.0], np.cumsum(self.cap))).tolist()
         self.daily = self.cap.tolist()  # plain floats: faster to index, and exact in the log
         self.next_work = _next_work_day(self.cap)
