@@ -291,6 +291,8 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError([f"{shown}: file not found"]) from None
+    except IsADirectoryError:
+        raise ScenarioError([f"{shown}: is a folder (allowed: a scenario file)"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{shown}: cannot read the file ({exc})"]) from None
     try:
@@ -394,6 +396,9 @@ def _extends_target(parent: Any, path: Path, shown: str, roots: list[Path] | Non
         raise ScenarioError([f"{shown}: extends: {parent!r} is outside the project folder "
                              f"{escaped} (allowed: files under it, or under a folder given "
                              "with --allow-path DIR)"])
+    if target.is_dir():
+        raise ScenarioError([f"{shown}: extends: {parent!r} is a folder (allowed: a scenario "
+                             "file, e.g. program.yaml)"])
     if not target.is_file():
         raise ScenarioError([f"{shown}: extends: file {parent!r} not found "
                              f"(looked for {target_shown})"])
