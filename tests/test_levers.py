@@ -210,10 +210,11 @@ def test_whatif_files_extend_the_scenario_with_only_the_changes(tmp_path):
     (["--milestone", "open"],
      "s.yaml: --milestone: 'open' has no target (allowed: give one with --by DATE)"),
     (["--milestone", "m", "--confidence", "1.5"],
-     "workbench levers: argument --confidence: '1.5' is out of range (allowed: 0 to 1)"),
+     "workbench levers: argument --confidence: '1.5' is out of range (allowed: more than 0 "
+     "and less than 1, e.g. 0.85)"),
     (["--milestone", "m", "--confidence", "0"],
-     "workbench levers: argument --confidence: '0' is out of range (allowed: between 0 and 1, "
-     "exclusive, e.g. 0.85)"),
+     "workbench levers: argument --confidence: '0' is out of range (allowed: more than 0 and "
+     "less than 1, e.g. 0.85)"),
     (["--milestone", "m", "--by", "2026-01-01"],
      "s.yaml: --by: 2026-01-01 is outside the scenario's 2027-01-04 to 2027-03-04 (allowed: a "
      "date within the horizon)"),

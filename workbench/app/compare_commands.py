@@ -34,9 +34,8 @@ def register(subparsers: Any) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Validate every file first (one line per problem, exit 2), then simulate each."""
-    from workbench.scenario.loader import ScenarioError, load_scenario
-
     from workbench.app.options import file_problem
+    from workbench.scenario.loader import ScenarioError, load_scenario
 
     problems = _given_problems(args.scenarios)
     html = file_problem("compare", "--html", args.html)

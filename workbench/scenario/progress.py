@@ -3,9 +3,10 @@
 A TPM re-forecasts every week: epics say how far they have come (`done: 6`, an item
 `done: true`, an item's `remaining_days`) as of `as_of`. `remaining` turns that into the plain
 scenario the simulation runs: it starts at `as_of`, with only the work left and the people on
-board then, and its horizon ends on the same day as the file's (fewer `horizon_days`). Nothing in the simulation knows about progress; dates before the new start already
-mean "in the past" to the capacity curves (a hire made before it is ramped up as far as its
-date says, time off that has ended takes nothing, a leaver has gone), so only what would read
+board then, and its horizon ends on the same day as the file's (fewer `horizon_days`).
+Nothing in the simulation knows about progress; dates before the new start already mean
+"in the past" to the capacity curves (a hire made before it is ramped up as far as its date
+says, time off that has ended takes nothing, a leaver has gone), so only what would read
 wrong from a later start is rewritten here: a risk or a capacity loss dated in the past happens
 at `as_of`, a loss that has ended is dropped, and a named person who has left is taken off the
 team.
