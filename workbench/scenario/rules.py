@@ -458,9 +458,8 @@ def _focus_lever_problems(s: Scenario) -> Iterator[Problem]:
     flow = s.levers.flow if s.levers else None
     if flow is None or not flow.focus or "most_focus" not in flow.model_fields_set:
         return  # the default ceiling (0.9) simply leaves a fully focused team as it is
-    for name, team in s.teams.items():
-        if team.focus > flow.most_focus + 1e-9:
-            yield (("levers", "flow", "most_focus"),
-                   f"{flow.most_focus:g} is below team {name}'s focus {team.focus:g} "
-                   f"(allowed: {team.focus:g} to 1, or flow.focus: false)")
-            return
+    name, team = max(s.teams.items(), key=lambda pair: pair[1].focus)  # the most focused
+    if team.focus > flow.most_focus + 1e-9:
+        yield (("levers", "flow", "most_focus"),
+               f"{flow.most_focus:g} is below team {name}'s focus {team.focus:g} "
+               f"(allowed: {team.focus:g} to 1, or flow.focus: false)")
