@@ -109,7 +109,8 @@ NUMBERS = [
       "workbench forecast: --risk: P LO HI with P from 0 to 1 and whole numbers of items "
       f"from 0 to {limits.MAX_ITEMS}, e.g. --risk 0.3 5 10"),
     p("half-life-inf", f"forecast {HISTORY} --items 10 --half-life-days inf",
-      "workbench forecast: argument --half-life-days: 'inf' is not a finite number"),
+      "workbench forecast: argument --half-life-days: 'inf' is not a finite number "
+      "(allowed: 0 to 36500)"),
     p("start-year-9999", f"forecast {HISTORY} --items 10 --start 9999-12-31",
       "workbench forecast: --start: 9999-12-31 is out of range (allowed: 1900-01-01 to "
       "2199-12-31)"),

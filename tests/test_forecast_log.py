@@ -142,7 +142,7 @@ def test_a_damaged_log_is_one_line_exit_2_and_the_html_is_still_written(
     log.write_bytes(b"this is not a database, it is a shopping list\n" * 200)
     assert _report(path, tmp_path / "out") == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and str(log) in err[0] and "damaged or not a forecast log" in err[0]
+    assert len(err) == 1 and str(log) in err[0] and "is not a forecast log" in err[0]
     page = (tmp_path / "out" / "program.html").read_text(encoding="utf-8")
     assert "The forecast log could not be read, so the trend shows this report only" in page
     assert log.read_bytes().startswith(b"this is not a database")  # left as it was

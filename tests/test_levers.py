@@ -128,6 +128,20 @@ def test_pareto_keeps_exactly_the_undominated():
     assert [(p.money, p.p85_days) for p in pareto(points)] == [(0, 10), (800, 8)]
 
 
+def test_pareto_compares_p85_as_the_date_shown():
+    """A set that gives up 10 items for the same money and a P85 a fraction of a day earlier
+    (the same date on the page) is dominated: it only gives something up (probe L13)."""
+    def o(cost: float, p85: float, items: int, hits: int = 10) -> Outcome:
+        return Outcome((int(cost), items, hits), {}, 10, hits, p85, None, cost, items, ())
+
+    whole, cut = o(150_000, 150.2, 0), o(150_000, 150.9 - 0.8, 10)
+    assert pareto([whole, cut]) == [whole]
+    assert pareto([whole, o(150_000, 149.9, 10)]) == [whole, o(150_000, 149.9, 10)]
+    # when nothing reaches, a higher chance is worth keeping; the same chance is not
+    assert pareto([whole, o(150_000, 150.5, 10, hits=9)], chance=True) == [whole]
+    assert len(pareto([o(1, 150.5, 0, hits=8), o(1, 150.5, 10, hits=9)], chance=True)) == 2
+
+
 def test_wilson_interval_matches_the_textbook():
     low, high = wilson(88, 100)
     assert (round(low, 4), round(high, 4)) == (0.8019, 0.9300)  # by hand: 0.8659 +- 0.0641
@@ -196,10 +210,11 @@ def test_whatif_files_extend_the_scenario_with_only_the_changes(tmp_path):
     (["--milestone", "open"],
      "s.yaml: --milestone: 'open' has no target (allowed: give one with --by DATE)"),
     (["--milestone", "m", "--confidence", "1.5"],
-     "workbench levers: argument --confidence: '1.5' is out of range (allowed: 0 to 1)"),
+     "workbench levers: argument --confidence: '1.5' is out of range (allowed: more than 0 "
+     "and less than 1, e.g. 0.85)"),
     (["--milestone", "m", "--confidence", "0"],
-     "workbench levers: argument --confidence: '0' is out of range (allowed: between 0 and 1, "
-     "exclusive, e.g. 0.85)"),
+     "workbench levers: argument --confidence: '0' is out of range (allowed: more than 0 and "
+     "less than 1, e.g. 0.85)"),
     (["--milestone", "m", "--by", "2026-01-01"],
      "s.yaml: --by: 2026-01-01 is outside the scenario's 2027-01-04 to 2027-03-04 (allowed: a "
      "date within the horizon)"),

@@ -52,6 +52,8 @@ def test_half_an_epic_done_forecasts_as_half_the_items_started_at_as_of(tmp_path
     done = BASE.replace("{items}", "12, done: 6").replace("horizon_days: 400",
                                                           "horizon_days: 400\nas_of: 2027-02-15")
     by_hand = BASE.replace("{items}", "6").replace("start: 2027-01-04", "start: 2027-02-15")
+    # by hand: the horizon still ends on 2028-02-07 (400 days from 4 Jan), 42 days fewer
+    by_hand = by_hand.replace("horizon_days: 400", "horizon_days: 358")
     # by hand: the risks dated before the new start happen at it, the lost person from then on
     by_hand = by_hand.replace("at: 2027-01-11", "at: 2027-02-15").replace(
         "at: 2027-01-20", "at: 2027-02-15")
@@ -111,3 +113,15 @@ def test_the_scenario_as_written_keeps_its_progress(tmp_path: Path) -> None:
     as_written = load_scenario(path, progress=False)
     assert as_written.epics["ledger"].done == 4 and as_written.start.isoformat() == "2027-01-04"
     assert load_scenario(path).epics["ledger"].items == 8
+
+
+def test_as_of_keeps_the_horizon_end_where_the_file_puts_it(tmp_path: Path) -> None:
+    """A later report date shortens the run, never moves its end: nothing lands past the
+    horizon `validate` shows."""
+    text = BASE.replace("{items}", "12, done: 2").replace("horizon_days: 400",
+                                                          "horizon_days: 400\nas_of: 2027-03-01")
+    written = load_scenario(_write(tmp_path, "s.yaml", text), progress=False)
+    left = load_scenario(_write(tmp_path, "s.yaml", text))
+    assert (left.start, left.horizon_days) == (written.as_of, 400 - 56)
+    assert left.date_of(left.horizon_days - 1) == written.date_of(written.horizon_days - 1)
+    assert remaining(left) == left  # applying it again changes nothing

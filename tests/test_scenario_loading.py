@@ -127,7 +127,8 @@ def test_an_error_is_reported_against_the_file_that_set_the_field(write_file):
     assert problems(child) == [
         f"{base}: teams.platform.focus: 1.7 is too large (allowed: number > 0 and <= 1)",
         f"{child}: teams.identity.members: -1 is too small "
-        "(allowed: whole number >= 0 or list of Person)",
+        "(allowed: whole number >= 0 or list of mappings (keys: name, start, end, stage, "
+        "calendar, allocation))",
     ]
 
 
@@ -187,7 +188,8 @@ def test_bad_overrides_are_one_line_each(write_file):
         "list (allowed: a path to a field)"]
     assert problems(path, ["teams.platform.members=-3"]) == [
         f"{path}: teams.platform.members: -3 is too small "
-        "(allowed: whole number >= 0 or list of Person)"]
+        "(allowed: whole number >= 0 or list of mappings (keys: name, start, end, stage, "
+        "calendar, allocation))"]
 
 
 # --- one-line errors for each kind of mistake -----------------------------------------------------
@@ -195,7 +197,8 @@ def test_bad_overrides_are_one_line_each(write_file):
 @pytest.mark.parametrize(("change", "expected"), [
     ("teams: {platform: {members: six}}",
      "teams.platform.members: 'six' is not a head count or a list of people "
-     "(allowed: whole number >= 0 or list of Person)"),
+     "(allowed: whole number >= 0 or list of mappings (keys: name, start, end, stage, "
+     "calendar, allocation))"),
     ("calendar: {workdays: [mon, tus]}",
      "calendar.workdays.1: 'tus' is not allowed; did you mean 'tue'? "
      "(allowed: one of mon, tue, wed, thu, fri, sat, sun)"),

@@ -54,7 +54,7 @@ def sweep_file(folder: Path, body: str, name: str = "sweep.yaml") -> Path:
      "teams: app, web)"),
     ("grid: {teams.app.members: [2, -1]}",
      "{f}: grid.teams.app.members: -1 is too small (allowed: whole number >= 0 or list of "
-     "Person) [point members=-1]"),
+     "mappings (keys: name, start, end, stage, calendar, allocation)) [point members=-1]"),
     ("points: [{name: a, set: {teams.web.focus: 1.5}}]",
      "{f}: points.0.set.teams.web.focus: 1.5 is too large (allowed: number > 0 and <= 1) "
      "[point a]"),

@@ -34,9 +34,15 @@ def register(subparsers: Any) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Validate every file first (one line per problem, exit 2), then simulate each."""
+    from workbench.app.options import file_problem
     from workbench.scenario.loader import ScenarioError, load_scenario
 
-    scenarios, problems = [], []
+    problems = _given_problems(args.scenarios)
+    html = file_problem("compare", "--html", args.html)
+    if problems or html:
+        print_lines([*problems, *([html] if html else [])])
+        return EXIT_USAGE
+    scenarios = []
     for path in args.scenarios:
         try:
             scenarios.append(load_scenario(path, args.overrides))
@@ -49,6 +55,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                                              strict=True)]
     print(_shown(named, args.format), end="")
     return _write_report(named, args)
+
+
+def _given_problems(paths: list[str]) -> list[str]:
+    """Two or more different files: one compared with itself (or nothing) says nothing."""
+    import os
+
+    if len(paths) < 2:
+        return ["workbench compare: one scenario given (allowed: two or more, e.g. a plan and "
+                "its what-if)"]
+    seen: dict[str, str] = {}
+    problems = []
+    for path in paths:
+        key = os.path.normcase(os.path.realpath(path))
+        if key in seen:
+            problems.append(f"workbench compare: {path} given twice (allowed: each scenario "
+                            "once)")
+        seen.setdefault(key, path)
+    return problems
 
 
 def labels(paths: list[str]) -> list[str]:

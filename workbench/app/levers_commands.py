@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import glob
 import json
 from pathlib import Path
 from typing import Any
@@ -57,10 +58,13 @@ def register(sub: Any) -> None:
 
 
 def _confidence(text: str) -> float:
-    value = bounded_float(0, 1, "confidence")(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{text[:30]!r} is out of range (allowed: between 0 "
-                                         "and 1, exclusive, e.g. 0.85)")
+    allowed = "allowed: more than 0 and less than 1, e.g. 0.85"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a number ({allowed})") from None
+    if not 0 < value < 1:  # nan fails this too
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is out of range ({allowed})")
     return value
 
 
@@ -78,7 +82,7 @@ def run_levers(args: argparse.Namespace) -> int:
     from workbench.sim.lever_search import search_levers
 
     scenario = load_scenario(args.scenario)
-    problem = input_problem(scenario, args)
+    problem = input_problem(scenario, args) or out_problem(args)
     if problem:
         print_lines([problem])
         return 2
@@ -105,10 +109,31 @@ def input_problem(scenario: Scenario, args: argparse.Namespace) -> str | None:
     if by is None:
         return f"{where}: {args.milestone!r} has no target (allowed: give one with --by DATE)"
     last = scenario.date_of(scenario.horizon_days - 1)
+    given = "--by" if args.by else f"milestones.{args.milestone}.target"
     if not scenario.start <= by <= last:
-        return (f"{args.scenario}: --by: {by} is outside the scenario's {scenario.start} to "
+        return (f"{args.scenario}: {given}: {by} is outside the scenario's {scenario.start} to "
                 f"{last} (allowed: a date within the horizon)")
     return None
+
+
+def out_problem(args: argparse.Namespace) -> str | None:
+    """The line to print when the what-if files could not be written to ``--out``, or could not
+    be run from there (a what-if outside the project may not extend a scenario inside it)."""
+    from workbench.app.options import folder_problem
+    from workbench.files import project
+
+    if not args.out:
+        return None
+    problem = folder_problem("levers", "--out", args.out)
+    if problem:
+        return problem
+    home = project.outside(args.scenario, project.allowed_roots(args.out))
+    if home is None:
+        return None
+    root = project.project_root(Path(args.scenario).parent)
+    return (f"workbench levers: --out: {args.out} is outside the project folder of "
+            f"{args.scenario}, so its what-if files could not extend it (allowed: a folder "
+            f"inside {root}, or --allow-path {root}, which `run` on them needs too)")
 
 
 def write_whatifs(path: str, scenario: Scenario, answer: Any, out: str | None) -> list[str]:
@@ -125,7 +150,22 @@ def write_whatifs(path: str, scenario: Scenario, answer: Any, out: str | None) -
                                            f"(workbench levers, seed {answer.seed}).")
         atomic.atomic_write_text(target, text)
         written.append(str(target))
+    _remove_stale(folder, stem, answer.catalogue.milestone, len(written))
     return written
+
+
+def _remove_stale(folder: Path, stem: str, milestone: str, kept: int) -> None:
+    """Remove the sets an earlier run of the same milestone wrote beyond this run's ``kept``
+    (only files named and headed as this command writes them), so no stale set is left."""
+    prefix = f"{stem}_levers_{milestone}_"
+    for path in folder.glob(f"{glob.escape(prefix)}*.yaml"):
+        number = path.name[len(prefix):-len(".yaml")]
+        if not (number.isdigit() and int(number) > kept and str(int(number)) == number):
+            continue
+        with path.open(encoding="utf-8", errors="replace") as f:
+            ours = f.readline().startswith(f"# Levers set {number} for {milestone} (workbench ")
+        if ours:
+            path.unlink()
 
 
 

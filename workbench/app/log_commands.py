@@ -97,18 +97,28 @@ def _append(args: argparse.Namespace, log: Path, summary: dict[str, Any]) -> int
     except forecast_log.LogError as exc:
         print_lines([f"workbench: {exc}"])
         return EXIT_USAGE
-    print_lines([f"Logged: {log} (entry {number})"], sys.stdout)
+    # JSON and CSV on stdout are for programs: the notice goes beside them, not into them
+    machine = getattr(args, "format", "table") != "table"
+    print_lines([f"Logged: {log} (entry {number})"], sys.stderr if machine else sys.stdout)
     return EXIT_OK
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    """`workbench log SCENARIO`: the logged forecasts, oldest first."""
+    """`workbench log SCENARIO`: the scenario's logged forecasts, oldest first (a log shared
+    with other scenarios shows only this one's, and says how many others it holds)."""
+    from workbench.scenario.loader import load_scenario
+
+    name = load_scenario(args.scenario, progress=False).name  # a bad scenario: one line, exit 2
     log = Path(args.log) if args.log else forecast_log.default_path(args.scenario)
     try:
-        found = forecast_log.entries(log)
+        logged = forecast_log.entries(log)
     except forecast_log.LogError as exc:
         print_lines([f"workbench log: {exc}"])
         return EXIT_USAGE
+    found = [e for e in logged if e.get("scenario", {}).get("name") == name]
+    if len(found) < len(logged):
+        print_lines([f"workbench log: {log} also holds {len(logged) - len(found)} entries of "
+                     f"other scenarios (not shown; only {name!r} is)"])
     if args.format == "json":
         sys.stdout.write(for_json(json.dumps(found, indent=2, ensure_ascii=False)) + "\n")
         return EXIT_OK

@@ -144,7 +144,11 @@ def bounded_float(least: float | None, most: float | None,
                else f"{_plain(most)} or less" if most is not None else "")
 
     def parse(text: str) -> float:
-        value = finite_float(text)
+        try:
+            value = finite_float(text)
+        except argparse.ArgumentTypeError as exc:  # nan, inf, words: say the range too
+            raise argparse.ArgumentTypeError(f"{exc} (allowed: {allowed or 'a finite number'})"
+                                             ) from None
         if (least is not None and value < least) or (most is not None and value > most):
             raise argparse.ArgumentTypeError(f"{text[:30]!r} is out of range (allowed: "
                                              f"{allowed})")
@@ -159,3 +163,40 @@ def _plain(number: float | None) -> str:
     if number is None:
         return ""
     return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def folder_problem(command: str, option: str, given: str | None) -> str | None:
+    """The line to print when an output folder can never be written (it, or a folder above it,
+    is a file), checked before any work so a long search is not lost at the end."""
+    from pathlib import Path
+
+    if not given:
+        return None
+    blocker = _file_on_the_way(Path(given))
+    if blocker is None:
+        return None
+    return f"workbench {command}: {option}: {blocker} is a file (allowed: a folder)"
+
+
+def file_problem(command: str, option: str, given: str | None) -> str | None:
+    """The line to print when an output file can never be written (it is a folder, or a folder
+    above it is a file), checked before any work."""
+    from pathlib import Path
+
+    if not given:
+        return None
+    path = Path(given)
+    if path.is_dir():
+        return f"workbench {command}: {option}: {given} is a folder (allowed: a file path)"
+    blocker = _file_on_the_way(path.parent)
+    if blocker is None:
+        return None
+    return f"workbench {command}: {option}: {blocker} is a file (allowed: a path in a folder)"
+
+
+def _file_on_the_way(folder: Any) -> Any:
+    """The first existing non-folder among ``folder`` and the folders above it, if any."""
+    for place in (folder, *folder.parents):
+        if place.exists():
+            return None if place.is_dir() else place
+    return None

@@ -43,8 +43,8 @@ def register(subparsers: Any) -> None:
     add_simulation_options(rep)
     rep.add_argument("--pdf", action="store_true",
                      help="also write OUT/<scenario>.pdf, printed by headless Chromium")
-    rep.add_argument("--paper", choices=["a4", "letter"], default="a4",
-                     help="paper of the PDF, portrait (default a4)")
+    rep.add_argument("--paper", choices=["a4", "letter"], default=None,
+                     help="paper of the PDF, portrait (default a4; implies --pdf)")
     from workbench.app import history_commands  # light: pandas is imported only when a report runs
 
     history_commands.add_report_options(rep)  # --history HISTORY.csv: a report from history
@@ -86,6 +86,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from workbench.reports import runner
     from workbench.scenario.loader import ScenarioError, load_scenario
 
+    problem = _option_problem(args)  # before any work: nothing is simulated to be lost
+    if problem:
+        return _usage([problem])
     if history_commands.history_report_wanted(args):  # `--history HISTORY.csv`, or a mistake
         return _history_report(args)
 
@@ -114,6 +117,20 @@ def cmd_report(args: argparse.Namespace) -> int:
                  f"{files.outputs}"], sys.stdout)
     code = _write_pdf(args, files.html) if args.pdf else EXIT_OK
     return log_commands.log_report(args, log, files.outputs) or code
+
+
+def _option_problem(args: argparse.Namespace) -> str | None:
+    """The one line for options that cannot work together or cannot be written; ``--paper``
+    on its own asks for the PDF (that is the only thing it is for)."""
+    from workbench.app.options import folder_problem
+
+    if args.paper is not None:
+        args.pdf = True
+    args.paper = args.paper or "a4"
+    if args.log is not None and args.no_log:
+        return ("workbench report: --log and --no-log together (allowed: one of them: --log "
+                "PATH to log there, --no-log to log nowhere)")
+    return folder_problem("report", "--out", args.out)
 
 
 def _history_report(args: argparse.Namespace) -> int:

@@ -114,6 +114,9 @@ def _connection(path: str | os.PathLike[str], write: bool) -> Iterator[sqlite3.C
     """A connection with a busy timeout, in manual transactions; SQLite's errors become one
     line naming the file."""
     db: sqlite3.Connection | None = None
+    if Path(path).is_dir():
+        raise LogError(f"{path}: is a folder (allowed: a forecast log file, e.g. "
+                       f"program{SUFFIX})")
     try:
         if write:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -127,8 +130,7 @@ def _connection(path: str | os.PathLike[str], write: bool) -> Iterator[sqlite3.C
     except sqlite3.OperationalError as exc:
         raise LogError(_reason(path, exc)) from None
     except sqlite3.DatabaseError as exc:  # not a database at all, or damaged
-        raise LogError(f"{path}: the forecast log is damaged or not a forecast log ({exc}); "
-                       "move it aside and the next report starts a new one") from None
+        raise LogError(_damaged(path, str(exc))) from None
     except OSError as exc:
         raise LogError(f"{path}: cannot open the forecast log ({exc.strerror or exc})") from None
     finally:
@@ -145,9 +147,18 @@ def _reason(path: str | os.PathLike[str], exc: sqlite3.OperationalError) -> str:
         return (f"{path}: the forecast log stayed locked by another process for "
                 f"{BUSY_SECONDS:g} s (allowed: one writer at a time; try again)")
     if "not a database" in text or "malformed" in text:
-        return (f"{path}: the forecast log is damaged or not a forecast log ({text}); move it "
-                "aside and the next report starts a new one")
+        return _damaged(path, text)
     return f"{path}: cannot use the forecast log ({text})"
+
+
+def _damaged(path: str | os.PathLike[str], text: str) -> str:
+    """A file that is no SQLite database at all is someone else's (say so, and nothing about
+    moving it aside); a malformed one is a log that was damaged."""
+    if "not a database" in text:
+        return (f"{path}: is not a forecast log (allowed: a file made by workbench report, or "
+                "a new path)")
+    return (f"{path}: the forecast log is damaged ({text}); move it aside and the next report "
+            "starts a new one")
 
 
 def _prepare(db: sqlite3.Connection, path: str | os.PathLike[str]) -> None:

@@ -103,7 +103,8 @@ def _problems_of(err: Any, loc: Loc, ann: Any, owner: type[BaseModel] | None,
 
 def _message(err: Any, ann: Any, owner: type[BaseModel] | None, field: FieldInfo | None) -> str:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
-    allowed = describe_field(field) if field is not None else describe_type(ann)
+    allowed = (describe_field(field, named=False) if field is not None
+               else describe_type(ann, named=False))
     model = bare_type(ann)
     if inspect.isclass(model) and issubclass(model, BaseModel) and model is not Distribution:
         allowed = f"a mapping of {', '.join(field_names(model))}"
@@ -242,21 +243,23 @@ def _drop_none(ann: Any) -> Any:
 
 # --- describing what is allowed (error messages and the reference docs) ------------------------
 
-def describe_field(field: FieldInfo) -> str:
-    """What a field accepts, in words: ``number > 0 and <= 1``, ``list of Hire``."""
-    return _with_bounds(describe_type(field.annotation), field.metadata)
+def describe_field(field: FieldInfo, named: bool = True) -> str:
+    """What a field accepts, in words: ``number > 0 and <= 1``, ``list of Hire`` (``named``:
+    sections by their name, for the reference docs; else by their keys, for a message)."""
+    return _with_bounds(describe_type(field.annotation, named), field.metadata)
 
 
-def describe_type(ann: Any) -> str:
+def describe_type(ann: Any, named: bool = True) -> str:
     """What a type accepts, in words a scenario author understands."""
     meta = list(getattr(ann, "__metadata__", ()))
-    text = _describe_bare(bare_type(ann))
+    text = _describe_bare(bare_type(ann), named)
     return _with_bounds(text, meta)
 
 
-def _describe_bare(ann: Any) -> str:
+def _describe_bare(ann: Any, named: bool) -> str:
     if is_union(ann):
-        return " or ".join(describe_type(m) for m in get_args(ann) if m is not type(None))
+        return " or ".join(describe_type(m, named) for m in get_args(ann)
+                           if m is not type(None))
     if get_origin(ann) is Literal:
         return "one of " + ", ".join(str(a) for a in get_args(ann))
     simple = {bool: "true or false", int: "whole number", float: "number", str: "text",
@@ -266,13 +269,20 @@ def _describe_bare(ann: Any) -> str:
     args = get_args(ann)
     if get_origin(ann) in (tuple, list):
         if len(args) == 2 and args[1] is Ellipsis or len(args) == 1:
-            return f"list of {describe_type(args[0])}"
-        return "[" + ", ".join(describe_type(a) for a in args) + "]"
+            element = bare_type(args[0])
+            if not named and _is_section(element):
+                return f"list of mappings (keys: {', '.join(field_names(element))})"
+            return f"list of {describe_type(args[0], named)}"
+        return "[" + ", ".join(describe_type(a, named) for a in args) + "]"
     if get_origin(ann) is dict:
-        return f"mapping of name to {describe_type(args[1])}"
-    if inspect.isclass(ann) and issubclass(ann, BaseModel):
-        return ann.__name__
+        return f"mapping of name to {describe_type(args[1], named)}"
+    if _is_section(ann):
+        return ann.__name__ if named else f"a mapping (keys: {', '.join(field_names(ann))})"
     return "any value"
+
+
+def _is_section(ann: Any) -> bool:
+    return inspect.isclass(ann) and issubclass(ann, BaseModel) and ann is not Distribution
 
 
 def _with_bounds(text: str, meta: Iterable[Any]) -> str:

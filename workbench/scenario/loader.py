@@ -291,6 +291,8 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError([f"{shown}: file not found"]) from None
+    except IsADirectoryError:
+        raise ScenarioError([f"{shown}: is a folder (allowed: a scenario file)"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{shown}: cannot read the file ({exc})"]) from None
     try:
@@ -394,6 +396,9 @@ def _extends_target(parent: Any, path: Path, shown: str, roots: list[Path] | Non
         raise ScenarioError([f"{shown}: extends: {parent!r} is outside the project folder "
                              f"{escaped} (allowed: files under it, or under a folder given "
                              "with --allow-path DIR)"])
+    if target.is_dir():
+        raise ScenarioError([f"{shown}: extends: {parent!r} is a folder (allowed: a scenario "
+                             "file, e.g. program.yaml)"])
     if not target.is_file():
         raise ScenarioError([f"{shown}: extends: file {parent!r} not found "
                              f"(looked for {target_shown})"])
@@ -458,6 +463,8 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any, shown: str, strict:
             node[part] = _merged(old, value)
         else:
             if isinstance(node, dict) and node.get(part) is None:
+                if keys[i + 1].isdigit():  # an item of a list the scenario does not have
+                    _no_list(format_loc(tuple(done)), shown, dotted)
                 if strict:
                     _must_exist(node, part, tuple(done), shown, dotted)
                 node[part] = {}
@@ -490,10 +497,17 @@ def _path_part(node: Any, key: str, shown: str, dotted: str, done: tuple[Any, ..
     if isinstance(node, list):
         if key.isdigit() and int(key) < len(node):
             return int(key)
+        if not node:
+            _no_list(where, shown, dotted)
         raise ScenarioError([f"{shown}: {dotted}: {where} has no item {key!r} "
                              f"(allowed: 0 to {len(node) - 1})"])
     raise ScenarioError([f"{shown}: {dotted}: {where} is {show(node)}, not a mapping or list "
                          "(allowed: a path to a field)"])
+
+
+def _no_list(where: str, shown: str, dotted: str) -> None:
+    raise ScenarioError([f"{shown}: {dotted}: the scenario has no {where} yet, so no item to "
+                         f"change (allowed: give the whole list, e.g. --set '{where}=[...]')"])
 
 
 def _plain(value: Any) -> Any:

@@ -341,7 +341,7 @@ class Epic(Frozen):
     rework: Rework | None = Field(None, description="Items sent back to an earlier stage.")
     capacity_share: Share | None = Field(
         None, description="Share of the team's effort reserved for this epic (e.g. 0.7).")
-    done: NonNegInt = Field(
+    done: Annotated[int, Field(ge=0, strict=True)] = Field(  # strict: `true` is not 1 item
         0, description="Items finished as of the scenario's `as_of` (progress, for an item "
                        "count; with a list of items, mark items `done: true`).")
 

@@ -3,9 +3,10 @@
 A TPM re-forecasts every week: epics say how far they have come (`done: 6`, an item
 `done: true`, an item's `remaining_days`) as of `as_of`. `remaining` turns that into the plain
 scenario the simulation runs: it starts at `as_of`, with only the work left and the people on
-board then. Nothing in the simulation knows about progress; dates before the new start already
-mean "in the past" to the capacity curves (a hire made before it is ramped up as far as its
-date says, time off that has ended takes nothing, a leaver has gone), so only what would read
+board then, and its horizon ends on the same day as the file's (fewer `horizon_days`).
+Nothing in the simulation knows about progress; dates before the new start already mean
+"in the past" to the capacity curves (a hire made before it is ramped up as far as its date
+says, time off that has ended takes nothing, a leaver has gone), so only what would read
 wrong from a later start is rewritten here: a risk or a capacity loss dated in the past happens
 at `as_of`, a loss that has ended is dropped, and a named person who has left is taken off the
 team.
@@ -39,8 +40,12 @@ def remaining(scenario: Scenario) -> Scenario:
     epics = {name: _epic_left(epic) for name, epic in scenario.epics.items()}
     risks = {name: r for name, r in ((n, _risk_left(risk, as_of))
                                      for n, risk in scenario.risks.items()) if r is not None}
+    # the horizon ends where the file says (horizon_days counts calendar days from the start):
+    # a later start leaves fewer days, so no forecast lands past the scenario's horizon
+    horizon = scenario.horizon_days - (as_of - scenario.start).days
     return scenario.model_copy(update={"start": as_of, "as_of": as_of, "teams": teams,
-                                       "epics": epics, "risks": risks})
+                                       "epics": epics, "risks": risks,
+                                       "horizon_days": horizon})
 
 
 def _epic_progress(epic: Epic) -> bool:

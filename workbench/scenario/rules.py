@@ -43,10 +43,13 @@ RULES: tuple[str, ...] = (
     "A person's `allocation` names teams of `teams` and adds up to at most 1; `budget.teams` "
     "names teams of `teams`.",
     "`as_of` lies within the horizon and is not before `start`; an epic's `done` is at most its "
-    "item count, and is given only with an item count (a list marks items `done: true`).",
+    "item count, and is given only with an item count (a list marks items `done: true`); an "
+    "item is either `done: true` or has `remaining_days`, not both.",
+    "A risk's `mitigation.probability` is at most the risk's own `probability`.",
     "`levers.people.teams` name teams of `teams`; `levers.scope.keep` names epics of `epics`; "
-    "no one joins before the start (`levers.people.earliest`, `join_dates`), and join dates "
-    "lie within the horizon.",
+    "no one joins before the start (`levers.people.earliest`, `join_dates`), and the earliest "
+    "and join dates lie within the horizon; `levers.flow.most_focus` is not below a team's "
+    "`focus`.",
 )
 
 
@@ -357,6 +360,12 @@ def _risk_problems(s: Scenario) -> Iterator[Problem]:
                 yield (*here, key, "epic"), _unknown("epic", impact.epic, s.epics)
         if risk.capacity is not None and risk.capacity.team not in s.teams:
             yield (*here, "capacity", "team"), _unknown("team", risk.capacity.team, s.teams)
+        mitigation = risk.mitigation
+        if mitigation is not None and mitigation.probability > risk.probability:
+            yield (*here, "mitigation", "probability"), (
+                f"{mitigation.probability:g} is above the risk's own probability "
+                f"{risk.probability:g} (allowed: 0 to {risk.probability:g}: a mitigation "
+                "makes the risk less likely)")
         scoped = s.epics.get(risk.add_items.epic) if risk.add_items else None
         if scoped is not None and scoped.team is None:
             yield (*here, "add_items", "epic"), (f"{risk.add_items.epic!r} is an external "  # type: ignore[union-attr]
@@ -411,6 +420,13 @@ def _progress_problems(s: Scenario) -> Iterator[Problem]:
         elif isinstance(epic.items, int) and epic.done > epic.items:
             yield ("epics", name, "done"), (f"{epic.done} done but the epic has {epic.items} "
                                             f"items (allowed: 0 to {epic.items})")
+        for i, item in enumerate(epic.items if isinstance(epic.items, tuple) else ()):
+            if item.done and item.remaining_days is not None:
+                yield (("epics", name, "items", i, "remaining_days"),
+                       f"{item.remaining_days:g} days left on an item marked done: true "
+                       "(allowed: one of them: done, or the days left)")
+
+
 def _lever_problems(s: Scenario) -> Iterator[Problem]:
     if s.levers is None:
         return
@@ -426,8 +442,24 @@ def _lever_problems(s: Scenario) -> Iterator[Problem]:
     if earliest < s.start:
         yield (*here, "earliest"), (f"{earliest} is before the start {s.start} (allowed: "
                                     f"{s.start} or later: no one joins before the program)")
+    elif earliest > last:
+        yield (*here, "earliest"), (f"{earliest} is after the horizon's last day {last} "
+                                    f"(allowed: {s.start} to {last})")
+    yield from _focus_lever_problems(s)
     for i, day in enumerate(people.join_dates):
         if not max(earliest, s.start) <= day <= last:
             yield (*here, "join_dates", i), (f"{day} is outside {max(earliest, s.start)} to "
                                              f"{last} (allowed: from the earliest join date to "
                                              "the horizon's last day)")
+
+
+def _focus_lever_problems(s: Scenario) -> Iterator[Problem]:
+    """Focus may only be raised: a ceiling below a team's focus would mean lowering it."""
+    flow = s.levers.flow if s.levers else None
+    if flow is None or not flow.focus or "most_focus" not in flow.model_fields_set:
+        return  # the default ceiling (0.9) simply leaves a fully focused team as it is
+    name, team = max(s.teams.items(), key=lambda pair: pair[1].focus)  # the most focused
+    if team.focus > flow.most_focus + 1e-9:
+        yield (("levers", "flow", "most_focus"),
+               f"{flow.most_focus:g} is below team {name}'s focus {team.focus:g} "
+               f"(allowed: {team.focus:g} to 1, or flow.focus: false)")

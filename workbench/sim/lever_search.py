@@ -344,19 +344,27 @@ def swap(s: Search, found: Candidate, kinds: frozenset[str]) -> Candidate:
     return found if ok is None else prune(s, ok, kinds)
 
 
-def pareto(outcomes: list[Outcome]) -> list[Outcome]:
-    """The outcomes no other beats on all of money (less), P85 (earlier) and scope given up
-    (less) while being strictly better on one; one of each group equal on all three."""
-    def key(o: Outcome) -> tuple[float, float, int]:
-        return (round(o.money, 2), o.p85_days, o.items_given_up)
+def pareto(outcomes: list[Outcome], chance: bool = False) -> list[Outcome]:
+    """The outcomes no other beats on all of money (less), P85 (earlier, in whole days: the
+    date the TPM sees) and scope given up (less) while being strictly better on one; one of
+    each group equal on all three. ``chance``: the chance (higher) counts too (when no set
+    reaches the confidence, a higher chance is worth something)."""
+    def key(o: Outcome) -> tuple[float, ...]:
+        odds = (-o.chance,) if chance else ()
+        return (round(o.money, 2), _p85_day(o), o.items_given_up, *odds)
 
     def dominated(o: Outcome) -> bool:
         return any(_beats(key(p), key(o)) for p in outcomes)
 
-    kept: dict[tuple[float, float, int], Outcome] = {}
+    kept: dict[tuple[float, ...], Outcome] = {}
     for o in best_first([o for o in outcomes if not dominated(o)]):
         kept.setdefault(key(o), o)  # of sets equal on all three, the first is enough
     return list(kept.values())
+
+
+def _p85_day(o: Outcome) -> float:
+    """P85 as the day it falls on (a fraction of a day earlier is the same date)."""
+    return float(math.floor(o.p85_days)) if math.isfinite(o.p85_days) else math.inf
 
 
 def _beats(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -376,7 +384,8 @@ def confirm(s: Search, reps: int, seed: int) -> Answer:
     shortlist = best_first(pareto(reach))[:MAX_CONFIRMED] if reach else _closest(s)
     full = [s.confirm(o.candidate, reps) for o in shortlist]
     made = [o for o in s.confirmed.values() if o.chance >= s.confidence]
-    sets = best_first(pareto(made)) if made else sorted(full, key=_closeness)[:3]
+    sets = (best_first(pareto(made)) if made
+            else sorted(pareto(full, chance=True), key=_closeness)[:3])
     return _answer(s, sets, bool(made), reps, seed)
 
 
