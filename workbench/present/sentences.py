@@ -229,10 +229,14 @@ def _value_words(value: Any) -> str:
 
 
 def footer_line(forecast: ProgramForecast) -> str:
-    """What reproduces this report: seed, replications, scenario SHA-256 and version."""
+    """What reproduces this report: seed, replications, scenario SHA-256 (its first 12 hex
+    digits, as git shortens a commit; the whole one is in summary.json) and version."""
     d = forecast.to_dict()
-    return (f"Seed {d['seed']} · {d['replications']} replications · scenario SHA-256 "
-            f"{d['scenario']['sha256']} · TPM Workbench {d['version']}")
+    return (f"Seed {d['seed']} · {d['replications']:,} replications · scenario SHA-256 "
+            f"{d['scenario']['sha256'][:SHORT_SHA]} · TPM Workbench {d['version']}")
+
+
+SHORT_SHA = 12  # hex digits of the scenario's SHA-256 a page shows
 
 
 def footer(forecast: ProgramForecast) -> Html:
