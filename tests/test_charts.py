@@ -300,3 +300,20 @@ def test_glossary_comes_with_the_first_use_of_p85(forecast: ProgramForecast) -> 
     page = summary._repr_html_()
     assert "P85" in page and page.index(sentences.GLOSSARY[:20]) > page.index("P85")
     assert sentences.GLOSSARY in repr(summary)
+
+
+def test_cost_over_time_names_a_budget_only_when_there_is_one(small: Scenario) -> None:
+    """No budget: no "budget" in the title or subtitle; a zero tick reads "0", not "0M"; each
+    month is named once on the time axis."""
+    import re
+
+    run = replay(small, 3, 0)
+    texts = _texts(_svg(charts.cost_burn(tables.cost_burn(run, small))))
+    assert "Cost over time" in texts and not any("budget" in t for t in texts)
+    assert "0" in texts and not any(re.fullmatch(r"0[kMB]", t) for t in texts)
+    months = [t for t in texts if re.fullmatch(r"[A-Z][a-z]{2} \d{4}", t)]
+    assert months and len(months) == len(set(months))
+    budgeted = make_scenario(**{**SMALL, "currency": "EUR", "budget": 20000})
+    texts = _texts(_svg(charts.cost_burn(tables.cost_burn(replay(budgeted, 3, 0), budgeted),
+                                         "EUR")))
+    assert "Cost against budget" in texts and "cost so far (EUR)" in texts

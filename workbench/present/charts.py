@@ -197,14 +197,21 @@ def cost_burn(burn: pd.DataFrame, currency: str = "") -> AnyChart:
         return message("No cost to draw (no team has a cost_per_person_day).", "Cost over time")
     title = f"cost so far ({currency})" if currency else "cost so far"
     line = alt.Chart(burn).mark_line(color="#2e7d32").encode(
-        x=alt.X("date:T", title=None, axis=alt.Axis(format=VEGA_MONTH)),
-        y=alt.Y("cost:Q", title=title, axis=alt.Axis(format=VEGA_MONEY)))
+        x=alt.X("date:T", title=None, axis=alt.Axis(format=VEGA_MONTH, tickCount="month")),
+        y=alt.Y("cost:Q", title=title, axis=alt.Axis(format=VEGA_MONEY, labelExpr=MONEY_TICK)))
     layers: list[Any] = [line]
-    if burn["budget"].notna().any():
+    budgeted = bool(burn["budget"].notna().any())
+    if budgeted:
         layers.append(alt.Chart(burn.head(1)).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 3])
                       .encode(y="budget:Q"))
+    heading = ("Cost against budget", "one typical run; red: the budget") if budgeted else \
+        ("Cost over time", "one typical run")
     return alt.layer(*layers).properties(width=WIDTH, height=220, title=alt.Title(
-        "Cost against budget", subtitle="one typical run; red: the budget"))
+        heading[0], subtitle=heading[1]))
+
+
+# A zero tick reads "0", not "0M" (d3's SI format gives the unit of the other ticks).
+MONEY_TICK = "datum.value == 0 ? '0' : datum.label"
 
 
 def risk_impact(impact: pd.DataFrame, milestone: str | None = None) -> AnyChart:
