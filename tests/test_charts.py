@@ -54,8 +54,9 @@ def test_milestone_table_matches_forecast_json(forecast: ProgramForecast) -> Non
         assert row.chance_of_target == m["chance_of_target"]
         assert row.most_often_last == m["most_often_last"]["epic"]
     display = tables.milestone_display(forecast)
-    assert display.loc["launch", "P85"] == formats.with_error(  # '23 Mar 2027 ± 1 day'
-        formats.short_date(table.loc[1, "p85"]), table.loc[1, "p85_error_working_days"])
+    assert display.loc["launch", "P85"] == formats.with_error(  # '23 Mar 2027 ± 1 working day'
+        formats.short_date(table.loc[1, "p85"]), table.loc[1, "p85_error_working_days"],
+        formats.WORKING_DAY)
     assert display.loc["launch", "Chance of target"].startswith(
         formats.percent(table.loc[1, "chance_of_target"]) + " ± ")
 
@@ -230,7 +231,11 @@ def test_roadmap_spans_p50_start_to_p85_finish_with_lines_and_connectors(
     today = dt.date(2027, 1, 4)
     marks = report_tables.roadmap_marks(forecast, today)
     texts = _texts(_svg(charts.roadmap(report_tables.roadmap_table(forecast), links, marks)))
-    assert "today 4 Jan 2027" in texts
+    assert "start 4 Jan 2027" in texts and not any(t.startswith("today") for t in texts)
+    later = simulate(forecast.scenario.model_copy(update={"as_of": dt.date(2027, 1, 11)}),
+                     reps=5, seed=3)
+    assert report_tables.roadmap_marks(later, dt.date(2027, 1, 11))["label"].iloc[0] == \
+        "report date 11 Jan 2027"
     launch = next(m for m in forecast.milestones() if m["name"] == "launch")
     assert f"launch P85 {formats.short_date(launch['p85'])}" in texts
 

@@ -224,7 +224,7 @@ def risk_impact(impact: pd.DataFrame, milestone: str | None = None) -> AnyChart:
     order = rows.groupby("risk")["shift_days"].max().sort_values(ascending=False).index.tolist()
     base = alt.Chart(rows).encode(y=alt.Y("risk:N", sort=order, title=None))
     bars = base.mark_bar(color="#d98c5f").encode(
-        x=alt.X("shift_days:Q", title="days later at P85 because of this risk"),
+        x=alt.X("shift_days:Q", title="calendar days later at P85 because of this risk"),
         tooltip=["risk:N", "milestone:N", alt.Tooltip("shift_days:Q", format=".0f")])
     text = base.mark_text(align="left", dx=3).encode(
         x="shift_days:Q", text=alt.Text("shift_days:Q", format="+.0f"))

@@ -10,7 +10,9 @@ rule for every face (terminal table, summary sentences, report and sweep tables,
   what the cost chart's axis shows. Rounding comes first, so 999,999 reads "1M", not "1000k".
   A currency code goes in front, as finance writes it: "EUR 1.14M".
 - **Percentages.** Whole percent, "61%" (a digit more only where asked, "0.4%").
-- **Days.** "12 days", "1 day", "3.5 days".
+- **Days.** "12 days", "1 day", "3.5 days"; where a report compares dates, say which days:
+  "5 working days" (of the program's calendar: the status, the Monte Carlo error of a date)
+  or "8 calendar days" (the gap between two dates: a risk's shift, a P85 that moved).
 - **Missing** (None, NaN, NaT, infinity, empty text): an em dash, "—"; a long date says
   "beyond the horizon" instead, because a missing forecast date means the runs did not finish
   in time. Callers may name another word for missing ("not given").
@@ -121,6 +123,29 @@ def days(n: Any, digits: int = 0, unit: str = "day") -> str:
         return MISSING
     text = _fixed(x, digits)
     return f"{text} {unit}" if text in ("1", "-1") else f"{text} {unit}s"
+
+
+WORKING_DAY = "working day"  # a day the program's calendar works
+CALENDAR_DAY = "calendar day"  # any day: the difference between two dates
+
+
+def working_days(n: Any, digits: int = 0, signed: bool = False) -> str:
+    """'5 working days': days of the program's calendar ('+5 working days' when signed)."""
+    return _signed(n, signed) + days(abs(n) if signed and as_number(n) else n, digits,
+                                     WORKING_DAY)
+
+
+def calendar_days(n: Any, digits: int = 0, signed: bool = False) -> str:
+    """'8 calendar days': the days between two dates ('+8 calendar days' when signed)."""
+    return _signed(n, signed) + days(abs(n) if signed and as_number(n) else n, digits,
+                                     CALENDAR_DAY)
+
+
+def _signed(n: Any, signed: bool) -> str:
+    x = as_number(n)
+    if not signed or x is None or round(x) == 0:
+        return ""
+    return "+" if x > 0 else "-"
 
 
 def error_days(half_width: Any, unit: str = "day") -> str:

@@ -73,8 +73,10 @@ def roadmap_links(forecast: ProgramForecast) -> pd.DataFrame:
 
 
 def roadmap_marks(forecast: ProgramForecast, today: dt.date) -> pd.DataFrame:
-    """The roadmap's vertical lines: each milestone's P85 and "today"."""
-    rows: list[dict[str, Any]] = [{"label": f"today {short_date(today)}",
+    """The roadmap's vertical lines: each milestone's P85, and the day the forecast starts from
+    (``today``), labelled "report date" when the scenario sets `as_of`, else "start"."""
+    word = "report date" if forecast.scenario.as_of else "start"
+    rows: list[dict[str, Any]] = [{"label": f"{word} {short_date(today)}",
                                    "when": pd.Timestamp(today), "kind": "today"}]
     rows += [{"label": f"{m['name']} P85 {short_date(m['p85'])}",
               "when": pd.Timestamp(m["p85"]), "kind": "milestone"}

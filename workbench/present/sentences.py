@@ -15,7 +15,15 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.present.formats import as_date, days, long_date, money, percent, short_date
+from workbench.present.formats import (
+    as_date,
+    calendar_days,
+    days,
+    long_date,
+    money,
+    percent,
+    short_date,
+)
 from workbench.present.tables import headline_milestone
 from workbench.sim.forecast import ProgramForecast
 
@@ -265,7 +273,18 @@ def _cut_line(forecast: ProgramForecast, name: str) -> str:
     missing = [e for e in epics if e not in kept]
     tail = f" (not: {', '.join(missing)})" if missing else ""
     return (f"At 85% confidence by the {long_date(target)} target: {len(kept)} of {len(epics)} "
-            f"epics{tail}.")
+            f"epics{tail}.{_all_at_once(forecast, name)}")
+
+
+def _all_at_once(forecast: ProgramForecast, name: str) -> str:
+    """Why every epic can make the target at 85% while the milestone does not: it needs all of
+    them in the same run (the roadmap's caption says it again under the chart)."""
+    m = next(x for x in forecast.milestones() if x["name"] == name)
+    chance = m["chance_of_target"]
+    if chance is None or chance >= 0.85:
+        return ""
+    return (f" Each epic on its own is on time at 85% confidence, but {name} needs all of its "
+            f"epics in the same run: that happened in {percent(chance)} of runs.")
 
 
 def _risk_sentence(impact: pd.DataFrame, milestone: str) -> str:
@@ -286,7 +305,7 @@ def _risk_sentence(impact: pd.DataFrame, milestone: str) -> str:
     if top["shift_days"] <= 0:
         return (f"Biggest risk: {top['risk']}: switched off, the same runs raise the {milestone} "
                 f"{chance.removeprefix('its ')} (its P85 hardly moves).")
-    shift = ("at least " if top["lower_bound"] else "") + days(top["shift_days"])
+    shift = ("at least " if top["lower_bound"] else "") + calendar_days(top["shift_days"])
     both = f" and {chance}" if chance else ""
     return (f"Biggest risk: {top['risk']} moves the {milestone} P85 by {shift}{both} "
             f"(switched off, the same runs land that much earlier).")
@@ -353,9 +372,9 @@ def roadmap_caption(forecast: ProgramForecast) -> list[str]:
         gap = (as_date(m["p85"]) - as_date(last)).days  # type: ignore[operator]
         lines.append(
             f"{m['name']}: its epics' own P85 dates all fall by {long_date(last)}, yet its P85 "
-            f"is {long_date(m['p85'])} ({days(gap)} later). Not a mistake: {m['name']} needs "
-            f"all {len(epics)} epics, and in most runs at least one of them is late, so the "
-            "milestone's P85 lies beyond any single epic's.")
+            f"is {long_date(m['p85'])} ({calendar_days(gap)} later). Not a mistake: "
+            f"{m['name']} needs all {len(epics)} epics, and in most runs at least one of them "
+            "is late, so the milestone's P85 lies beyond any single epic's.")
     return lines
 
 

@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.present.formats import MISSING, as_date, days, long_date, percent
+from workbench.present.formats import (
+    MISSING,
+    as_date,
+    calendar_days,
+    long_date,
+    percent,
+    working_days,
+)
 from workbench.scenario.calendar import WorkCalendar
 from workbench.scenario.models import Scenario, StatusRule
 from workbench.sim.forecast import ProgramForecast
@@ -99,7 +106,7 @@ def status_text(row: dict[str, Any]) -> str:
     head += _late(row["working_days_late"])
     if row["mover"] is not None:
         label, shift = row["mover"]
-        head += f"; most moves it: {label} ({'+' if shift > 0 else ''}{days(shift)})"
+        head += f"; most moves it: {label} ({calendar_days(shift, signed=True)})"
     return head
 
 
@@ -109,7 +116,7 @@ def _late(late: int | None) -> str:
     if late == 0:
         return " (on the target)"
     side = "behind" if late > 0 else "ahead"
-    return f" ({days(abs(late), unit='working day')} {side})"
+    return f" ({working_days(abs(late))} {side})"
 
 
 def status_lines(forecast: ProgramForecast, rankings: Mapping[str, Ranked] | None = None
@@ -124,8 +131,12 @@ def report_date(scenario: Scenario) -> dt.date:
 
 
 def page_head(scenario: Scenario) -> str:
-    """'Report date 24 November 2026 · owner Dana': what the page says it is, and whose."""
-    parts = [f"Report date {long_date(report_date(scenario))}"]
+    """'Report date 24 November 2026 · owner Dana': what the page says it is, and whose. Without
+    `as_of` the forecast starts at `start` (the scenario model's default): the page says so,
+    and the day it was made (the date its forecast-log entry carries)."""
+    parts = [f"Report date {long_date(scenario.as_of)}"] if scenario.as_of else [
+        f"Forecast from the start, {long_date(scenario.start)} (the scenario sets no as_of; "
+        f"made {long_date(report_date(scenario))})"]
     parts += [f"owner {scenario.owner}"] if scenario.owner else []
     return " · ".join(parts)
 

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from workbench.present.charts import WIDTH  # one printable width for every chart
-from workbench.present.formats import VEGA_DAY, VEGA_DAY_MONTH, as_date, days, long_date
+from workbench.present.formats import VEGA_DAY, VEGA_DAY_MONTH, as_date, calendar_days, long_date
 from workbench.scenario.diff import joined
 from workbench.sim.attribution import Attribution
 
@@ -72,7 +72,7 @@ def _moved(result: Attribution, milestone: str) -> str:
     if total is None:
         return f"{milestone} P85 is beyond the horizon in one of the two reports"
     head = f"{milestone} P85 did not move" if round(total) == 0 else \
-        f"{milestone} P85 moved {days(abs(total))} {'later' if total > 0 else 'earlier'}"
+        f"{milestone} P85 moved {calendar_days(abs(total))} {'later' if total > 0 else 'earlier'}"
     parts = [f"{_signed(p.days.get(milestone))} from {joined(p.changes, long_date)}"
              for p in result.parts]
     return head + (": " + ", ".join(parts) if parts else " (nothing changed)")
