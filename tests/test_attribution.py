@@ -88,8 +88,8 @@ def test_the_sentence_and_the_trend() -> None:
     result = attribute(OLD, NEW, REPS, SEED)
     lines = moved_sentences(result, "2027-01-04")
     ga = next(line for line in lines if ": ga P85" in line)
-    assert ga.startswith("Since the last report (4 January 2027): ga P85 moved ")
-    assert "from the platform hire moving to 5 April 2027" in ga
+    assert ga.startswith("Since the last report (4 Jan 2027): ga P85 moved ")
+    assert "from the platform hire moving to 5 Apr 2027" in ga
     assert "from 4 items added to payouts" in ga and ga.endswith("from progress")
     entries = [{"as_of": f"2027-01-{d:02d}", "milestones": [
         {"name": "ga", "target": "2027-05-03", "p50": "2027-04-01", "p85": "2027-04-20"}]}

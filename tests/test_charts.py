@@ -128,8 +128,8 @@ def test_summary_sentences_quote_the_numbers(forecast: ProgramForecast) -> None:
     lines = sentences.summary_sentences(forecast, impact)
     launch = next(m for m in forecast.milestones() if m["name"] == "launch")
     assert lines[0] == (
-        f"launch: P85 delivery {formats.long_date(launch['p85'])}; "
-        f"{formats.percent(launch['chance_of_target'])} chance to meet the 31 March target; "
+        f"launch: P85 delivery {formats.text_date(launch['p85'])}; "
+        f"{formats.percent(launch['chance_of_target'])} chance to meet the 31 Mar target; "
         f"most frequent last epic: {launch['most_often_last']['epic']} "
         f"({formats.percent(launch['most_often_last']['share'])} of runs).")
     assert any(line.startswith("Biggest risk: vendor-late moves the launch P85") for line in lines)
@@ -264,8 +264,8 @@ def test_roadmap_caption_explains_the_tail() -> None:
     last = max(e["p85"] for e in f.epics())
     assert m["p85"] > last  # the theory: max of two draws has a later 85th percentile
     caption = sentences.roadmap_caption(f)
-    assert len(caption) == 1 and formats.long_date(last) in caption[0]
-    assert formats.long_date(m["p85"]) in caption[0]
+    assert len(caption) == 1 and formats.text_date(last) in caption[0]
+    assert formats.text_date(m["p85"]) in caption[0]
 
 
 def test_utilisation_bands_summarise_every_run(forecast: ProgramForecast) -> None:

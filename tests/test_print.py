@@ -218,8 +218,8 @@ def test_the_print_rules_are_what_keeps_a_heading_with_its_chart(printed: dict[s
 def test_page_one_has_the_title_and_status(printed: dict[str, Any], paper: str) -> None:
     """No blank first page: the title, the status and its first milestone open the PDF."""
     first = _words(_run("pdftotext", "-f", "1", "-l", "1", str(printed["pdfs"][paper]), "-"))
-    for words in ("Forecast report", "Payments platform launch", "Status", "Report date",
-                  "beta: GREEN"):
+    for words in ("Forecast report", "Payments platform launch", "Status",
+                  "Forecast from the start", "beta: GREEN"):
         assert words in first, (paper, words, first[:300])
 
 
@@ -232,3 +232,14 @@ def test_the_footer_is_not_alone_on_the_last_page(printed: dict[str, Any], paper
     assert len(footer.group(1)) == 12
     assert len(last) > len(footer.group(0)) + 100, last  # more than the footer on the page
     assert not re.search(r"[0-9a-f]{64}", " ".join(page_texts(printed["pdfs"][paper])))
+
+
+def test_names_in_tables_are_never_broken_mid_word(printed: dict[str, Any]) -> None:
+    """Every epic and risk name of the program prints whole (no "payments-" / "api")."""
+    from workbench.scenario.loader import load_scenario
+
+    s = load_scenario("scenarios/program.yaml")
+    words = set(_run("pdftotext", str(printed["pdfs"]["a4"]), "-").split())
+    shown = {w.strip(".,;:()") for w in words}
+    for name in [*s.risks, "payments-api", "payout-screens"]:
+        assert name in shown, name

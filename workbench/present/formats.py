@@ -1,8 +1,9 @@
 """How the workbench writes a date, an amount of money, a percentage and a number of days: one
 rule for every face (terminal table, summary sentences, report and sweep tables, charts).
 
-- **Dates.** Long, "3 June 2027", in sentences (how a leader writes a date); short, "3 Jun
-  2027", in tables, chart labels and on chart axes; ISO, "2027-06-03", where people sort or
+- **Dates.** Short, "3 Jun 2027", in tables, chart labels, on chart axes and in the scenario
+  report's sentences (`text_date`: one style on a page); long, "3 June 2027", in the other
+  faces' sentences; ISO, "2027-06-03", where people sort or
   paste into a sheet (the `workbench run` table and other command-line text, like CSV/JSON).
 - **Money.** Compact, 3 significant figures, with k, M, B or T: "557k", "1.14M", "12.5k",
   "2M", "-1.14M" (a saving); whole units below a thousand ("900"). A cost forecast is a spread
@@ -82,6 +83,12 @@ def short_date(d: Any, missing: str = MISSING) -> str:
     """'3 Jun 2027': a date in a table cell or chart label."""
     day = as_date(d)
     return missing if day is None else f"{day.day} {day:%b %Y}"
+
+
+def text_date(d: Any, missing: str = BEYOND) -> str:
+    """'3 Jun 2027': a date in a report's sentence, written as its tables write it (one style
+    on a page); "beyond the horizon" when missing, as `long_date` says it."""
+    return short_date(d, missing)
 
 
 def iso_date(d: Any, missing: str = MISSING) -> str:

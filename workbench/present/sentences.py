@@ -19,10 +19,10 @@ from workbench.present.formats import (
     as_date,
     calendar_days,
     days,
-    long_date,
     money,
     percent,
     short_date,
+    text_date,
 )
 from workbench.present.tables import headline_milestone
 from workbench.sim.forecast import ProgramForecast
@@ -86,7 +86,7 @@ def milestone_sentence(m: dict[str, Any], horizon_days: int) -> str:
         head = (f"{m['name']}: P85 delivery beyond the {horizon_days}-day horizon "
                 f"(only {percent(finished)} of runs finished)")
     else:
-        head = f"{m['name']}: P85 delivery {long_date(m['p85'])}"
+        head = f"{m['name']}: P85 delivery {text_date(m['p85'])}"
     if m["target"] is not None:
         head += f"; {percent(m['chance_of_target'])} chance to meet the " \
                 f"{_day_month(m['target'], m['p85'])} target"
@@ -254,7 +254,7 @@ def footer(forecast: ProgramForecast) -> Html:
 
 def _day_month(target: str, p85: str | None) -> str:
     """'31 May' when the target is in the same year as the P85 date, else '31 May 2027'."""
-    text = long_date(target)
+    text = text_date(target)
     same_year = p85 is not None and p85[:4] == target[:4]
     return text.rsplit(" ", 1)[0] if same_year else text
 
@@ -272,7 +272,7 @@ def _cut_line(forecast: ProgramForecast, name: str) -> str:
     kept = forecast.cut_line(target)
     missing = [e for e in epics if e not in kept]
     tail = f" (not: {', '.join(missing)})" if missing else ""
-    return (f"At 85% confidence by the {long_date(target)} target: {len(kept)} of {len(epics)} "
+    return (f"At 85% confidence by the {text_date(target)} target: {len(kept)} of {len(epics)} "
             f"epics{tail}.{_all_at_once(forecast, name)}")
 
 
@@ -335,8 +335,8 @@ def sweep_sentences(results: pd.DataFrame, milestone: str = "") -> list[str]:
     if not rows.empty:
         best = rows.loc[rows["p85_days"].idxmin()]
         worst = rows.loc[rows["p85_days"].idxmax()]
-        lines.append(f"{name}: earliest P85 {long_date(best['p85'])} ({best['point']}); latest "
-                     f"{long_date(worst['p85'])} ({worst['point']}).")
+        lines.append(f"{name}: earliest P85 {text_date(best['p85'])} ({best['point']}); latest "
+                     f"{text_date(worst['p85'])} ({worst['point']}).")
     return lines
 
 
@@ -371,8 +371,8 @@ def roadmap_caption(forecast: ProgramForecast) -> list[str]:
         last = max(known)
         gap = (as_date(m["p85"]) - as_date(last)).days  # type: ignore[operator]
         lines.append(
-            f"{m['name']}: its epics' own P85 dates all fall by {long_date(last)}, yet its P85 "
-            f"is {long_date(m['p85'])} ({calendar_days(gap)} later). Not a mistake: "
+            f"{m['name']}: its epics' own P85 dates all fall by {text_date(last)}, yet its P85 "
+            f"is {text_date(m['p85'])} ({calendar_days(gap)} later). Not a mistake: "
             f"{m['name']} needs all {len(epics)} epics, and in most runs at least one of them "
             "is late, so the milestone's P85 lies beyond any single epic's.")
     return lines

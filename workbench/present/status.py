@@ -24,8 +24,8 @@ from workbench.present.formats import (
     MISSING,
     as_date,
     calendar_days,
-    long_date,
     percent,
+    text_date,
     working_days,
 )
 from workbench.scenario.calendar import WorkCalendar
@@ -100,8 +100,8 @@ def status_text(row: dict[str, Any]) -> str:
     """The line without its milestone and status word."""
     head = ""
     if row["target"] is not None:
-        head += f"{percent(row['chance'])} chance of {long_date(row['target'])}; "
-    head += f"commit to {long_date(row['commit'])}" if row["commit"] is not None else \
+        head += f"{percent(row['chance'])} chance of {text_date(row['target'])}; "
+    head += f"commit to {text_date(row['commit'])}" if row["commit"] is not None else \
         "the commit date (P85) is beyond the horizon"
     head += _late(row["working_days_late"])
     if row["mover"] is not None:
@@ -134,9 +134,9 @@ def page_head(scenario: Scenario) -> str:
     """'Report date 24 November 2026 · owner Dana': what the page says it is, and whose. Without
     `as_of` the forecast starts at `start` (the scenario model's default): the page says so,
     and the day it was made (the date its forecast-log entry carries)."""
-    parts = [f"Report date {long_date(scenario.as_of)}"] if scenario.as_of else [
-        f"Forecast from the start, {long_date(scenario.start)} (the scenario sets no as_of; "
-        f"made {long_date(report_date(scenario))})"]
+    parts = [f"Report date {text_date(scenario.as_of)}"] if scenario.as_of else [
+        f"Forecast from the start, {text_date(scenario.start)} (the scenario sets no as_of; "
+        f"made {text_date(report_date(scenario))})"]
     parts += [f"owner {scenario.owner}"] if scenario.owner else []
     return " · ".join(parts)
 
@@ -178,5 +178,13 @@ def risk_register(scenario: Scenario) -> pd.DataFrame:
                      "owner": r.owner or MISSING,
                      "mitigation": (m.action or MISSING) if m else MISSING,
                      "probability after": percent(m.probability) if m else MISSING})
-    return pd.DataFrame(rows, columns=["risk", "probability", "owner", "mitigation",
-                                       "probability after"]).set_index("risk")
+    table = pd.DataFrame(rows, columns=["risk", "probability", "owner", "mitigation",
+                                        "probability after"]).set_index("risk")
+    return without_empty_columns(table)
+
+
+def without_empty_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without the columns that hold nothing in any row (a column of dashes tells a
+    reader nothing)."""
+    empty = [c for c in table.columns if table[c].map(lambda v: v in (MISSING, "", None)).all()]
+    return table.drop(columns=empty)

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from workbench.present.charts import WIDTH  # one printable width for every chart
-from workbench.present.formats import VEGA_DAY, VEGA_DAY_MONTH, as_date, calendar_days, long_date
+from workbench.present.formats import VEGA_DAY, VEGA_DAY_MONTH, as_date, calendar_days, text_date
 from workbench.scenario.diff import joined
 from workbench.sim.attribution import Attribution
 
@@ -62,7 +62,7 @@ def moved_sentences(result: Attribution | None, previous_as_of: Any = None) -> l
     """Per milestone: how far its P85 moved since the last report, and each change's part."""
     if result is None:
         return []
-    since = f"Since the last report ({long_date(previous_as_of)})" if previous_as_of \
+    since = f"Since the last report ({text_date(previous_as_of)})" if previous_as_of \
         else "Since the last report"
     return [f"{since}: {_moved(result, m)}" for m in result.after]
 
@@ -73,7 +73,7 @@ def _moved(result: Attribution, milestone: str) -> str:
         return f"{milestone} P85 is beyond the horizon in one of the two reports"
     head = f"{milestone} P85 did not move" if round(total) == 0 else \
         f"{milestone} P85 moved {calendar_days(abs(total))} {'later' if total > 0 else 'earlier'}"
-    parts = [f"{_signed(p.days.get(milestone))} from {joined(p.changes, long_date)}"
+    parts = [f"{_signed(p.days.get(milestone))} from {joined(p.changes, text_date)}"
              for p in result.parts]
     return head + (": " + ", ".join(parts) if parts else " (nothing changed)")
 

@@ -169,7 +169,7 @@ def consistency_problems(data: ReportData, out_dir: str | os.PathLike[str]) -> l
             if not math.isclose(share, m["chance_of_target"]):
                 problems.append(f"{m['name']}: chance {m['chance_of_target']} != {share}")
         sentence = milestone_sentence(m, f.scenario.horizon_days)
-        if m["p85"] and formats.long_date(m["p85"]) not in sentence:
+        if m["p85"] and formats.text_date(m["p85"]) not in sentence:
             problems.append(f"{m['name']}: summary sentence does not quote P85 {m['p85']}")
     on_disk = read_summary(out_dir)
     if on_disk["milestones"] != f.to_dict()["milestones"]:
