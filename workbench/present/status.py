@@ -104,6 +104,9 @@ def status_text(row: dict[str, Any]) -> str:
     head += f"commit to {text_date(row['commit'])}" if row["commit"] is not None else \
         "the commit date (P85) is beyond the horizon"
     head += _late(row["working_days_late"])
+    if "plan_commit" in row:  # a what-if: its commit date against the plan's
+        head += (f"; against the plan: was {text_date(row['plan_commit'])} → now "
+                 f"{text_date(row['commit'])}")
     if row["mover"] is not None:
         label, shift = row["mover"]
         head += f"; most moves it: {label} ({calendar_days(shift, signed=True)})"
@@ -145,10 +148,13 @@ class StatusBlock:
     """The status section of the report: report date and owner, a coloured line per milestone,
     the asks. Every scenario-supplied text is escaped."""
 
-    def __init__(self, forecast: ProgramForecast, rankings: Mapping[str, Ranked] | None = None
-                 ) -> None:
+    def __init__(self, forecast: ProgramForecast, rankings: Mapping[str, Ranked] | None = None,
+                 plan: Mapping[str, Any] | None = None) -> None:
         self.scenario = forecast.scenario
         self.rows = status_rows(forecast, rankings)
+        for r in self.rows:  # a what-if's: each milestone's commit date in the plan (P85)
+            if plan is not None and r["milestone"] in plan:
+                r["plan_commit"] = plan[r["milestone"]]
 
     def _repr_html_(self) -> str:
         lines = "".join(f'<li><strong>{html.escape(r["milestone"])}</strong>: <strong style='
@@ -163,10 +169,12 @@ class StatusBlock:
         return "\n".join([page_head(self.scenario), *map(status_line, self.rows), *asks])
 
 
-def status_block(forecast: ProgramForecast, impact: pd.DataFrame | None = None) -> StatusBlock:
-    """The report's status section, with risk impact as what moves each milestone."""
+def status_block(forecast: ProgramForecast, impact: pd.DataFrame | None = None,
+                 plan: Mapping[str, Any] | None = None) -> StatusBlock:
+    """The report's status section, with risk impact as what moves each milestone; for a
+    what-if, ``plan``: each milestone's P85 in the plan it was made from."""
     rankings = {m: risk_ranking(impact, m) for m in forecast.scenario.milestones}
-    return StatusBlock(forecast, rankings)
+    return StatusBlock(forecast, rankings, plan)
 
 
 def risk_register(scenario: Scenario) -> pd.DataFrame:

@@ -80,6 +80,22 @@ def whatif_of(scenario_path: str | os.PathLike[str], overrides: Mapping[str, Any
     return WhatIf(base.name, Path(base_path).name, tuple(changed_fields(base, mine)))
 
 
+def plan_commits(data: ReportData) -> dict[str, Any] | None:
+    """For a what-if, each milestone's P85 in the plan it was made from (the plan simulated
+    with the what-if's seed and replications, so the two differ only by the changes); None
+    for a plan of record."""
+    if data.whatif is None:
+        return None
+    path = locate(data.parameters["scenario_path"])
+    overrides = data.parameters.get("overrides")
+    base_path = path if overrides else base_file(path)
+    if base_path is None:
+        return None
+    plan = simulate(load_scenario(base_path), data.forecast.reps, data.forecast.seed,
+                    progress=False)
+    return {m["name"]: m["p85"] for m in plan.milestones()}
+
+
 def changed_fields(base: Scenario, other: Scenario) -> list[tuple[str, Any, Any]]:
     """The fields that differ (dotted path, base value, other value), in file order; a section
     only one side has is one change. The name and description are not changes to the plan."""

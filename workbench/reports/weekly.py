@@ -20,7 +20,7 @@ from workbench.present.sentences import Html
 from workbench.present.status import StatusBlock, report_date, risk_register, status_block
 from workbench.present.trend_charts import moved_sentences, trend_table
 from workbench.reports.paths import locate
-from workbench.reports.scenario_report import ReportData
+from workbench.reports.scenario_report import ReportData, plan_commits
 from workbench.scenario.loader import load_scenario
 from workbench.scenario.models import Scenario
 from workbench.sim.attribution import Attribution, attribute
@@ -67,7 +67,9 @@ def prepare(data: ReportData, log_path: str = "", workers: int = 1) -> Weekly:
     elif logged:
         lines.append("The last report's scenario cannot be replayed by this version; why the "
                      "forecast moved is left out.")
-    return Weekly(status_block(data.forecast, data.impact), trend_table([*logged, current]),
+    plan = plan_commits(data)
+    return Weekly(status_block(data.forecast, data.impact, plan),
+                  trend_table([*logged, current]),
                   Html(lines, tag="p"), risk_register(written), moved, [*logged, current])
 
 
