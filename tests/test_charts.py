@@ -206,7 +206,9 @@ def test_when_chart_labels_p50_p85_p95_and_target_per_milestone(
         assert f"target {formats.short_date(m['target'])}" in texts
         mine = lines[lines["milestone"] == m["name"]]
         assert list(mine["line"]) == ["P50", "P85", "P95", "target"]
-        assert mine["label_y"].is_monotonic_decreasing  # stacked labels never overprint
+        # a staircase in date order: each label on its own row, the earliest at the top
+        assert mine.sort_values(["when", "row"])["label_dy"].is_monotonic_increasing
+        assert mine["label_dy"].nunique() == len(mine)
     bars = when[when["kind"] == "bar"]
     assert bars["runs"].sum() == sum(round((1 - m["unfinished_share"]) * REPS)
                                      for m in forecast.milestones())
@@ -322,3 +324,26 @@ def test_cost_over_time_names_a_budget_only_when_there_is_one(small: Scenario) -
     texts = _texts(_svg(charts.cost_burn(tables.cost_burn(replay(budgeted, 3, 0), budgeted),
                                          "EUR")))
     assert "Cost against budget" in texts and "cost so far (EUR)" in texts
+
+
+def test_when_chart_labels_of_close_dates_sit_on_different_rows(
+        forecast: ProgramForecast) -> None:
+    """A P85 a few days from the target (or any two lines within a week) gets its own row,
+    and every label has a white halo under it, so a line never runs through its letters."""
+    from workbench.present import report_tables
+
+    when = report_tables.when_table(forecast)
+    lines = when[when["kind"] == "line"]
+    close = 0
+    for _, mine in lines.groupby("milestone"):
+        rows = mine.to_dict("records")
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                if abs((a["when"] - b["when"]).days) <= 7:
+                    close += 1
+                    # a row apart at least: the text (11 px) never overlaps
+                    assert abs(a["label_dy"] - b["label_dy"]) >= 13, (a["text"], b["text"])
+    assert close > 0  # the small program has lines within a week of each other
+    layers = charts.when_chart(when).to_dict()["spec"]["layer"]
+    texts = [layer["mark"] for layer in layers if layer["mark"]["type"] == "text"]
+    assert [m.get("stroke") for m in texts] == ["white", None]

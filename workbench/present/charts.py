@@ -298,10 +298,15 @@ def when_chart(when: pd.DataFrame) -> AnyChart:
         x=x, color=_line_colour(), strokeDash=alt.StrokeDash(
             "line:N", scale=alt.Scale(domain=list(LINE_DASHES), range=list(LINE_DASHES.values())),
             legend=None))
-    labels = lines.mark_text(align="left", dx=4, baseline="top", fontSize=11).encode(
-        x=x, y="label_y:Q", text="text:N", color=_line_colour())
-    panel = alt.layer(bars, rules, labels).properties(
-        width=PRINT_WIDTH, height=120)
+    label: dict[str, Any] = {"align": "left", "dx": 4, "baseline": "top", "fontSize": 11}
+    # a white halo under each label: a line it crosses never runs through its letters
+    place: dict[str, Any] = {"x": x, "y": alt.value(2), "text": "text:N",
+             "yOffset": alt.YOffset("label_dy:Q", scale=None)}  # pixels: one row per label
+    halo = lines.mark_text(**label, stroke="white", strokeWidth=4, strokeJoin="round").encode(
+        **place)
+    labels = lines.mark_text(**label).encode(**place, color=_line_colour())
+    panel = alt.layer(bars, rules, halo, labels).properties(
+        width=PRINT_WIDTH, height=140)
     header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontSize=13,
                         labelFontWeight="bold", title=None)
     return panel.facet(row=alt.Row("milestone:N", header=header, sort=None), data=when) \
