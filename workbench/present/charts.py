@@ -279,6 +279,9 @@ LINE_DASHES = {"P50": [1, 0], "P85": [6, 3], "P95": [2, 2], "target": [1, 0]}
 TODAY_COLOUR = "#2e7d32"
 
 
+WHEN_PANEL_HEIGHT = 140  # px: room for four label rows above the tallest bars
+
+
 def when_chart(when: pd.DataFrame) -> AnyChart:
     """When each milestone lands: one panel per milestone (its name on top), the share of runs
     finishing each week, and labelled P50, P85, P95 and target lines with their dates. From
@@ -294,19 +297,18 @@ def when_chart(when: pd.DataFrame) -> AnyChart:
         x2="week_end:T", y=alt.Y("share:Q", title="share of runs",
                                  axis=alt.Axis(format=VEGA_PERCENT_AXIS)), y2=alt.datum(0))
     lines = alt.Chart().transform_filter("datum.kind == 'line'")
+    # Labels in a staircase by date, each right of its line; a line starts at its own label's
+    # row, so it never runs through the (earlier, higher) labels to its left.
+    row = alt.YOffset("label_dy:Q", scale=None)  # pixels below the panel's top
     rules = lines.mark_rule(strokeWidth=2).encode(
-        x=x, color=_line_colour(), strokeDash=alt.StrokeDash(
+        x=x, y=alt.value(2), y2=alt.value(WHEN_PANEL_HEIGHT), yOffset=row,
+        color=_line_colour(), strokeDash=alt.StrokeDash(
             "line:N", scale=alt.Scale(domain=list(LINE_DASHES), range=list(LINE_DASHES.values())),
             legend=None))
-    label: dict[str, Any] = {"align": "left", "dx": 4, "baseline": "top", "fontSize": 11}
-    # a white halo under each label: a line it crosses never runs through its letters
-    place: dict[str, Any] = {"x": x, "y": alt.value(2), "text": "text:N",
-             "yOffset": alt.YOffset("label_dy:Q", scale=None)}  # pixels: one row per label
-    halo = lines.mark_text(**label, stroke="white", strokeWidth=4, strokeJoin="round").encode(
-        **place)
-    labels = lines.mark_text(**label).encode(**place, color=_line_colour())
-    panel = alt.layer(bars, rules, halo, labels).properties(
-        width=PRINT_WIDTH, height=140)
+    labels = lines.mark_text(align="left", dx=4, baseline="top", fontSize=11).encode(
+        x=x, y=alt.value(2), yOffset=row, text="text:N", color=_line_colour())
+    panel = alt.layer(bars, rules, labels).properties(
+        width=PRINT_WIDTH, height=WHEN_PANEL_HEIGHT)
     header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontSize=13,
                         labelFontWeight="bold", title=None)
     return panel.facet(row=alt.Row("milestone:N", header=header, sort=None), data=when) \
