@@ -350,7 +350,7 @@ def roadmap(table: pd.DataFrame, links: pd.DataFrame, marks: pd.DataFrame) -> An
         width=PRINT_WIDTH - 60, height=max(120, 22 * len(order)),
         title=alt.Title("Roadmap", anchor="start", subtitle=(
             "bars: P50 start to P85 finish (white tick: P50 finish); connectors: waits for; "
-            "lines: milestone P85 and today")))
+            "lines: milestone P85 and the report date")))
 
 
 def _connectors(links: pd.DataFrame, order: list[str]) -> list[Any]:
