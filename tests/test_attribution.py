@@ -88,8 +88,8 @@ def test_the_sentence_and_the_trend() -> None:
     result = attribute(OLD, NEW, REPS, SEED)
     lines = moved_sentences(result, "2027-01-04")
     ga = next(line for line in lines if ": ga P85" in line)
-    assert ga.startswith("Since the last report (4 January 2027): ga P85 moved ")
-    assert "from the platform hire moving to 5 April 2027" in ga
+    assert ga.startswith("Since the last report (4 Jan 2027): ga P85 moved ")
+    assert "from the platform hire moving to 5 Apr 2027" in ga
     assert "from 4 items added to payouts" in ga and ga.endswith("from progress")
     entries = [{"as_of": f"2027-01-{d:02d}", "milestones": [
         {"name": "ga", "target": "2027-05-03", "p50": "2027-04-01", "p85": "2027-04-20"}]}
@@ -99,3 +99,33 @@ def test_the_sentence_and_the_trend() -> None:
     assert table["report_date"].dt.date.tolist()[-1] == dt.date(2027, 1, 18)
     spec = trend(table).to_dict()
     assert sum(len(rows) for rows in spec["datasets"].values()) == 6  # 3 reports x P50, P85
+
+
+def test_the_trend_keeps_its_points_inside_the_panels_and_dates_carry_the_year() -> None:
+    entries = [{"as_of": f"2027-01-{d:02d}", "milestones": [
+        {"name": "ga", "target": "2027-05-03", "p50": "2027-04-01", "p85": f"2027-04-{d:02d}"}]}
+        for d in (4, 11, 18)]
+    layers = trend(trend_table(entries)).to_dict()["spec"]["layer"]
+    line = next(layer for layer in layers if layer["mark"]["type"] == "line")
+    y = line["encoding"]["y"]
+    assert y["scale"]["padding"] >= 10  # the earliest and latest points stand clear of the edge
+    assert y["axis"]["format"] == line["encoding"]["x"]["axis"]["format"] == "%-d %b %Y"
+
+
+def test_the_move_and_the_trend_agree_when_the_last_report_used_other_runs() -> None:
+    """The same scenario replayed on this report's runs 'did not move', yet the chart's two
+    P85 points differ (30 runs then, 4,000 now): a sentence says why."""
+    from workbench.present.trend_charts import noise_sentence
+
+    last = {"seed": 1, "replications": 30, "milestones": [
+        {"name": "ga", "p85": "2027-09-03"}, {"name": "beta", "p85": "2027-05-26"}]}
+    now = {"ga": "2027-09-08", "beta": "2027-05-26"}
+    text = noise_sentence(last, 1, 4000, now)
+    assert text.startswith("The last report used 30 runs (seed 1), this one 4,000 runs (seed "
+                           "1): ")
+    assert "part of the move between the chart's points is Monte Carlo noise" in text
+    assert "(the chart's last two P85 points differ: ga 5 calendar days)" in text
+    assert noise_sentence({**last, "replications": 4000}, 1, 4000, now) == ""
+    result = attribute(OLD, OLD, REPS, SEED)
+    assert all("did not move on the same runs (nothing in the scenario changed)" in line
+               for line in moved_sentences(result, "2027-01-04"))

@@ -54,8 +54,9 @@ def test_milestone_table_matches_forecast_json(forecast: ProgramForecast) -> Non
         assert row.chance_of_target == m["chance_of_target"]
         assert row.most_often_last == m["most_often_last"]["epic"]
     display = tables.milestone_display(forecast)
-    assert display.loc["launch", "P85"] == formats.with_error(  # '23 Mar 2027 ± 1 day'
-        formats.short_date(table.loc[1, "p85"]), table.loc[1, "p85_error_working_days"])
+    assert display.loc["launch", "P85"] == formats.with_error(  # '23 Mar 2027 ± 1 working day'
+        formats.short_date(table.loc[1, "p85"]), table.loc[1, "p85_error_working_days"],
+        formats.WORKING_DAY)
     assert display.loc["launch", "Chance of target"].startswith(
         formats.percent(table.loc[1, "chance_of_target"]) + " ± ")
 
@@ -127,8 +128,8 @@ def test_summary_sentences_quote_the_numbers(forecast: ProgramForecast) -> None:
     lines = sentences.summary_sentences(forecast, impact)
     launch = next(m for m in forecast.milestones() if m["name"] == "launch")
     assert lines[0] == (
-        f"launch: P85 delivery {formats.long_date(launch['p85'])}; "
-        f"{formats.percent(launch['chance_of_target'])} chance to meet the 31 March target; "
+        f"launch: P85 delivery {formats.text_date(launch['p85'])}; "
+        f"{formats.percent(launch['chance_of_target'])} chance to meet the 31 Mar target; "
         f"most frequent last epic: {launch['most_often_last']['epic']} "
         f"({formats.percent(launch['most_often_last']['share'])} of runs).")
     assert any(line.startswith("Biggest risk: vendor-late moves the launch P85") for line in lines)
@@ -205,7 +206,9 @@ def test_when_chart_labels_p50_p85_p95_and_target_per_milestone(
         assert f"target {formats.short_date(m['target'])}" in texts
         mine = lines[lines["milestone"] == m["name"]]
         assert list(mine["line"]) == ["P50", "P85", "P95", "target"]
-        assert mine["label_y"].is_monotonic_decreasing  # stacked labels never overprint
+        # a staircase in date order: each label on its own row, the earliest at the top
+        assert mine.sort_values(["when", "row"])["label_dy"].is_monotonic_increasing
+        assert mine["label_dy"].nunique() == len(mine)
     bars = when[when["kind"] == "bar"]
     assert bars["runs"].sum() == sum(round((1 - m["unfinished_share"]) * REPS)
                                      for m in forecast.milestones())
@@ -230,7 +233,11 @@ def test_roadmap_spans_p50_start_to_p85_finish_with_lines_and_connectors(
     today = dt.date(2027, 1, 4)
     marks = report_tables.roadmap_marks(forecast, today)
     texts = _texts(_svg(charts.roadmap(report_tables.roadmap_table(forecast), links, marks)))
-    assert "today 4 Jan 2027" in texts
+    assert "start 4 Jan 2027" in texts and not any(t.startswith("today") for t in texts)
+    later = simulate(forecast.scenario.model_copy(update={"as_of": dt.date(2027, 1, 11)}),
+                     reps=5, seed=3)
+    assert report_tables.roadmap_marks(later, dt.date(2027, 1, 11))["label"].iloc[0] == \
+        "report date 11 Jan 2027"
     launch = next(m for m in forecast.milestones() if m["name"] == "launch")
     assert f"launch P85 {formats.short_date(launch['p85'])}" in texts
 
@@ -259,8 +266,8 @@ def test_roadmap_caption_explains_the_tail() -> None:
     last = max(e["p85"] for e in f.epics())
     assert m["p85"] > last  # the theory: max of two draws has a later 85th percentile
     caption = sentences.roadmap_caption(f)
-    assert len(caption) == 1 and formats.long_date(last) in caption[0]
-    assert formats.long_date(m["p85"]) in caption[0]
+    assert len(caption) == 1 and formats.text_date(last) in caption[0]
+    assert formats.text_date(m["p85"]) in caption[0]
 
 
 def test_utilisation_bands_summarise_every_run(forecast: ProgramForecast) -> None:
@@ -322,3 +329,43 @@ def test_risk_impact_pairs_a_long_baseline_with_its_first_runs(
                         paired.loc[("vendor-late", "launch"), "chance_without"]
                         - paired.loc[("vendor-late", "launch"), "chance_with"])
     assert math.isclose(row["p85_days_with"] - row["p85_days_without"], row["shift_days"])
+def test_cost_over_time_names_a_budget_only_when_there_is_one(small: Scenario) -> None:
+    """No budget: no "budget" in the title or subtitle; a zero tick reads "0", not "0M"; each
+    month is named once on the time axis."""
+    import re
+
+    run = replay(small, 3, 0)
+    texts = _texts(_svg(charts.cost_burn(tables.cost_burn(run, small))))
+    assert "Cost over time" in texts and not any("budget" in t for t in texts)
+    assert "0" in texts and not any(re.fullmatch(r"0[kMB]", t) for t in texts)
+    months = [t for t in texts if re.fullmatch(r"[A-Z][a-z]{2} \d{4}", t)]
+    assert months and len(months) == len(set(months))
+    budgeted = make_scenario(**{**SMALL, "currency": "EUR", "budget": 20000})
+    texts = _texts(_svg(charts.cost_burn(tables.cost_burn(replay(budgeted, 3, 0), budgeted),
+                                         "EUR")))
+    assert "Cost against budget" in texts and "cost so far (EUR)" in texts
+
+
+def test_when_chart_labels_of_close_dates_sit_on_different_rows(
+        forecast: ProgramForecast) -> None:
+    """A P85 a few days from the target (or any two lines within a week) gets its own row,
+    and each line starts at its label's row, so it never runs through the labels above."""
+    from workbench.present import report_tables
+
+    when = report_tables.when_table(forecast)
+    lines = when[when["kind"] == "line"]
+    close = 0
+    for _, mine in lines.groupby("milestone"):
+        rows = mine.to_dict("records")
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                if abs((a["when"] - b["when"]).days) <= 7:
+                    close += 1
+                    # a row apart at least: the text (11 px) never overlaps
+                    assert abs(a["label_dy"] - b["label_dy"]) >= 13, (a["text"], b["text"])
+    assert close > 0  # the small program has lines within a week of each other
+    layers = charts.when_chart(when).to_dict()["spec"]["layer"]
+    rule = next(layer for layer in layers if layer["mark"]["type"] == "rule")
+    text = next(layer for layer in layers if layer["mark"]["type"] == "text")
+    assert rule["encoding"]["yOffset"] == text["encoding"]["yOffset"] == {
+        "field": "label_dy", "type": "quantitative", "scale": None}

@@ -1,13 +1,17 @@
 """`workbench report` under faults: a full disk, a failed HTML export and a second report on a
 folder another run owns. The report is recorded as failed in one line naming only files that
-exist; no file is left truncated; an earlier run's HTML never stays beside the new notebook.
+exist; no file is left truncated; a failed or killed run leaves the earlier report as it was.
 A light report notebook stands in for the real one (these tests are about files)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
+from contextlib import suppress
 from pathlib import Path
 
 import nbformat
@@ -21,6 +25,7 @@ from workbench.files import lock
 from workbench.reports import runner
 
 FILL = 99  # --set teams.app.members=99: the light notebook fills the disk
+SLOW_ENV = "WORKBENCH_TEST_SLOW_REPORT"  # set: the light notebook writes a table, then waits
 
 
 def light_report(path: Path) -> Path:
@@ -41,6 +46,10 @@ def light_report(path: Path) -> Path:
         "    with open(out.parent / 'filler.bin', 'ab') as f:\n"
         "        while True:\n"
         "            f.write(bytes(65536)); f.flush()\n"
+        f"if os.environ.get('{SLOW_ENV}'):\n"
+        "    out.mkdir(parents=True, exist_ok=True)\n"
+        "    (out / 'milestones.csv').write_text('half-written')\n"
+        "    import time; time.sleep(120)\n"
         "write_json(out / 'summary.json', {'scenario': {'name': 'Small program'}})\n"
         "print('P85 2027-03-01')")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
@@ -65,22 +74,71 @@ def report(scenario: Path, out: Path, *extra: str) -> int:
     return cli.main(["report", str(scenario), "--out", str(out), "--reps", "5", *extra])
 
 
-def test_a_failed_export_removes_the_old_html_and_names_the_real_notebook(
+def snapshot(out: Path) -> dict[str, bytes]:
+    """Every file of an earlier report, byte for byte."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != lock.LOCK_FILE}
+
+
+def test_a_failed_export_keeps_the_earlier_report_and_names_the_failed_notebook(
         scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     out = (tmp_path / "out").resolve()
     assert report(scenario, out) == 0
-    assert (out / "small.html").is_file()
+    earlier = snapshot(out)
+    assert "small.html" in earlier and "small/summary.json" in earlier
     capsys.readouterr()
     monkeypatch.setattr(runner, "TEMPLATE_NAME", "no_such_template")
     assert report(scenario, out) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1
     assert err[0].startswith("workbench report: failed: the HTML export failed: ")
-    assert err[0].endswith(f"(executed notebook: {out / 'small.ipynb'})")
+    assert err[0].endswith(f"(executed notebook: {out / 'small.failed.ipynb'})")
     named_paths_exist(err[0])
-    assert not (out / "small.html").exists()  # the earlier run's: it would look current
+    # the earlier report stays whole and as it was; this run's notebook is the failed one
+    assert {k: v for k, v in snapshot(out).items() if k != "small.failed.ipynb"} == earlier
     all_whole(out)
+
+
+def test_a_new_report_removes_the_earlier_pdf(scenario: Path, tmp_path: Path) -> None:
+    out = (tmp_path / "out").resolve()
+    assert report(scenario, out) == 0
+    (out / "small.pdf").write_bytes(b"%PDF-1.4 an earlier run's")
+    assert report(scenario, out) == 0
+    assert not (out / "small.pdf").exists()  # it printed another run, not this HTML
+    assert sorted(p.name for p in out.iterdir() if p.name != lock.LOCK_FILE) == [
+        "small", "small.html", "small.ipynb"]  # no staging folder left
+
+
+KILL = ("import sys\nfrom pathlib import Path\nfrom workbench.app import cli\n"
+        "from workbench.reports import runner\n"
+        "runner.paths.REPORT_NOTEBOOK = Path(sys.argv[1])\n"
+        "sys.exit(cli.main(['report', sys.argv[2], '--out', sys.argv[3], '--reps', '5']))\n")
+
+
+def test_a_report_killed_midway_leaves_the_earlier_one_byte_for_byte(
+        scenario: Path, light: Path, tmp_path: Path) -> None:
+    out = (tmp_path / "out").resolve()
+    assert report(scenario, out) == 0
+    stem = "small"
+    earlier = snapshot(out)
+    run = subprocess.Popen([sys.executable, "-c", KILL, str(light), str(scenario), str(out)],
+                           start_new_session=True, env={**os.environ, SLOW_ENV: "1"})
+    try:
+        half = runner.staging_dir(out, stem) / stem / "milestones.csv"
+        deadline = time.monotonic() + 90
+        while not half.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert half.exists(), "the light notebook never started writing"
+        os.kill(run.pid, signal.SIGTERM)
+        run.wait(timeout=30)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)  # the kernel it started
+    assert {k: v for k, v in snapshot(out).items() if not k.startswith(".")} == earlier
+    # the next report clears the killed run's staging folder
+    assert report(scenario, out) == 0
+    assert not runner.staging_dir(out, stem).exists()
 
 
 @pytest.mark.parametrize("fill", ["before the report", "by the report"])
@@ -98,8 +156,9 @@ def test_a_full_disk_fails_the_report_in_one_line(
         assert err[0].startswith("workbench report: failed: the report notebook failed: ")
         assert "No space left on device" in err[0]
         named_paths_exist(err[0])
-        assert not (out / "small.html").exists() and not (out / "small.ipynb").exists()
-        assert not (out / "small" / "summary.json").exists()
+        # the earlier report stays: a failed run never takes the last good one away
+        assert (out / "small.html").is_file() and (out / "small.ipynb").is_file()
+        assert (out / "small" / "summary.json").is_file()
         all_whole(out)
 
 

@@ -84,7 +84,7 @@ def test_three_reports_give_three_entries_a_trend_and_parts_that_add_up(tmp_path
     ga = next(line for line in lines if ": ga P85" in line)
     assert "from 4 items added to payouts" in ga and "hire" not in ga
     for line in lines:
-        total = re.search(r"P85 (?:moved (\d+) days? (later|earlier)|did not move)", line)
+        total = re.search(r"P85 (?:moved (\d+) calendar days? (later|earlier)|did not move)", line)
         assert total is not None
         whole = 0 if total.group(1) is None else int(total.group(1)) * (
             1 if total.group(2) == "later" else -1)

@@ -249,8 +249,18 @@ def test_the_report_section_shows_only_when_a_milestone_is_below_the_confidence(
                                    risk_impact_on=False)
     section = levers_report.to_make_the_date(late)
     assert section is not None and section.heading == "To make the date"
-    assert section.lines[0].startswith("2 set(s) make m by 13 Jan 2027 at 85% confidence")
-    assert section.lines[1].startswith("Set 1: drop third. Chance 100%")
+    # a director's words: no "set(s)", no backticked command, no "95% CI", the cost once
+    assert section.lines[0].startswith("m has ") and section.lines[0].endswith(
+        "chance of 13 Jan 2027, below 85%. 2 options reach it, cheapest first:")
+    assert section.lines[1].startswith("Option 1: drop third; no extra cost; raises the "
+                                       "chance of 13 Jan 2027 to 100% (")
+    add = section.lines[2]
+    assert add.startswith("Option 2: add 1 a engineer from 4 Jan 2027 (someone who can join "
+                          "then: moved from another team, or a contractor); costs ")
+    assert add.count("over the program") == 1 and "+" not in add
+    page = " ".join(section.lines)
+    for word in ("set(s)", "`", "95% CI", "Set 1"):
+        assert word not in page
     easy = DROP_ONE.replace("target: 2027-01-13", "target: 2027-02-26")
     on_time = scenario_report.prepare(write(tmp_path, easy, "easy.yaml"), replications=60,
                                       seed=2, risk_impact_on=False)
@@ -277,8 +287,8 @@ def test_the_explorer_button_shows_the_best_sets_for_the_current_settings(tmp_pa
     try:
         _find(ex.widget, "wb-levers").click()
         answer = _find(ex.widget, "wb-levers-answer").value
-        assert answer.startswith("2 set(s) make m by 13 Jan 2027 at 85% confidence")
-        assert "Set 1: drop third." in answer and "Set 2: add 1 a engineer" in answer
+        assert answer.startswith("m has ") and "2 options reach it, cheapest first" in answer
+        assert "Option 1: drop third" in answer and "Option 2: add 1 a engineer" in answer
         ex.controls["teams.a.members"].widget.value = 4  # now the plan makes it
         _find(ex.widget, "wb-levers").click()
         assert _find(ex.widget, "wb-levers-answer").value.startswith("Every milestone")

@@ -212,3 +212,45 @@ def test_the_print_rules_are_what_keeps_a_heading_with_its_chart(printed: dict[s
         heading = next(i for i, p in enumerate(pages) if "THE HEADING" in p)
         label = next(i for i, p in enumerate(pages) if "CHART LABEL" in p)
         assert (heading == label) == same_page, (with_rules, heading, label)
+
+
+@pytest.mark.parametrize("paper", list(PAPERS))
+def test_page_one_has_the_title_and_status(printed: dict[str, Any], paper: str) -> None:
+    """No blank first page: the title, the status and its first milestone open the PDF."""
+    first = _words(_run("pdftotext", "-f", "1", "-l", "1", str(printed["pdfs"][paper]), "-"))
+    for words in ("Forecast report", "Payments platform launch", "Status",
+                  "Forecast from the start", "beta: GREEN"):
+        assert words in first, (paper, words, first[:300])
+
+
+@pytest.mark.parametrize("paper", list(PAPERS))
+def test_the_footer_is_not_alone_on_the_last_page(printed: dict[str, Any], paper: str) -> None:
+    """The footer prints with the last section, its scenario hash shortened to 12 hex digits."""
+    last = _words(page_texts(printed["pdfs"][paper])[-1])
+    footer = re.search(r"Seed 1 · 30 replications · scenario SHA-256 ([0-9a-f]+) · TPM", last)
+    assert footer, last[-300:]
+    assert len(footer.group(1)) == 12
+    assert len(last) > len(footer.group(0)) + 100, last  # more than the footer on the page
+    assert not re.search(r"[0-9a-f]{64}", " ".join(page_texts(printed["pdfs"][paper])))
+
+
+def test_names_in_tables_are_never_broken_mid_word(printed: dict[str, Any]) -> None:
+    """No epic or risk name in the milestone table or the risk register prints cut at a
+    hyphen ("payments-" on one line, "api" under it): the tables lay out their columns to
+    their content (prose may wrap at a hyphen, as any text does)."""
+    from workbench.scenario.loader import load_scenario
+
+    s = load_scenario("scenarios/program.yaml")
+    names = [n for n in [*s.epics, *s.risks] if "-" in n]
+    for paper, path in printed["pdfs"].items():
+        text = "".join(page_texts(path))
+        milestones = text[text.index("Most often"):text.index("When each milestone lands")]
+        register = text[text.rindex("probability"):]
+        register = register[:register.find("To make the date")]
+        for table in (milestones, register):
+            for name in names:
+                for cut in (name[:i + 1] for i, c in enumerate(name) if c == "-"):
+                    found = re.search(rf"(?<![\w-]){re.escape(cut)}(?=\s|$)", table)
+                    assert not found, (paper, name, table[max(0, found.start() - 200):
+                                                          found.end() + 100])
+        assert "payout-screens" in milestones and "key-engineer-leaves" in register

@@ -95,3 +95,20 @@ def test_field_words_read_as_a_tpm_says_them() -> None:
     assert sentences.field_words("teams.platform.focus", 0.8) == "platform focus 0.8"
     assert sentences.field_words("milestones.ga.target", "2027-09-13") == "ga target 13 Sep 2027"
     assert sentences.change_words("epics.sso.items", 14, 8) == "sso: 14 → 8 items"
+
+
+def test_a_whatifs_status_shows_the_plans_commit_date_and_its_own(reports: dict) -> None:
+    """'against the plan: was 8 Sep 2027 → now 11 Aug 2027', the plan's P85 being the plan
+    report's (same seed and replications)."""
+    from workbench.present import formats
+
+    out: Path = reports["out"]
+    plan = json.loads((out / "program" / "summary.json").read_text())["milestones"]
+    mine = json.loads((out / "program-whatif-platform-members-9" / "summary.json")
+                      .read_text())["milestones"]
+    page = html.unescape((out / "program-whatif-platform-members-9.html").read_text())
+    status = page[page.index("<h2>Status</h2>"):page.index("Executive summary")]
+    for before, after in zip(plan, mine, strict=True):
+        assert (f"against the plan: was {formats.short_date(before['p85'])} → now "
+                f"{formats.short_date(after['p85'])}") in status
+    assert "against the plan" not in html.unescape(reports["plan"].read_text())

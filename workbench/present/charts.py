@@ -197,14 +197,21 @@ def cost_burn(burn: pd.DataFrame, currency: str = "") -> AnyChart:
         return message("No cost to draw (no team has a cost_per_person_day).", "Cost over time")
     title = f"cost so far ({currency})" if currency else "cost so far"
     line = alt.Chart(burn).mark_line(color="#2e7d32").encode(
-        x=alt.X("date:T", title=None, axis=alt.Axis(format=VEGA_MONTH)),
-        y=alt.Y("cost:Q", title=title, axis=alt.Axis(format=VEGA_MONEY)))
+        x=alt.X("date:T", title=None, axis=alt.Axis(format=VEGA_MONTH, tickCount="month")),
+        y=alt.Y("cost:Q", title=title, axis=alt.Axis(format=VEGA_MONEY, labelExpr=MONEY_TICK)))
     layers: list[Any] = [line]
-    if burn["budget"].notna().any():
+    budgeted = bool(burn["budget"].notna().any())
+    if budgeted:
         layers.append(alt.Chart(burn.head(1)).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 3])
                       .encode(y="budget:Q"))
+    heading = ("Cost against budget", "one typical run; red: the budget") if budgeted else \
+        ("Cost over time", "one typical run")
     return alt.layer(*layers).properties(width=WIDTH, height=220, title=alt.Title(
-        "Cost against budget", subtitle="one typical run; red: the budget"))
+        heading[0], subtitle=heading[1]))
+
+
+# A zero tick reads "0", not "0M" (d3's SI format gives the unit of the other ticks).
+MONEY_TICK = "datum.value == 0 ? '0' : datum.label"
 
 
 def risk_impact(impact: pd.DataFrame, milestone: str | None = None) -> AnyChart:
@@ -217,7 +224,7 @@ def risk_impact(impact: pd.DataFrame, milestone: str | None = None) -> AnyChart:
     order = rows.groupby("risk")["shift_days"].max().sort_values(ascending=False).index.tolist()
     base = alt.Chart(rows).encode(y=alt.Y("risk:N", sort=order, title=None))
     bars = base.mark_bar(color="#d98c5f").encode(
-        x=alt.X("shift_days:Q", title="days later at P85 because of this risk"),
+        x=alt.X("shift_days:Q", title="calendar days later at P85 because of this risk"),
         tooltip=["risk:N", "milestone:N", alt.Tooltip("shift_days:Q", format=".0f")])
     text = base.mark_text(align="left", dx=3).encode(
         x="shift_days:Q", text=alt.Text("shift_days:Q", format="+.0f"))
@@ -272,6 +279,9 @@ LINE_DASHES = {"P50": [1, 0], "P85": [6, 3], "P95": [2, 2], "target": [1, 0]}
 TODAY_COLOUR = "#2e7d32"
 
 
+WHEN_PANEL_HEIGHT = 140  # px: room for four label rows above the tallest bars
+
+
 def when_chart(when: pd.DataFrame) -> AnyChart:
     """When each milestone lands: one panel per milestone (its name on top), the share of runs
     finishing each week, and labelled P50, P85, P95 and target lines with their dates. From
@@ -287,14 +297,18 @@ def when_chart(when: pd.DataFrame) -> AnyChart:
         x2="week_end:T", y=alt.Y("share:Q", title="share of runs",
                                  axis=alt.Axis(format=VEGA_PERCENT_AXIS)), y2=alt.datum(0))
     lines = alt.Chart().transform_filter("datum.kind == 'line'")
+    # Labels in a staircase by date, each right of its line; a line starts at its own label's
+    # row, so it never runs through the (earlier, higher) labels to its left.
+    row = alt.YOffset("label_dy:Q", scale=None)  # pixels below the panel's top
     rules = lines.mark_rule(strokeWidth=2).encode(
-        x=x, color=_line_colour(), strokeDash=alt.StrokeDash(
+        x=x, y=alt.value(2), y2=alt.value(WHEN_PANEL_HEIGHT), yOffset=row,
+        color=_line_colour(), strokeDash=alt.StrokeDash(
             "line:N", scale=alt.Scale(domain=list(LINE_DASHES), range=list(LINE_DASHES.values())),
             legend=None))
     labels = lines.mark_text(align="left", dx=4, baseline="top", fontSize=11).encode(
-        x=x, y="label_y:Q", text="text:N", color=_line_colour())
+        x=x, y=alt.value(2), yOffset=row, text="text:N", color=_line_colour())
     panel = alt.layer(bars, rules, labels).properties(
-        width=PRINT_WIDTH, height=120)
+        width=PRINT_WIDTH, height=WHEN_PANEL_HEIGHT)
     header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontSize=13,
                         labelFontWeight="bold", title=None)
     return panel.facet(row=alt.Row("milestone:N", header=header, sort=None), data=when) \
@@ -336,7 +350,7 @@ def roadmap(table: pd.DataFrame, links: pd.DataFrame, marks: pd.DataFrame) -> An
         width=PRINT_WIDTH - 60, height=max(120, 22 * len(order)),
         title=alt.Title("Roadmap", anchor="start", subtitle=(
             "bars: P50 start to P85 finish (white tick: P50 finish); connectors: waits for; "
-            "lines: milestone P85 and today")))
+            "lines: milestone P85 and the report date")))
 
 
 def _connectors(links: pd.DataFrame, order: list[str]) -> list[Any]:

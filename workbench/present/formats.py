@@ -1,8 +1,9 @@
 """How the workbench writes a date, an amount of money, a percentage and a number of days: one
 rule for every face (terminal table, summary sentences, report and sweep tables, charts).
 
-- **Dates.** Long, "3 June 2027", in sentences (how a leader writes a date); short, "3 Jun
-  2027", in tables, chart labels and on chart axes; ISO, "2027-06-03", where people sort or
+- **Dates.** Short, "3 Jun 2027", in tables, chart labels, on chart axes and in the scenario
+  report's sentences (`text_date`: one style on a page); long, "3 June 2027", in the other
+  faces' sentences; ISO, "2027-06-03", where people sort or
   paste into a sheet (the `workbench run` table and other command-line text, like CSV/JSON).
 - **Money.** Compact, 3 significant figures, with k, M, B or T: "557k", "1.14M", "12.5k",
   "2M", "-1.14M" (a saving); whole units below a thousand ("900"). A cost forecast is a spread
@@ -10,7 +11,9 @@ rule for every face (terminal table, summary sentences, report and sweep tables,
   what the cost chart's axis shows. Rounding comes first, so 999,999 reads "1M", not "1000k".
   A currency code goes in front, as finance writes it: "EUR 1.14M".
 - **Percentages.** Whole percent, "61%" (a digit more only where asked, "0.4%").
-- **Days.** "12 days", "1 day", "3.5 days".
+- **Days.** "12 days", "1 day", "3.5 days"; where a report compares dates, say which days:
+  "5 working days" (of the program's calendar: the status, the Monte Carlo error of a date)
+  or "8 calendar days" (the gap between two dates: a risk's shift, a P85 that moved).
 - **Missing** (None, NaN, NaT, infinity, empty text): an em dash, "—"; a long date says
   "beyond the horizon" instead, because a missing forecast date means the runs did not finish
   in time. Callers may name another word for missing ("not given").
@@ -82,6 +85,12 @@ def short_date(d: Any, missing: str = MISSING) -> str:
     return missing if day is None else f"{day.day} {day:%b %Y}"
 
 
+def text_date(d: Any, missing: str = BEYOND) -> str:
+    """'3 Jun 2027': a date in a report's sentence, written as its tables write it (one style
+    on a page); "beyond the horizon" when missing, as `long_date` says it."""
+    return short_date(d, missing)
+
+
 def iso_date(d: Any, missing: str = MISSING) -> str:
     """'2027-06-03': a date to sort by or paste into a sheet."""
     day = as_date(d)
@@ -121,6 +130,29 @@ def days(n: Any, digits: int = 0, unit: str = "day") -> str:
         return MISSING
     text = _fixed(x, digits)
     return f"{text} {unit}" if text in ("1", "-1") else f"{text} {unit}s"
+
+
+WORKING_DAY = "working day"  # a day the program's calendar works
+CALENDAR_DAY = "calendar day"  # any day: the difference between two dates
+
+
+def working_days(n: Any, digits: int = 0, signed: bool = False) -> str:
+    """'5 working days': days of the program's calendar ('+5 working days' when signed)."""
+    return _signed(n, signed) + days(abs(n) if signed and as_number(n) else n, digits,
+                                     WORKING_DAY)
+
+
+def calendar_days(n: Any, digits: int = 0, signed: bool = False) -> str:
+    """'8 calendar days': the days between two dates ('+8 calendar days' when signed)."""
+    return _signed(n, signed) + days(abs(n) if signed and as_number(n) else n, digits,
+                                     CALENDAR_DAY)
+
+
+def _signed(n: Any, signed: bool) -> str:
+    x = as_number(n)
+    if not signed or x is None or round(x) == 0:
+        return ""
+    return "+" if x > 0 else "-"
 
 
 def error_days(half_width: Any, unit: str = "day") -> str:

@@ -25,6 +25,23 @@ def lever_line(cat: Catalogue, lever: Lever, setting: int) -> str:
     return _WORDS[lever.kind](cat, lever, setting) + paid
 
 
+def lever_words(cat: Catalogue, outcome: Outcome) -> str:
+    """The levers of a set in one phrase, without their cost (a report gives the set's cost
+    once): "add 1 platform engineer ... and protect data: ...". An added engineer from the
+    first day the search may add one is said to be someone who can join then: a new hire
+    takes longer."""
+    words = [_WORDS[lever.kind](cat, lever, setting) + _soon(cat, lever)
+             for lever, setting in zip(cat.levers, outcome.candidate, strict=True) if setting]
+    return " and ".join(words) or "the plan as it is"
+
+
+def _soon(cat: Catalogue, lever: Lever) -> str:
+    start = cat.scenario.as_of or cat.scenario.start
+    if lever.kind != "add" or lever.when is None or lever.when > start:
+        return ""
+    return " (someone who can join then: moved from another team, or a contractor)"
+
+
 def _add(cat: Catalogue, lever: Lever, n: int) -> str:
     ramp, _ = ramp_up(cat, lever.name)
     who = "engineer" if n == 1 else "engineers"
@@ -87,8 +104,14 @@ def headline(answer: Answer) -> str:
     if not answer.reached:
         return (f"Nothing within the levers' bounds makes {goal} (the plan: "
                 f"{percent(answer.plan.chance)}); the best sets found:")
-    return (f"{len(answer.sets)} set(s) make {goal} (the plan: {percent(answer.plan.chance)}), "
-            "cheapest first:")
+    n = len(answer.sets)
+    order = ", cheapest first" if n > 1 else ""
+    return (f"{_sets(n)} {'makes' if n == 1 else 'make'} {goal} "
+            f"(the plan: {percent(answer.plan.chance)}){order}:")
+
+
+def _sets(n: int) -> str:
+    return "1 set of levers" if n == 1 else f"{n} sets of levers"
 
 
 def answer_text(answer: Answer, files: list[str] | None = None) -> str:
@@ -129,18 +152,42 @@ def _outcome_dict(answer: Answer, o: Outcome, file: str | None) -> dict[str, Any
 
 
 def report_lines(answer: Answer, top: int = 3) -> list[str]:
-    """The report's lines for one milestone: the headline, then each of the best ``top`` sets
-    in one line (its chance, P85, cost and levers)."""
-    currency = answer.catalogue.scenario.currency
-    out = [headline(answer).rstrip(":") + "."]
+    """The report's lines for one milestone, as a director reads them: what the plan gives,
+    then each of the best ``top`` options in one sentence ("One option: add 1 platform engineer
+    from 25 Jan 2027; costs USD 105k over the program; raises the chance of 31 Aug 2027 to
+    96% (92–98%)"), then how they were found."""
+    cat = answer.catalogue
+    if not answer.reached or (answer.sets and answer.sets[0].candidate == cat.plan):
+        out = [headline(answer).rstrip(":") + "."]
+    else:
+        out = [f"{cat.milestone} has {percent(answer.plan.chance)} chance of "
+               f"{short_date(cat.by)}, below {percent(answer.confidence)}. "
+               + ("One option reaches it:" if len(answer.sets[:top]) == 1 else
+                  f"{len(answer.sets[:top])} options reach it, cheapest first:")]
     for i, o in enumerate(answer.sets[:top], 1):
-        out.append(f"Set {i}: {'; '.join(lever_lines(answer.catalogue, o))}. Chance "
-                   f"{chance_text(answer, o)}, P85 {short_date(o.p85)}, cost "
-                   f"+{money(o.money, currency)}.")
-    out.append(f"({_simulated(answer)} with seed {answer.seed}: "
-               f"{answer.screen_reps} replications to screen, {answer.reps} to confirm; "
-               "`workbench levers` writes each set as a what-if file.)")
+        lead = "One option" if len(answer.sets[:top]) == 1 else f"Option {i}"
+        out.append(f"{lead}: {lever_words(cat, o)}; {_costs(answer, o)}; "
+                   f"{_raises(answer, o)}, P85 {short_date(o.p85)}.")
+    out.append(f"(Found by a quick search: {_simulated(answer)}, seed {answer.seed}, "
+               f"{answer.screen_reps:,} runs each to screen and {answer.reps:,} to confirm. "
+               "The levers command searches further and writes each option as a what-if "
+               "scenario.)")
     return out
+
+
+def _costs(answer: Answer, o: Outcome) -> str:
+    if o.money <= 0:
+        return "no extra cost"
+    return f"costs {money(o.money, answer.catalogue.scenario.currency)} over the program"
+
+
+def _raises(answer: Answer, o: Outcome) -> str:
+    """'raises the chance of 31 Aug 2027 to 96% (92–98%)': the set's chance, its 95% interval."""
+    low, high = o.interval
+    verb = "raises" if o.chance > answer.plan.chance else "keeps"
+    caution = "; borderline" if answer.borderline(o) else ""
+    return (f"{verb} the chance of {short_date(answer.catalogue.by)} to {percent(o.chance)} "
+            f"({percent(low).rstrip('%')}–{percent(high)}{caution})")
 
 
 def _simulated(answer: Answer) -> str:

@@ -18,10 +18,14 @@ from workbench.sim.forecast import ProgramForecast
 LINES = ("P50", "P85", "P95", "target")  # the when-chart's lines, in label order
 
 
+LABEL_ROW_PX = 15  # a when-chart label's row: 11 px text and room between rows
+
+
 def when_table(forecast: ProgramForecast) -> pd.DataFrame:
     """The when-chart's data, one table: ``kind`` "bar" rows (share of runs finishing each
     week, from `tables.finish_histogram`) and "line" rows (P50, P85, P95 and the target per
-    milestone, each with its date label, "P85 26 May 2027")."""
+    milestone, each with its date label, "P85 26 May 2027", and ``label_dy``: how far below
+    the panel's top it is drawn)."""
     bars = finish_histogram(forecast).assign(kind="bar")
     rows = []
     for m in forecast.milestones():
@@ -32,10 +36,12 @@ def when_table(forecast: ProgramForecast) -> pd.DataFrame:
                              "when": pd.Timestamp(when), "row": i,
                              "text": f"{label} {short_date(when)}"})
     lines = tidy(rows, ["milestone", "kind", "line", "when", "row", "text"])
-    # Labels stacked down from the top of each panel so close dates never overprint.
-    top = bars.groupby("milestone")["share"].max() if len(bars) else pd.Series(dtype=float)
-    lines["label_y"] = [top.get(m, 0.1) * (1 - 0.16 * r) for m, r in
-                        zip(lines["milestone"], lines["row"], strict=True)]
+    # Labels stacked down from the top of each panel in date order (a staircase), so no two
+    # labels share a row, however close their dates (a P85 two days before the target).
+    lines["row"] = lines.sort_values(["when", "row"], kind="stable").groupby(
+        "milestone").cumcount() if len(lines) else lines["row"]
+    # In pixels from the panel's top: a row is a line of text whatever the bars' scale.
+    lines["label_dy"] = lines["row"] * LABEL_ROW_PX
     return pd.concat([bars, lines], ignore_index=True) if len(bars) else lines
 
 
@@ -73,8 +79,10 @@ def roadmap_links(forecast: ProgramForecast) -> pd.DataFrame:
 
 
 def roadmap_marks(forecast: ProgramForecast, today: dt.date) -> pd.DataFrame:
-    """The roadmap's vertical lines: each milestone's P85 and "today"."""
-    rows: list[dict[str, Any]] = [{"label": f"today {short_date(today)}",
+    """The roadmap's vertical lines: each milestone's P85, and the day the forecast starts from
+    (``today``), labelled "report date" when the scenario sets `as_of`, else "start"."""
+    word = "report date" if forecast.scenario.as_of else "start"
+    rows: list[dict[str, Any]] = [{"label": f"{word} {short_date(today)}",
                                    "when": pd.Timestamp(today), "kind": "today"}]
     rows += [{"label": f"{m['name']} P85 {short_date(m['p85'])}",
               "when": pd.Timestamp(m["p85"]), "kind": "milestone"}

@@ -15,7 +15,15 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.present.formats import as_date, days, long_date, money, percent, short_date
+from workbench.present.formats import (
+    as_date,
+    calendar_days,
+    days,
+    money,
+    percent,
+    short_date,
+    text_date,
+)
 from workbench.present.tables import headline_milestone
 from workbench.sim.forecast import ProgramForecast
 
@@ -78,7 +86,7 @@ def milestone_sentence(m: dict[str, Any], horizon_days: int) -> str:
         head = (f"{m['name']}: P85 delivery beyond the {horizon_days}-day horizon "
                 f"(only {percent(finished)} of runs finished)")
     else:
-        head = f"{m['name']}: P85 delivery {long_date(m['p85'])}"
+        head = f"{m['name']}: P85 delivery {text_date(m['p85'])}"
     if m["target"] is not None:
         head += f"; {percent(m['chance_of_target'])} chance to meet the " \
                 f"{_day_month(m['target'], m['p85'])} target"
@@ -229,10 +237,14 @@ def _value_words(value: Any) -> str:
 
 
 def footer_line(forecast: ProgramForecast) -> str:
-    """What reproduces this report: seed, replications, scenario SHA-256 and version."""
+    """What reproduces this report: seed, replications, scenario SHA-256 (its first 12 hex
+    digits, as git shortens a commit; the whole one is in summary.json) and version."""
     d = forecast.to_dict()
-    return (f"Seed {d['seed']} · {d['replications']} replications · scenario SHA-256 "
-            f"{d['scenario']['sha256']} · TPM Workbench {d['version']}")
+    return (f"Seed {d['seed']} · {d['replications']:,} replications · scenario SHA-256 "
+            f"{d['scenario']['sha256'][:SHORT_SHA]} · TPM Workbench {d['version']}")
+
+
+SHORT_SHA = 12  # hex digits of the scenario's SHA-256 a page shows
 
 
 def footer(forecast: ProgramForecast) -> Html:
@@ -242,7 +254,7 @@ def footer(forecast: ProgramForecast) -> Html:
 
 def _day_month(target: str, p85: str | None) -> str:
     """'31 May' when the target is in the same year as the P85 date, else '31 May 2027'."""
-    text = long_date(target)
+    text = text_date(target)
     same_year = p85 is not None and p85[:4] == target[:4]
     return text.rsplit(" ", 1)[0] if same_year else text
 
@@ -260,8 +272,19 @@ def _cut_line(forecast: ProgramForecast, name: str) -> str:
     kept = forecast.cut_line(target)
     missing = [e for e in epics if e not in kept]
     tail = f" (not: {', '.join(missing)})" if missing else ""
-    return (f"At 85% confidence by the {long_date(target)} target: {len(kept)} of {len(epics)} "
-            f"epics{tail}.")
+    return (f"At 85% confidence by the {text_date(target)} target: {len(kept)} of {len(epics)} "
+            f"epics{tail}.{_all_at_once(forecast, name)}")
+
+
+def _all_at_once(forecast: ProgramForecast, name: str) -> str:
+    """Why every epic can make the target at 85% while the milestone does not: it needs all of
+    them in the same run (the roadmap's caption says it again under the chart)."""
+    m = next(x for x in forecast.milestones() if x["name"] == name)
+    chance = m["chance_of_target"]
+    if chance is None or chance >= 0.85:
+        return ""
+    return (f" Each epic on its own is on time at 85% confidence, but {name} needs all of its "
+            f"epics in the same run: that happened in {percent(chance)} of runs.")
 
 
 def _risk_sentence(impact: pd.DataFrame, milestone: str) -> str:
@@ -282,7 +305,7 @@ def _risk_sentence(impact: pd.DataFrame, milestone: str) -> str:
     if top["shift_days"] <= 0:
         return (f"Biggest risk: {top['risk']}: switched off, the same runs raise the {milestone} "
                 f"{chance.removeprefix('its ')} (its P85 hardly moves).")
-    shift = ("at least " if top["lower_bound"] else "") + days(top["shift_days"])
+    shift = ("at least " if top["lower_bound"] else "") + calendar_days(top["shift_days"])
     both = f" and {chance}" if chance else ""
     return (f"Biggest risk: {top['risk']} moves the {milestone} P85 by {shift}{both} "
             f"(switched off, the same runs land that much earlier).")
@@ -312,8 +335,8 @@ def sweep_sentences(results: pd.DataFrame, milestone: str = "") -> list[str]:
     if not rows.empty:
         best = rows.loc[rows["p85_days"].idxmin()]
         worst = rows.loc[rows["p85_days"].idxmax()]
-        lines.append(f"{name}: earliest P85 {long_date(best['p85'])} ({best['point']}); latest "
-                     f"{long_date(worst['p85'])} ({worst['point']}).")
+        lines.append(f"{name}: earliest P85 {text_date(best['p85'])} ({best['point']}); latest "
+                     f"{text_date(worst['p85'])} ({worst['point']}).")
     return lines
 
 
@@ -348,10 +371,10 @@ def roadmap_caption(forecast: ProgramForecast) -> list[str]:
         last = max(known)
         gap = (as_date(m["p85"]) - as_date(last)).days  # type: ignore[operator]
         lines.append(
-            f"{m['name']}: its epics' own P85 dates all fall by {long_date(last)}, yet its P85 "
-            f"is {long_date(m['p85'])} ({days(gap)} later). Not a mistake: {m['name']} needs "
-            f"all {len(epics)} epics, and in most runs at least one of them is late, so the "
-            "milestone's P85 lies beyond any single epic's.")
+            f"{m['name']}: its epics' own P85 dates all fall by {text_date(last)}, yet its P85 "
+            f"is {text_date(m['p85'])} ({calendar_days(gap)} later). Not a mistake: "
+            f"{m['name']} needs all {len(epics)} epics, and in most runs at least one of them "
+            "is late, so the milestone's P85 lies beyond any single epic's.")
     return lines
 
 

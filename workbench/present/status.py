@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.present.formats import MISSING, as_date, days, long_date, percent
+from workbench.present.formats import (
+    MISSING,
+    as_date,
+    calendar_days,
+    percent,
+    text_date,
+    working_days,
+)
 from workbench.scenario.calendar import WorkCalendar
 from workbench.scenario.models import Scenario, StatusRule
 from workbench.sim.forecast import ProgramForecast
@@ -93,13 +100,16 @@ def status_text(row: dict[str, Any]) -> str:
     """The line without its milestone and status word."""
     head = ""
     if row["target"] is not None:
-        head += f"{percent(row['chance'])} chance of {long_date(row['target'])}; "
-    head += f"commit to {long_date(row['commit'])}" if row["commit"] is not None else \
+        head += f"{percent(row['chance'])} chance of {text_date(row['target'])}; "
+    head += f"commit to {text_date(row['commit'])}" if row["commit"] is not None else \
         "the commit date (P85) is beyond the horizon"
     head += _late(row["working_days_late"])
+    if "plan_commit" in row:  # a what-if: its commit date against the plan's
+        head += (f"; against the plan: was {text_date(row['plan_commit'])} → now "
+                 f"{text_date(row['commit'])}")
     if row["mover"] is not None:
         label, shift = row["mover"]
-        head += f"; most moves it: {label} ({'+' if shift > 0 else ''}{days(shift)})"
+        head += f"; most moves it: {label} ({calendar_days(shift, signed=True)})"
     return head
 
 
@@ -109,7 +119,7 @@ def _late(late: int | None) -> str:
     if late == 0:
         return " (on the target)"
     side = "behind" if late > 0 else "ahead"
-    return f" ({days(abs(late), unit='working day')} {side})"
+    return f" ({working_days(abs(late))} {side})"
 
 
 def status_lines(forecast: ProgramForecast, rankings: Mapping[str, Ranked] | None = None
@@ -124,8 +134,12 @@ def report_date(scenario: Scenario) -> dt.date:
 
 
 def page_head(scenario: Scenario) -> str:
-    """'Report date 24 November 2026 · owner Dana': what the page says it is, and whose."""
-    parts = [f"Report date {long_date(report_date(scenario))}"]
+    """'Report date 24 November 2026 · owner Dana': what the page says it is, and whose. Without
+    `as_of` the forecast starts at `start` (the scenario model's default): the page says so,
+    and the day it was made (the date its forecast-log entry carries)."""
+    parts = [f"Report date {text_date(scenario.as_of)}"] if scenario.as_of else [
+        f"Forecast from the start, {text_date(scenario.start)} (the scenario sets no as_of; "
+        f"made {text_date(report_date(scenario))})"]
     parts += [f"owner {scenario.owner}"] if scenario.owner else []
     return " · ".join(parts)
 
@@ -134,10 +148,13 @@ class StatusBlock:
     """The status section of the report: report date and owner, a coloured line per milestone,
     the asks. Every scenario-supplied text is escaped."""
 
-    def __init__(self, forecast: ProgramForecast, rankings: Mapping[str, Ranked] | None = None
-                 ) -> None:
+    def __init__(self, forecast: ProgramForecast, rankings: Mapping[str, Ranked] | None = None,
+                 plan: Mapping[str, Any] | None = None) -> None:
         self.scenario = forecast.scenario
         self.rows = status_rows(forecast, rankings)
+        for r in self.rows:  # a what-if's: each milestone's commit date in the plan (P85)
+            if plan is not None and r["milestone"] in plan:
+                r["plan_commit"] = plan[r["milestone"]]
 
     def _repr_html_(self) -> str:
         lines = "".join(f'<li><strong>{html.escape(r["milestone"])}</strong>: <strong style='
@@ -152,10 +169,12 @@ class StatusBlock:
         return "\n".join([page_head(self.scenario), *map(status_line, self.rows), *asks])
 
 
-def status_block(forecast: ProgramForecast, impact: pd.DataFrame | None = None) -> StatusBlock:
-    """The report's status section, with risk impact as what moves each milestone."""
+def status_block(forecast: ProgramForecast, impact: pd.DataFrame | None = None,
+                 plan: Mapping[str, Any] | None = None) -> StatusBlock:
+    """The report's status section, with risk impact as what moves each milestone; for a
+    what-if, ``plan``: each milestone's P85 in the plan it was made from."""
     rankings = {m: risk_ranking(impact, m) for m in forecast.scenario.milestones}
-    return StatusBlock(forecast, rankings)
+    return StatusBlock(forecast, rankings, plan)
 
 
 def risk_register(scenario: Scenario) -> pd.DataFrame:
@@ -167,5 +186,13 @@ def risk_register(scenario: Scenario) -> pd.DataFrame:
                      "owner": r.owner or MISSING,
                      "mitigation": (m.action or MISSING) if m else MISSING,
                      "probability after": percent(m.probability) if m else MISSING})
-    return pd.DataFrame(rows, columns=["risk", "probability", "owner", "mitigation",
-                                       "probability after"]).set_index("risk")
+    table = pd.DataFrame(rows, columns=["risk", "probability", "owner", "mitigation",
+                                        "probability after"]).set_index("risk")
+    return without_empty_columns(table)
+
+
+def without_empty_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without the columns that hold nothing in any row (a column of dashes tells a
+    reader nothing)."""
+    empty = [c for c in table.columns if table[c].map(lambda v: v in (MISSING, "", None)).all()]
+    return table.drop(columns=empty)

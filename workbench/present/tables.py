@@ -19,6 +19,7 @@ import pandas as pd
 
 from workbench.present.formats import (
     EXTERNAL,
+    WORKING_DAY,
     as_date,
     as_number,
     chance_with_error,
@@ -75,7 +76,8 @@ def milestone_display(forecast: ProgramForecast) -> pd.DataFrame:
     return pd.DataFrame({
         "Milestone": t["milestone"], "Target": t["target"].map(short_date),
         "P50": t["p50"].map(short_date),
-        "P85": [with_error(short_date(d), e)  # with its Monte Carlo error: '13 Sep ± 1 day'
+        # with its Monte Carlo error: '13 Sep 2027 ± 1 working day'
+        "P85": [with_error(short_date(d), e, WORKING_DAY)
                 for d, e in zip(t["p85"], t["p85_error_working_days"], strict=True)],
         "P95": t["p95"].map(short_date),
         "Chance of target": [chance_with_error(c, e) if as_number(c) is not None else percent(c)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,40 +166,93 @@ class ReportFailed(Exception):
 def make_report(notebook: str | os.PathLike[str], out_dir: str | os.PathLike[str], stem: str,
                 parameters: Mapping[str, Any], title: Callable[[Path], str],
                 notice: Callable[[str], None] | None = None) -> ReportFiles:
-    """Execute ``notebook`` into ``OUT/<stem>.ipynb`` and export ``OUT/<stem>.html``, owning
-    the folder meanwhile (`lock.FolderInUse` if another run does). An earlier report of the
-    same name is removed first, so a failure never leaves it beside this run's files looking
-    current. Raises `ReportFailed`. ``title(outputs)``: the page's title."""
+    """Execute ``notebook`` and export its HTML into a hidden staging folder, then move the
+    new ``OUT/<stem>.ipynb``, ``OUT/<stem>.html`` and ``OUT/<stem>/`` into place (the HTML
+    last), owning the folder meanwhile (`lock.FolderInUse` if another run does). A failed or
+    killed run leaves the earlier report as it was (its executed notebook, if any, kept as
+    ``<stem>.failed.ipynb``); a new report removes the earlier run's ``<stem>.pdf``, which no
+    longer matches it. The notebook's ``out_dir`` parameter is pointed at the staging folder.
+    Raises `ReportFailed`. ``title(outputs)``: the page's title."""
     out = Path(out_dir).resolve()
     with lock.exclusive(out, "workbench report", notice):
-        remove_earlier_report(out, stem)
-        executed = _executed(notebook, out / f"{stem}.ipynb", parameters)
+        stage = staging_dir(out, stem)
+        shutil.rmtree(stage, ignore_errors=True)  # a killed run's
+        stage.mkdir(parents=True)
         try:
-            heading = title(out / stem)
-        except Exception as exc:
-            raise ReportFailed(f"the report's summary could not be read: {error_line(exc)}",
-                               executed) from exc
-        try:
-            html = export_html(executed, out / f"{stem}.html", title=heading)
-        except Exception as exc:
-            (out / f"{stem}.html").unlink(missing_ok=True)
-            raise ReportFailed(f"the HTML export failed: {error_line(exc)}", executed) from exc
-    return ReportFiles(executed, html, out / stem)
+            _render(notebook, out, stage, stem, parameters, title)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    return ReportFiles(out / f"{stem}.ipynb", out / f"{stem}.html", out / stem)
+
+
+def staging_dir(out: Path, stem: str) -> Path:
+    """Where a report is made before it replaces the earlier one (hidden, in the same folder
+    so that moving it into place is a rename)."""
+    return out / f".{stem}.partial"
+
+
+def _render(notebook: str | os.PathLike[str], out: Path, stage: Path, stem: str,
+            parameters: Mapping[str, Any], title: Callable[[Path], str]) -> None:
+    params = {**parameters, "out_dir": str(stage / stem)} if "out_dir" in parameters \
+        else dict(parameters)
+    executed = _executed(notebook, stage / f"{stem}.ipynb", params, out / f"{stem}.ipynb")
+    try:
+        heading = title(stage / stem)
+    except Exception as exc:
+        raise ReportFailed(f"the report's summary could not be read: {error_line(exc)}",
+                           _keep_failed(executed, out, stem)) from exc
+    try:
+        export_html(executed, stage / f"{stem}.html", title=heading)
+    except Exception as exc:
+        raise ReportFailed(f"the HTML export failed: {error_line(exc)}",
+                           _keep_failed(executed, out, stem)) from exc
+    _move_into_place(stage, out, stem)
+
+
+def _keep_failed(executed: Path, out: Path, stem: str) -> Path:
+    """The executed notebook of a run that failed after it, kept beside the earlier report."""
+    kept = failed_notebook_path(out / f"{stem}.ipynb")
+    os.replace(executed, kept)
+    return kept
+
+
+def _move_into_place(stage: Path, out: Path, stem: str) -> None:
+    """The new outputs folder, notebook, then HTML replace the earlier ones; the earlier
+    PDF and failed notebook go (they belong to another run)."""
+    outputs, old = out / stem, out / f".{stem}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if (stage / stem).is_dir():
+        if outputs.is_dir():
+            os.replace(outputs, old)
+        os.replace(stage / stem, outputs)
+    os.replace(stage / f"{stem}.ipynb", out / f"{stem}.ipynb")
+    (out / f"{stem}.pdf").unlink(missing_ok=True)
+    os.replace(stage / f"{stem}.html", out / f"{stem}.html")
+    failed_notebook_path(out / f"{stem}.ipynb").unlink(missing_ok=True)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _executed(notebook: str | os.PathLike[str], target: Path,
-              parameters: Mapping[str, Any]) -> Path:
+              parameters: Mapping[str, Any], named: Path) -> Path:
+    """Run the notebook into ``target``; on failure its executed notebook is kept as the
+    failed notebook of ``named`` (the report's notebook path)."""
     try:
         return execute_notebook(notebook, target, parameters)
     except Exception as exc:
-        kept = failed_notebook_path(target)
+        kept = failed_notebook_path(named)
+        staged = failed_notebook_path(target)
+        if staged.is_file():
+            os.replace(staged, kept)
+        else:
+            kept.unlink(missing_ok=True)  # an earlier run's: it is not this run's record
         raise ReportFailed(f"the report notebook failed: {error_line(exc)}",
                            kept if kept.is_file() else None) from exc
 
 
 def remove_earlier_report(out: Path, stem: str) -> None:
-    """An earlier run's HTML, notebooks and summary (the mark that its tables are complete)."""
-    for path in (out / f"{stem}.html", out / f"{stem}.ipynb",
+    """An earlier run's HTML, notebooks, PDF and summary (the mark that its tables are
+    complete)."""
+    for path in (out / f"{stem}.html", out / f"{stem}.ipynb", out / f"{stem}.pdf",
                  failed_notebook_path(out / f"{stem}.ipynb"), out / stem / SUMMARY_FILE):
         path.unlink(missing_ok=True)
 

@@ -80,6 +80,22 @@ def whatif_of(scenario_path: str | os.PathLike[str], overrides: Mapping[str, Any
     return WhatIf(base.name, Path(base_path).name, tuple(changed_fields(base, mine)))
 
 
+def plan_commits(data: ReportData) -> dict[str, Any] | None:
+    """For a what-if, each milestone's P85 in the plan it was made from (the plan simulated
+    with the what-if's seed and replications, so the two differ only by the changes); None
+    for a plan of record."""
+    if data.whatif is None:
+        return None
+    path = locate(data.parameters["scenario_path"])
+    overrides = data.parameters.get("overrides")
+    base_path = path if overrides else base_file(path)
+    if base_path is None:
+        return None
+    plan = simulate(load_scenario(base_path), data.forecast.reps, data.forecast.seed,
+                    progress=False)
+    return {m["name"]: m["p85"] for m in plan.milestones()}
+
+
 def changed_fields(base: Scenario, other: Scenario) -> list[tuple[str, Any, Any]]:
     """The fields that differ (dotted path, base value, other value), in file order; a section
     only one side has is one change. The name and description are not changes to the plan."""
@@ -169,7 +185,7 @@ def consistency_problems(data: ReportData, out_dir: str | os.PathLike[str]) -> l
             if not math.isclose(share, m["chance_of_target"]):
                 problems.append(f"{m['name']}: chance {m['chance_of_target']} != {share}")
         sentence = milestone_sentence(m, f.scenario.horizon_days)
-        if m["p85"] and formats.long_date(m["p85"]) not in sentence:
+        if m["p85"] and formats.text_date(m["p85"]) not in sentence:
             problems.append(f"{m['name']}: summary sentence does not quote P85 {m['p85']}")
     on_disk = read_summary(out_dir)
     if on_disk["milestones"] != f.to_dict()["milestones"]:

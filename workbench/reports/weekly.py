@@ -18,9 +18,9 @@ from pydantic import ValidationError
 from workbench.files import forecast_log
 from workbench.present.sentences import Html
 from workbench.present.status import StatusBlock, report_date, risk_register, status_block
-from workbench.present.trend_charts import moved_sentences, trend_table
+from workbench.present.trend_charts import moved_sentences, noise_sentence, trend_table
 from workbench.reports.paths import locate
-from workbench.reports.scenario_report import ReportData
+from workbench.reports.scenario_report import ReportData, plan_commits
 from workbench.scenario.loader import load_scenario
 from workbench.scenario.models import Scenario
 from workbench.sim.attribution import Attribution, attribute
@@ -63,22 +63,16 @@ def prepare(data: ReportData, log_path: str = "", workers: int = 1) -> Weekly:
     moved = _attribution(logged, written, data, workers)
     if moved is not None:
         lines += moved_sentences(moved, logged[-1]["as_of"])
-        lines += _replayed_note(logged[-1], data.forecast)
+        lines += [noise_sentence(logged[-1], data.forecast.seed, data.forecast.reps,
+                                 {m["name"]: m["p85"] for m in data.forecast.milestones()})]
     elif logged:
         lines.append("The last report's scenario cannot be replayed by this version; why the "
                      "forecast moved is left out.")
-    return Weekly(status_block(data.forecast, data.impact), trend_table([*logged, current]),
-                  Html(lines, tag="p"), risk_register(written), moved, [*logged, current])
-
-
-def _replayed_note(last: dict[str, Any], f: ProgramForecast) -> list[str]:
-    """Say so when the last report's numbers came from another seed or replication count (its
-    scenario is replayed with this report's, so the move may differ from the trend's points)."""
-    if (last.get("seed"), last.get("replications")) == (f.seed, f.reps):
-        return []
-    return [f"(The last report used seed {last.get('seed')} and {last.get('replications')} "
-            f"replications; both versions were replayed with this report's seed {f.seed} and "
-            f"{f.reps} replications.)"]
+    plan = plan_commits(data)
+    return Weekly(status_block(data.forecast, data.impact, plan),
+                  trend_table([*logged, current]),
+                  Html([line for line in lines if line], tag="p"), risk_register(written),
+                  moved, [*logged, current])
 
 
 def _logged(log_path: str) -> tuple[list[dict[str, Any]], str]:
