@@ -80,8 +80,9 @@ def test_summary_numbers_are_the_forecast(made: dict) -> None:
 def test_html_shows_charts_as_images(made: dict) -> None:
     html = made["html"]
     svgs = re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,([^"]+)"', html)
-    # completion, burn-up, timeline, utilisation, flow, cost, cost against budget, risks, trend
-    assert len(svgs) == 9
+    # completion, burn-up, timeline, utilisation, flow, cost, cost against budget, risks, trend,
+    # the sensitivity tornado
+    assert len(svgs) == 10
     first = base64.b64decode(svgs[0]).decode("utf-8")
     assert first.lstrip().startswith("<svg") and "When each milestone lands" in first
 
@@ -132,7 +133,7 @@ def test_notebook_keeps_png_for_untrusted_viewers(made: dict) -> None:
     nb = nbformat.read(made["out"] / "evil.ipynb", as_version=4)
     images = [o["data"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if "image/svg+xml" in o.get("data", {})]
-    assert len(images) == 9  # 8 charts and the trend (issue 16)
+    assert len(images) == 10  # 8 charts, the trend (issue 16) and the tornado (issue 15)
     assert all("image/png" in d for d in images)
     mimes = {k for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
              for k in o.get("data", {})}
@@ -165,3 +166,11 @@ def test_report_parameters_are_checked_against_the_notebook() -> None:
                                   "scenario_report.ipynb (allowed: scenario_path, overrides,")
     assert problems[1].startswith("x.yaml: parameters.seed: 'one' is not a whole number "
                                   "(allowed: int;")
+
+
+def test_html_says_what_moves_the_date_most_with_both_ends(made: dict) -> None:
+    html = made["html"]
+    section = html[html.index("What moves the date most"):]
+    assert "effort at P10" in section and "effort at P90" in section  # both ends, in words
+    assert "switched off" in section  # the risk's low end
+    assert 'alt="Chart: What moves' in section

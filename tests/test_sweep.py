@@ -38,7 +38,7 @@ def sweep_file(folder: Path, body: str, name: str = "sweep.yaml") -> Path:
     ("parameters: {replicatons: 5}\ngrid: {teams.app.members: [2, 3]}",
      "{f}: parameters.replicatons: unknown parameter of scenario_report.ipynb (allowed: "
      "scenario_path, overrides, replications, seed, out_dir, risk_impact, workers, "
-     "forecast_log, levers_search)"),
+     "forecast_log, levers_search, sensitivity)"),
     ("parameters: {seed: one}\ngrid: {teams.app.members: [2, 3]}",
      "{f}: parameters.seed: 'one' is not a whole number (allowed: int; random seed: the same "
      "seed gives the same numbers)"),

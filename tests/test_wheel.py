@@ -169,12 +169,12 @@ def test_run_report_and_sweep_from_an_empty_folder(installed: Installed) -> None
     html = (work / "out" / "program.html").read_text(encoding="utf-8")
     svgs = re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg\+xml;base64,([^"]+)"', html)
     # completion, burn-up, timeline, utilisation, flow, cost, cost against budget, risks
-    assert len(svgs) == 9  # 8 charts and the trend, as in tests/test_report.py
+    assert len(svgs) == 10  # 8 charts, the trend and the tornado, as in tests/test_report.py
     assert base64.b64decode(svgs[0]).decode("utf-8").lstrip().startswith("<svg")
 
     installed.run("workbench", "sweep", "sweep.yaml", "--workers", "2")
     summary = (work / "out" / "sweep" / "summary.html").read_text(encoding="utf-8")
-    assert "members=3" in summary and summary.count('<img alt="Chart:') == 2
+    assert "app 3 people" in summary and summary.count('<img alt="Chart:') == 2  # in words
 
 
 def test_the_report_kernel_is_the_fresh_environment(installed: Installed, tmp_path: Path) -> None:
