@@ -86,8 +86,8 @@ def test_the_biggest_risk_sentence_weighs_the_chance_not_only_the_p85():
         {"risk": "big-date-no-chance", "milestone": "m", "shift_days": 3.0,
          "lower_bound": False, "chance_with": 0.5, "chance_without": 0.5}])
     assert _risk_sentence(impact, "m") == (
-        "Biggest risk: small-date-big-chance moves the m P85 by 1 day and its chance of the "
-        "target from 94% to 100% (switched off, the same runs land that much earlier).")
+        "Biggest risk: small-date-big-chance moves the m P85 by 1 calendar day and its chance of "
+        "the target from 94% to 100% (switched off, the same runs land that much earlier).")
     impact.loc[0, "shift_days"] = 0.0
     assert _risk_sentence(impact, "m") == (
         "Biggest risk: small-date-big-chance: switched off, the same runs raise the m chance of "

@@ -68,11 +68,30 @@ def parameter_problems(notebook: str | os.PathLike[str], parameters: Mapping[str
     return problems
 
 
+KERNEL_START_TRIES = 3  # a kernel may lose its ports to another starting at the same moment
+KERNEL_START_FAILED = "Kernel died before replying to kernel_info"
+
+
 def execute_notebook(notebook: str | os.PathLike[str], output: str | os.PathLike[str],
                      parameters: Mapping[str, Any]) -> Path:
     """Run a notebook with papermill (in a ``python3`` kernel on this interpreter, whatever
     kernelspec Jupyter would find) and write it to ``output`` atomically. On failure the executed
-    notebook is kept next to ``output`` as ``*.failed.ipynb`` and papermill's error is raised."""
+    notebook is kept next to ``output`` as ``*.failed.ipynb`` and papermill's error is raised.
+
+    A kernel that dies before it answers (no cell has run) is started again, up to
+    KERNEL_START_TRIES times: Jupyter picks free TCP ports, closes them and the kernel binds
+    them a moment later, so kernels starting side by side (a sweep's workers) can collide."""
+    for attempt in range(1, KERNEL_START_TRIES + 1):
+        try:
+            return _execute_once(notebook, output, parameters)
+        except RuntimeError as exc:
+            if KERNEL_START_FAILED not in str(exc) or attempt == KERNEL_START_TRIES:
+                raise
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _execute_once(notebook: str | os.PathLike[str], output: str | os.PathLike[str],
+                  parameters: Mapping[str, Any]) -> Path:
     skip_slow_iri_checker()
     import papermill as pm
 
