@@ -206,3 +206,17 @@ def test_a_damaged_entry_is_one_line_naming_it(tmp_path: Path) -> None:
         db.execute("UPDATE forecasts SET entry = '{half an entr'")
     with pytest.raises(forecast_log.LogError, match="entry 1 of the forecast log is damaged"):
         forecast_log.entries(log)
+
+
+def test_a_set_whatif_stays_out_of_the_plans_log(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A `--set` what-if is not the plan's weekly status: with no --log it writes no entry,
+    and --log with --set is one line, exit 2, before any work."""
+    path = tmp_path / "program.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    log = tmp_path / "program.forecasts.sqlite"
+    code = cli.main(["report", str(path), "--out", str(tmp_path / "out"), "--reps", "5",
+                     "--set", "teams.platform.members=3", "--log", str(log)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("workbench report: --log with --set")
+    assert not log.exists() and not (tmp_path / "out").exists()

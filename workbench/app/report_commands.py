@@ -130,6 +130,10 @@ def _option_problem(args: argparse.Namespace) -> str | None:
     if args.log is not None and args.no_log:
         return ("workbench report: --log and --no-log together (allowed: one of them: --log "
                 "PATH to log there, --no-log to log nowhere)")
+    if args.log is not None and getattr(args, "overrides", None):
+        # a --set what-if logged beside the plan would read as the plan moving next week
+        return ("workbench report: --log with --set: a what-if is not logged (allowed: drop "
+                "--log, or write the what-if as a file that extends the plan: it has its own log)")
     return folder_problem("report", "--out", args.out)
 
 
