@@ -119,12 +119,9 @@ def _write_report(named: list[tuple[str, Any]], args: argparse.Namespace) -> int
 
 def main(argv: list[str] | None = None) -> int:
     """Run `compare` without the rest of the CLI (tests, `python -m`)."""
-    from workbench.app.options import OneLineParser
+    from workbench.app.options import run_alone
 
-    parser = OneLineParser(prog="workbench")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.run(args))
+    return run_alone(register, argv)
 
 
 if __name__ == "__main__":

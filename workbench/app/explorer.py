@@ -43,6 +43,7 @@ from workbench.scenario.loader import (
     dump_overrides_yaml,
     load_scenario_data,
     merge_scenario_data,
+    nested,
     scenario_from_data,
 )
 from workbench.scenario.models import Scenario, Team
@@ -240,18 +241,6 @@ def changed_fields(controls: Iterable[Control]) -> dict[str, Any]:
     for control in controls:
         if control.changed:
             out.update(control.fields(control.widget.value))
-    return out
-
-
-def nested(changes: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"teams.platform.members": 8}`` -> ``{"teams": {"platform": {"members": 8}}}``."""
-    out: dict[str, Any] = {}
-    for dotted, value in changes.items():
-        *parents, last = dotted.split(".")
-        node = out
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[last] = value
     return out
 
 

@@ -51,9 +51,9 @@ def add_run_log_option(parser: argparse.ArgumentParser) -> None:
 
 
 def report_log_path(args: argparse.Namespace) -> Path | None:
-    """The log a report reads and appends to (None: --no-log, or a `--set` what-if without
-    an explicit --log: a what-if is not the plan's weekly status, so it stays out of its trend)."""
-    if getattr(args, "no_log", False) or (getattr(args, "overrides", None) and not args.log):
+    """The log a report reads and appends to (None: --no-log, or a `--set` what-if: it is not
+    the plan's weekly status, so it stays out of its trend; --log with --set is refused)."""
+    if getattr(args, "no_log", False) or getattr(args, "overrides", None):
         return None
     return Path(args.log) if args.log else forecast_log.default_path(args.scenario)
 

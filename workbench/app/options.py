@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from workbench.files import limits
@@ -99,6 +99,14 @@ def add_simulation_options(parser: argparse.ArgumentParser,
                         metavar="FIELD.PATH=VALUE",
                         help="override a field, e.g. teams.platform.members=8 (repeatable)")
 
+
+
+def run_alone(register: Callable[[Any], None], argv: Sequence[str] | None = None) -> int:
+    """Run one command module's sub-commands without the rest of the CLI (tests, ``python -m``)."""
+    parser = OneLineParser(prog="workbench")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.run(args))
 
 def print_lines(lines: list[str] | tuple[str, ...], stream: Any = None) -> None:
     """Lines from the user's files to a terminal, each escaped (`untrusted.for_terminal`)."""

@@ -17,7 +17,6 @@ from workbench.app.options import (
     DEFAULT_REPS,
     DEFAULT_SEED,
     DEFAULT_SWEEP_REPORTS,
-    OneLineParser,
     add_simulation_options,
     print_lines,
     whole_number,
@@ -285,10 +284,9 @@ def _usage(problems: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `report`/`sweep` without the rest of the CLI (tests, `python -m`)."""
-    parser = OneLineParser(prog="workbench")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.run(args))
+    from workbench.app.options import run_alone
+
+    return run_alone(register, argv)
 
 
 if __name__ == "__main__":

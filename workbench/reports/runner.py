@@ -81,13 +81,13 @@ def execute_notebook(notebook: str | os.PathLike[str], output: str | os.PathLike
     A kernel that dies before it answers (no cell has run) is started again, up to
     KERNEL_START_TRIES times: Jupyter picks free TCP ports, closes them and the kernel binds
     them a moment later, so kernels starting side by side (a sweep's workers) can collide."""
-    for attempt in range(1, KERNEL_START_TRIES + 1):
+    for _ in range(KERNEL_START_TRIES - 1):
         try:
             return _execute_once(notebook, output, parameters)
         except RuntimeError as exc:
-            if KERNEL_START_FAILED not in str(exc) or attempt == KERNEL_START_TRIES:
+            if KERNEL_START_FAILED not in str(exc):
                 raise
-    raise AssertionError("unreachable")  # the loop returns or raises
+    return _execute_once(notebook, output, parameters)  # the last try: whatever it raises
 
 
 def _execute_once(notebook: str | os.PathLike[str], output: str | os.PathLike[str],

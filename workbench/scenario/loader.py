@@ -118,6 +118,19 @@ def merge_scenario_data(base: Mapping[str, Any], child: Mapping[str, Any]) -> di
     return out
 
 
+def nested(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted field paths as the nested mapping a scenario file holds:
+    ``{"teams.platform.members": 8}`` -> ``{"teams": {"platform": {"members": 8}}}``."""
+    out: dict[str, Any] = {}
+    for dotted, value in changes.items():
+        *parents, last = dotted.split(".")
+        node = out
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return out
+
+
 def dump_overrides_yaml(base_path: str | os.PathLike[str], changes: Mapping[str, Any], *,
                         out_dir: str | os.PathLike[str] | None = None,
                         comment: str | None = None) -> str:

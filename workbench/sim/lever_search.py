@@ -30,6 +30,7 @@ import numpy as np
 from workbench.scenario.loader import (
     load_scenario_data,
     merge_scenario_data,
+    nested,
     scenario_from_data,
 )
 from workbench.scenario.models import Scenario
@@ -169,18 +170,6 @@ def evaluator(path: str | os.PathLike[str], cat: Catalogue, seed: int,
         return outcome(cat, candidate, change, scenario, reps, seed, workers, executor)
 
     return run
-
-
-def nested(change: Mapping[str, Any]) -> dict[str, Any]:
-    """Dotted field paths as the nested mapping a what-if file holds."""
-    out: dict[str, Any] = {}
-    for dotted, value in change.items():
-        *parents, last = dotted.split(".")
-        node = out
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return out
 
 
 def outcome(cat: Catalogue, candidate: Candidate, change: dict[str, Any], scenario: Scenario,
