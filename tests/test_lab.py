@@ -60,6 +60,18 @@ def cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
+def live_cmdline(process: psutil.Process) -> list[str]:
+    """The command line of a live child; none for one that has exited or is a zombie.
+
+    The server starts short-lived helpers of its own; one that ends between listing the
+    children and reading its command line must not fail the test.
+    """
+    try:
+        return process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):  # ZombieProcess is a NoSuchProcess
+        return []
+
+
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     proc = workbench_lab(tmp_path, 0)  # any free port: parallel tests never clash
@@ -85,7 +97,7 @@ def test_the_token_is_not_on_any_command_line_and_the_url_works(
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
         assert answer.status == 200
     (server,) = [p for p in psutil.Process(proc.pid).children(recursive=True)
-                 if "jupyterlab" in p.cmdline()]
+                 if "jupyterlab" in live_cmdline(p)]
     assert token not in cmdline(server.pid) and token not in cmdline(proc.pid)
     assert "--ServerApp.port=0" in cmdline(server.pid)  # the printed port is the server's own
     stale = urllib.request.Request(f"http://127.0.0.1:{url.port}/api/status",
