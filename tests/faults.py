@@ -137,3 +137,15 @@ def named_paths_exist(text: str) -> None:
     """Every absolute path written in ``text`` exists."""
     for found in PATH.findall(text):
         assert Path(found.rstrip(".,;:")).exists(), f"names a path that does not exist: {found}"
+
+
+def live_cmdline(process: psutil.Process) -> list[str]:
+    """The command line of a live child; none for one that has exited or is a zombie.
+
+    The server starts short-lived helpers of its own; one that ends between listing the
+    children and reading its command line must not fail the test.
+    """
+    try:
+        return process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):  # ZombieProcess is a NoSuchProcess
+        return []

@@ -25,6 +25,7 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from tests.faults import live_cmdline
 from tests.helpers import SMALL_PROGRAM_YAML
 from workbench.app import cli, cluster
 from workbench.reports import sweep
@@ -244,7 +245,7 @@ def _busy_worker(on: cluster.Cluster, running: DaskCluster) -> subprocess.Popen[
     for address, keys in on.client.processing().items():
         if keys and address in pids:
             worker = psutil.Process(pids[address])
-            if any("ipykernel" in " ".join(c.cmdline()) for c in _children(worker)):
+            if any("ipykernel" in " ".join(live_cmdline(c)) for c in _children(worker)):
                 return running.worker_of(pids[address])
     return None
 

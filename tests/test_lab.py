@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlparse
 import psutil
 import pytest
 
-from tests.faults import wait_gone
+from tests.faults import live_cmdline, wait_gone
 from workbench.app import lab
 
 URL_PREFIX = "workbench lab: http://127.0.0.1:"
@@ -58,18 +58,6 @@ def line_starting(proc: subprocess.Popen[str], prefix: str, timeout: float) -> s
 
 def cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-
-
-def live_cmdline(process: psutil.Process) -> list[str]:
-    """The command line of a live child; none for one that has exited or is a zombie.
-
-    The server starts short-lived helpers of its own; one that ends between listing the
-    children and reading its command line must not fail the test.
-    """
-    try:
-        return process.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):  # ZombieProcess is a NoSuchProcess
-        return []
 
 
 @pytest.fixture
