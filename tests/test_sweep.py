@@ -112,6 +112,9 @@ def test_sweep_numbers_equal_workbench_run(base: Path, capsys: pytest.CaptureFix
     assert cli.main(["sweep", str(path), "--out", str(out), "--workers", "2"]) == 0
     progress = capsys.readouterr().err
     assert "[2/2] ok" in progress and "(failures so far: 0)" in progress
+    # each point in the words the summary uses, not its folder's field paths
+    assert "ok app 2 people" in progress and "ok app 3 people" in progress
+    assert "members=" not in progress
     results = pd.read_parquet(out / "results.parquet")
     assert len(results) == 4  # two points x two milestones
     assert (pd.read_csv(out / "results.csv")["p85_days"] == results["p85_days"]).all()

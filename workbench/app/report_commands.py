@@ -249,7 +249,7 @@ def _sweep_report(outcome: Any) -> int:
 def _print_progress(p: Any) -> None:
     mark = {"done": "ok", "failed": "FAILED", "skipped": "skipped"}[p.last.status]
     took = f" {p.last.seconds:.1f}s" if p.last.status != "skipped" else ""
-    print_lines([f"[{p.done}/{p.total}] {mark} {p.last.point}{took} (failures so far: "
+    print_lines([f"[{p.done}/{p.total}] {mark} {p.words or p.last.point}{took} (failures so far: "
                  f"{p.failed})"])
 
 

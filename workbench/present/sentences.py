@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,6 +181,26 @@ def field_words(path: str, value: Any) -> str:
     pattern = _UNIT_WORDS.get(last)
     text = pattern.format(shown) if pattern else f"{last.replace('_', ' ')} {shown}"
     return f"{where} {text}".strip()
+
+
+def values_words(values: Mapping[str, Any]) -> str:
+    """A what-if's fields and values in words, a team or epic named once for all its fields:
+    {"teams.platform.members": 9, "teams.platform.focus": 0.8} -> "platform 9 people, focus
+    0.8" (a sweep point, in its table, summary and progress line alike)."""
+    parts, last = [], ""
+    for path, value in values.items():
+        text = field_words(path, as_written(value))
+        where = path.split(".")[1] if path.count(".") >= 2 else ""
+        parts.append(text[len(where) + 1:] if where and where == last else text)
+        last = where
+    return ", ".join(parts)
+
+
+def as_written(value: Any) -> Any:
+    """A number as written: 9.0 (as a table column holds it) is 9."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def field_title(path: str) -> str:

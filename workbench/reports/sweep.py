@@ -42,6 +42,7 @@ from workbench.files import atomic, limits, lock, yaml_strict
 from workbench.files.jsonable import plain
 from workbench.files.untrusted import for_terminal
 from workbench.present import formats, tables
+from workbench.present.sentences import values_words
 from workbench.reports import paths, runner, scenario_report
 from workbench.reports import workers as worker
 from workbench.scenario.errors import format_loc, validation_problems
@@ -421,12 +422,14 @@ class PointResult:
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a sweep is: reported after each point."""
+    """Where a sweep is: reported after each point; ``words``, the last point as the summary
+    names it (a grid's values in words, a list's point name)."""
 
     done: int
     total: int
     failed: int
     last: PointResult
+    words: str = ""
 
 
 @dataclass(frozen=True)
@@ -537,7 +540,7 @@ def _run_owned(sweep: Sweep, out: Path, n_workers: int | None, force: bool,
     atomic.write_json(out / "sweep.json", _plan(sweep))
     finished, todo = _split_finished(sweep, out, force)
     results: list[PointResult] = list(finished)
-    counter = _Counter(len(sweep.points), progress)
+    counter = _Counter(len(sweep.points), progress, sweep.kind == "grid")
     for r in finished:
         counter.add(r)
     simulated = simulates(sweep)
@@ -561,14 +564,18 @@ def _run_owned(sweep: Sweep, out: Path, n_workers: int | None, force: bool,
 
 
 class _Counter:
-    def __init__(self, total: int, callback: Callable[[Progress], None] | None) -> None:
+    def __init__(self, total: int, callback: Callable[[Progress], None] | None, grid: bool
+                 ) -> None:
         self.total, self.callback, self.done, self.failed = total, callback, 0, 0
+        self.grid = grid
 
     def add(self, result: PointResult) -> None:
         self.done += 1
         self.failed += result.status == "failed"
         if self.callback:
-            self.callback(Progress(self.done, self.total, self.failed, result))
+            words = values_words(result.values) if self.grid else result.point
+            self.callback(Progress(self.done, self.total, self.failed, result,
+                                   words or result.point))
 
 
 def _task(sweep: Sweep, point: Point, out: Path) -> PointTask:

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from workbench.present import formats
-from workbench.present.sentences import Html, field_title, field_words
+from workbench.present.sentences import Html, as_written, field_title, field_words, values_words
 from workbench.reports import sweep
 from workbench.scenario.loader import ScenarioError, load_scenario
 
@@ -49,22 +49,9 @@ def point_words(results: pd.DataFrame) -> dict[str, str]:
 
 
 def _words(row: pd.Series, fields: list[str]) -> str:
-    """Values of one point, each said once; a team or epic named once for all its fields."""
-    parts, last = [], ""
-    for f in fields:
-        if pd.isna(row[f]):
-            continue
-        text = field_words(f, _plain(row[f]))
-        where = f.split(".")[1] if f.count(".") >= 2 else ""
-        parts.append(text[len(where) + 1:] if where and where == last else text)
-        last = where
-    return ", ".join(parts) or str(row["point"])
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        value = value.item()
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    """Values of one point, each said once (`sentences.values_words`)."""
+    shown = {f: row[f] for f in fields if not pd.isna(row[f])}
+    return values_words(shown) or str(row["point"])
 
 
 def plan_point(results: pd.DataFrame, plan_sha256: str = "") -> str:
@@ -198,7 +185,7 @@ def _field_ends(rows: pd.DataFrame, field: str, fields: list[str], plan: str,
     title = field_title(field)
     ends = (("low", by.index.min()), ("high", by.index.max()))
     return [{"change": title, "end": end,
-             "label": f"{field_words(field, _plain(v))}: {_shift_words(by[v] - ref)}",
+             "label": f"{field_words(field, as_written(v))}: {_shift_words(by[v] - ref)}",
              "shift_days": float(by[v] - ref)} for end, v in ends]
 
 
