@@ -96,6 +96,20 @@ def test_cost_against_date_marks_the_plan() -> None:
     assert "app 3 people, focus 1" in texts and "ga P85" in texts
 
 
+def test_sweep_costs_are_in_the_scenarios_currency() -> None:
+    """The ranking, the leader's summary table and the cost axis say EUR where the scenario
+    does (a table written before the results kept a currency still reads, without one)."""
+    r = grid_results().assign(currency="EUR", p50=lambda d: d["p85"])
+    by = sweep_summary.ranking(r, plan="a=2,b=0.5").set_index("Point")["Cost P85"]
+    assert by["app 3 people, focus 1"] == "EUR 3k" and by["app 2 people, focus 0.5"] == "EUR 2k"
+    assert sweep.ranking(r, "ga")["Cost P85"].tolist() == ["EUR 3k", "EUR 2k", "EUR 3k", "EUR 2k"]
+    t = sweep_summary.cost_date_table(r, plan="a=2,b=0.5")
+    texts = html.unescape(charts.static_bundle(sweep_charts.cost_vs_date(t).to_dict())[0][
+        "image/svg+xml"])
+    assert "people cost P85 (EUR)" in texts
+    assert sweep.ranking(r.drop(columns="currency"), "ga")["Cost P85"].iloc[0] == "3k"
+
+
 def test_sections_with_nothing_to_show_are_one_sentence() -> None:
     one_field = grid_results().drop(columns="teams.app.focus").drop_duplicates(
         ["point", "milestone"])

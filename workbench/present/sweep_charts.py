@@ -20,10 +20,12 @@ def cost_vs_date(points: pd.DataFrame) -> AnyChart:
     if points.empty:
         return message("No finished point to draw.", "Cost against date")
     name = str(points["milestone"].iloc[0])
+    currency = str(points["currency"].iloc[0]) if "currency" in points else ""
     base = alt.Chart(points).encode(
         x=alt.X("p85:T", title=f"{name} P85", axis=alt.Axis(
             format=VEGA_DAY, labelAngle=0, tickCount=5, labelOverlap="greedy")),
-        y=alt.Y("cost_p85:Q", title="people cost P85", axis=alt.Axis(format=VEGA_MONEY),
+        y=alt.Y("cost_p85:Q", title=f"people cost P85 ({currency})" if currency
+                else "people cost P85", axis=alt.Axis(format=VEGA_MONEY),
                 scale=alt.Scale(zero=False, padding=20)))
     dots = base.mark_circle(size=90).encode(color=alt.Color(
         "chance_of_target:Q", title="chance of target", scale=alt.Scale(scheme="redyellowgreen",

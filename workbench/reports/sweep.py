@@ -60,7 +60,7 @@ PER_POINT = ("scenario_path", "overrides", "out_dir")
 RESULT_COLUMNS = [
     "sweep", "point", "point_id", "status", "error", "scenario", "milestone", "target", "p50",
     "p85", "p95", "p50_days", "p85_days", "p95_days", "chance_of_target", "unfinished_share",
-    "most_often_last", "most_often_last_share", "cost_p50", "cost_p85", "seed",
+    "most_often_last", "most_often_last_share", "cost_p50", "cost_p85", "currency", "seed",
     "replications", "sha256", "seconds", "simulation_seconds", "notebook",
     "p85_error_working_days", "chance_error"]
 
@@ -506,7 +506,7 @@ def summary_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
     """A point's rows of the results table from its summary, one per milestone."""
     common = {"seed": s["seed"], "replications": s["replications"],
               "sha256": s["scenario"]["sha256"], "cost_p50": s["cost"]["p50"],
-              "cost_p85": s["cost"]["p85"],
+              "cost_p85": s["cost"]["p85"], "currency": s["scenario"].get("currency", ""),
               "simulation_seconds": s.get("report", {}).get("simulation_seconds")}
     return [{**common, **row} for row in tables.milestone_rows(s["milestones"])] or [common]
 
@@ -984,9 +984,16 @@ def ranking(results: pd.DataFrame, milestone: str = "", metric: str = "p85_days"
     shown["P50"] = rows["p50"].map(formats.short_date)
     shown["P85"] = rows["p85"].map(formats.short_date)
     shown["Chance of target"] = rows["chance_of_target"].map(formats.percent)
-    shown["Cost P85"] = rows["cost_p85"].map(formats.money)
+    shown["Cost P85"] = p85_costs(rows)
     shown.index = pd.RangeIndex(1, len(shown) + 1, name=f"Rank ({name})")
     return shown
+
+
+def p85_costs(rows: pd.DataFrame) -> list[str]:
+    """Each row's P85 cost as every face writes it, in its scenario's currency ("EUR 1.14M";
+    none in a table from before the results kept it)."""
+    currency = rows["currency"].fillna("") if "currency" in rows else [""] * len(rows)
+    return [formats.money(c, k) for c, k in zip(rows["cost_p85"], currency, strict=True)]
 
 
 class HeatmapData(NamedTuple):

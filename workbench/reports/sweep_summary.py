@@ -97,7 +97,7 @@ def ranking(results: pd.DataFrame, milestone: str = "", metric: str = "p85_days"
                                                 p == plan) for p, d in
                                  zip(order, rows["p85_days"], strict=True)]
         shown[f"{m} chance"] = rows["chance_of_target"].map(formats.percent).to_numpy()
-    shown["Cost P85"] = [formats.money(c) for c in _cost(results).loc[order]]
+    shown["Cost P85"] = sweep.p85_costs(_cost(results).loc[order])
     shown.index = pd.RangeIndex(1, len(shown) + 1, name="Rank")
     return shown
 
@@ -118,8 +118,10 @@ def _order(wide: pd.DataFrame, names: list[str], metric: str) -> list[str]:
     return list(keys.sort_values(list(keys.columns), na_position="last", kind="stable").index)
 
 
-def _cost(results: pd.DataFrame) -> pd.Series:
-    return finished(results).drop_duplicates("point").set_index("point")["cost_p85"]
+def _cost(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per finished point, by point (its cost and currency are the same for every
+    milestone)."""
+    return finished(results).drop_duplicates("point").set_index("point")
 
 
 def change_vs_plan(days: Any, plan_days: Any, is_plan: bool = False) -> str:
@@ -142,6 +144,8 @@ def cost_date_table(results: pd.DataFrame, milestone: str = "", plan: str = "") 
     words = point_words(results)
     return pd.DataFrame({"point": [words[p] for p in rows["point"]], "p85": rows["p85"].values,
                          "cost_p85": rows["cost_p85"].values,
+                         "currency": rows["currency"].fillna("").values if "currency" in rows
+                         else "",
                          "chance_of_target": rows["chance_of_target"].values,
                          "plan": (rows["point"] == plan).values, "milestone": name})
 

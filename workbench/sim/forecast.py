@@ -276,7 +276,8 @@ class ProgramForecast:
         return {
             "scenario": {"name": self.scenario.name, "sha256": self.scenario.sha256,
                          "start": _iso(self.scenario.start),
-                         "horizon_days": self.scenario.horizon_days},
+                         "horizon_days": self.scenario.horizon_days,
+                         "currency": self.scenario.currency},
             "seed": self.seed,
             "replications": self.reps,
             "precision": self.precision or {"rule": "fixed", "replications": self.reps},
