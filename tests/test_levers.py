@@ -15,10 +15,16 @@ from pathlib import Path
 import pytest
 
 from workbench.app import cli
-from workbench.scenario.loader import load_scenario
+from workbench.scenario.loader import (
+    load_scenario,
+    load_scenario_data,
+    merge_scenario_data,
+    nested,
+    scenario_from_data,
+)
 from workbench.sim import lever_search
 from workbench.sim.lever_search import Outcome, pareto, search_levers, wilson
-from workbench.sim.levers import catalogue, changes, cut_order, money
+from workbench.sim.levers import catalogue, changes, cut_order, items_given_up, money
 
 REPO = Path(__file__).resolve().parents[1]
 HEAD = """name: {name}
@@ -416,3 +422,82 @@ def test_a_plan_that_already_makes_it_is_said_so(tmp_path):
     assert answer.reached and [o.candidate for o in answer.sets] == [answer.catalogue.plan]
     assert answer.evaluated == 1  # the plan, confirmed; nothing else simulated
     assert headline(answer) == "The plan already makes m by 26 Feb 2027 at 85% confidence: 100%."
+
+
+# Cutting part of the lowest-priority epic is enough (16 person-days to 13 Jan, 22 items of a
+# day each): with a quarter-step cut line the search cuts `extras` to 3 of its 12 items rather
+# than dropping it whole; people and flow levers are off.
+CUT_PART = HEAD + """teams:
+  a: {members: 2, cost_per_person_day: 100}
+epics:
+  core: {team: a, items: 10, effort_days: {uniform: [0.9, 1.1]}}
+  extras: {team: a, items: 12, effort_days: {uniform: [0.9, 1.1]}}
+milestones:
+  m: {epics: [core, extras], target: 2027-01-13}
+levers:
+  people: {most_added: 0, move_hires: false}
+  flow: {wip: false, focus: false}
+  scope: {cut_step: 0.25}
+"""
+
+
+def test_a_cut_line_in_steps_cuts_items_before_dropping_the_epic(tmp_path, capsys):
+    path = write(tmp_path, CUT_PART)
+    answer = search(path)
+    best = answer.sets[0]
+    assert answer.reached and best.chance >= 0.85
+    assert (best.changes, best.items_given_up, best.dropped) == (
+        {"epics.extras.items": 3}, 9, ())
+    assert not any(o.dropped for o in answer.sets)  # dropping all 12 gives up more, no sooner
+    assert cli.main(["levers", str(path), "--milestone", "m", "--reps", "200", "--seed", "3",
+                     "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "- cut extras to 3 of its 12 items (its last ones)" in out
+    assert "scope given up: 9 items" in out
+    whatif = load_scenario(tmp_path / "s_levers_m_1.yaml")
+    assert whatif.epics["extras"].items == 3 and whatif.milestones["m"].epics == ("core", "extras")
+
+
+def test_scope_levers_keep_the_items_already_done(tmp_path):
+    """With progress (6 of 20 done, and a list with one item done), a what-if that drops or
+    cuts an epic still says what was done: the file stays valid and the work left is cut."""
+    text = HEAD + """as_of: 2027-01-11
+teams:
+  a: {members: 2}
+epics:
+  keep: {team: a, items: 4, effort_days: 1}
+  count: {team: a, items: 20, done: 6, effort_days: 1}
+  listed:
+    team: a
+    effort_days: 1
+    items: [{name: i1, done: true}, {name: i2}, {name: i3, effort_days: 2}, {name: i4}]
+milestones:
+  m: {epics: [keep, count, listed], target: 2027-02-01}
+levers:
+  scope: {cut_step: 0.5}
+"""
+    path = write(tmp_path, text)
+    s, written = load_scenario(path), load_scenario(path, progress=False)
+    cat = catalogue(s, "m", s.milestones["m"].target, written)
+    (scope,) = [lv for lv in cat.levers if lv.kind == "drop"]
+    assert scope.epics == ("listed", "count") and scope.most == 4
+    at = cat.levers.index(scope)
+
+    def with_scope(setting):
+        return tuple(setting if i == at else 0 for i in range(len(cat.levers)))
+
+    half = changes(cat, with_scope(1))  # half of listed's 3 items left: i2, i3 stay
+    assert [i["name"] for i in half["epics.listed.items"]] == ["i1", "i2", "i3"]
+    assert half["epics.listed.items"][2]["effort_days"] == 2.0  # as a file writes it
+    dropped = changes(cat, with_scope(3))  # listed dropped, count cut to 7 of its 14 left
+    assert dropped["epics.listed.items"] == [{"name": "i1", "done": True}]
+    assert dropped["epics.count.items"] == 6 + 7
+    assert dropped["milestones.m.epics"] == ["keep", "count"]
+    assert changes(cat, with_scope(4))["epics.count.items"] == 6  # dropped: only what is done
+    assert [items_given_up(cat, with_scope(k)) for k in range(5)] == [0, 1, 3, 10, 17]
+    for k in range(1, 5):  # each what-if loads, and its work left is what the lever kept
+        data = merge_scenario_data(load_scenario_data(path), nested(changes(cat, with_scope(k))))
+        left = scenario_from_data(data, str(path), tmp_path)
+        total = sum(len(e.items) if isinstance(e.items, tuple) else e.items
+                    for e in left.epics.values())
+        assert total == 4 + 14 + 3 - items_given_up(cat, with_scope(k))

@@ -8,7 +8,15 @@ from typing import Any
 
 from workbench.present.formats import iso_date, money, percent, short_date
 from workbench.sim.lever_search import Answer, Outcome
-from workbench.sim.levers import Catalogue, Lever, lever_money, ramp_up
+from workbench.sim.levers import (
+    Catalogue,
+    Lever,
+    kept_items,
+    lever_money,
+    planned_items,
+    ramp_up,
+    scope_cut,
+)
 
 
 def lever_lines(cat: Catalogue, outcome: Outcome) -> list[str]:
@@ -76,7 +84,13 @@ def _mitigate(cat: Catalogue, lever: Lever, n: int) -> str:
 
 
 def _drop(cat: Catalogue, lever: Lever, n: int) -> str:
-    return "drop " + ", ".join(lever.epics[:n])
+    """ "drop sso", "cut roles to 10 of its 20 items (its last ones)", or both."""
+    epics, cut = scope_cut(lever, n)
+    words = ["drop " + ", ".join(epics)] if epics else []
+    if cut is not None:
+        kept, planned = kept_items(cat.scenario, *cut), planned_items(cat.scenario, cut[0])
+        words.append(f"cut {cut[0]} to {kept} of its {planned} items (its last ones)")
+    return " and ".join(words)
 
 
 _WORDS = {"add": _add, "hire": _hire, "focus": _focus, "wip": _wip, "mitigate": _mitigate,

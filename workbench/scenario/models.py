@@ -504,11 +504,16 @@ class PeopleLevers(Frozen):
 
 
 class ScopeLevers(Frozen):
-    """Scope `workbench levers` may give up: whole epics, lowest priority first."""
+    """Scope `workbench levers` may give up, along the cut line: lowest priority first, whole
+    epics (or, with `cut_step`, part of an epic's items before all of it)."""
 
     drop: bool = Field(True, description="Epics of the milestone may be dropped.")
     most_dropped: NonNegInt = Field(2, le=50, description="Most epics dropped at once.")
     keep: tuple[str, ...] = Field((), description="Epics never dropped (keys of `epics`).")
+    cut_step: Share | None = Field(
+        None, description="Cut an epic's items in steps of this share before dropping it "
+                          "whole, its last items first (0.5: half its items, then all; "
+                          "default: epics are dropped whole).")
 
 
 class FlowLevers(Frozen):

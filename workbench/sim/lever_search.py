@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from workbench.scenario.loader import (
+    load_scenario,
     load_scenario_data,
     merge_scenario_data,
     nested,
@@ -201,7 +202,9 @@ def search_levers(path: str | os.PathLike[str], scenario: Scenario, milestone: s
     when = by or scenario.milestones[milestone].target
     if when is None:
         raise ValueError(f"milestone {milestone!r} has no target: give a date to make")
-    cat = catalogue(scenario, milestone, when)
+    # the file as written says what is done: a what-if that drops an epic keeps those items
+    written = load_scenario(path, dict(overrides or {}), progress=False)
+    cat = catalogue(scenario, milestone, when, written)
     screen = min(screen_reps or default_screen_reps(reps), reps)
     if not workers or workers > 1:  # one pool for the whole search, not one per candidate
         n = workers or default_workers()

@@ -10,11 +10,13 @@ change), and `money` and `items_given_up` say what it costs.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from workbench.scenario.calendar import WorkCalendar
-from workbench.scenario.models import Hire, Levers, Scenario
+from workbench.scenario.distributions import Distribution
+from workbench.scenario.models import Hire, Item, Levers, Scenario
 
 Candidate = tuple[int, ...]  # one setting per lever of the catalogue, 0 = as planned
 DEFAULT_RAMP_UP_WEEKS = 4.0
@@ -27,7 +29,8 @@ class Lever:
     """One thing that can change, with its possible settings (setting 0 is the plan).
 
     ``kind`` is add (people from ``when``), hire (planned hire ``index`` moved to an earlier
-    date of ``dates``), focus, wip, mitigate or drop (the first N epics of ``epics``)."""
+    date of ``dates``), focus, wip, mitigate or drop (setting N gives up N ``steps`` of the
+    cut line ``epics``: each epic in ``steps`` cuts of its items, the last of them all)."""
 
     kind: str
     name: str  # the team, risk or milestone it acts on
@@ -36,6 +39,7 @@ class Lever:
     index: int = 0
     dates: tuple[dt.date, ...] = ()
     epics: tuple[str, ...] = ()
+    steps: int = 1
 
     @property
     def key(self) -> str:
@@ -52,6 +56,7 @@ class Catalogue:
     by: dt.date
     levers: tuple[Lever, ...]
     bounds: Levers
+    written: Scenario | None = None  # as in the file, before progress (what a what-if changes)
 
     @property
     def plan(self) -> Candidate:
@@ -76,13 +81,15 @@ class Catalogue:
         return all(n <= self.bounds.people.most_added for n in added.values())
 
 
-def catalogue(scenario: Scenario, milestone: str, by: dt.date) -> Catalogue:
+def catalogue(scenario: Scenario, milestone: str, by: dt.date,
+              written: Scenario | None = None) -> Catalogue:
     """The levers of ``scenario`` for making ``milestone`` by ``by``, within its `levers:`
-    section (or the defaults)."""
+    section (or the defaults). ``written``: the scenario as in its file, before progress
+    (`load_scenario(..., progress=False)`), when it says what is done."""
     bounds = scenario.levers or Levers.model_validate({})
     levers = [*_people(scenario, bounds, by), *_flow(scenario, bounds),
               *_mitigations(scenario, bounds), *_scope(scenario, bounds, milestone)]
-    return Catalogue(scenario, milestone, by, tuple(levers), bounds)
+    return Catalogue(scenario, milestone, by, tuple(levers), bounds, written)
 
 
 def _teams_with_work(scenario: Scenario) -> list[str]:
@@ -134,7 +141,24 @@ def _mitigations(scenario: Scenario, bounds: Levers) -> list[Lever]:
 def _scope(scenario: Scenario, bounds: Levers, milestone: str) -> list[Lever]:
     s = bounds.scope
     order = cut_order(scenario, milestone, s.keep)[: s.most_dropped]
-    return [Lever("drop", milestone, len(order), epics=order)] if s.drop and order else []
+    steps = math.ceil(1 / s.cut_step - 1e-9) if s.cut_step else 1
+    return [Lever("drop", milestone, len(order) * steps, epics=order, steps=steps)] \
+        if s.drop and order else []
+
+
+def scope_cut(lever: Lever, setting: int) -> tuple[tuple[str, ...], tuple[str, float] | None]:
+    """What a setting of the scope lever gives up: the epics dropped whole, and the next
+    epic with the share of its items cut (None: no epic is cut part-way)."""
+    whole, part = divmod(setting, lever.steps)
+    cut = (lever.epics[whole], part / lever.steps) if part else None
+    return lever.epics[:whole], cut
+
+
+def kept_items(scenario: Scenario, epic: str, share_cut: float) -> int:
+    """Items an epic keeps when ``share_cut`` of them is given up (at least one: giving up
+    all of them is dropping it)."""
+    planned = planned_items(scenario, epic)
+    return min(planned, max(1, round(planned * (1 - share_cut))))
 
 
 def cut_order(scenario: Scenario, milestone: str, keep: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -192,7 +216,7 @@ def _change(cat: Catalogue, lever: Lever, setting: int, out: dict[str, Any]) -> 
     elif lever.kind == "mitigate":
         out[f"risks.{lever.name}.probability"] = s.risks[lever.name].mitigation.probability  # type: ignore[union-attr]
     else:
-        _drop(cat, lever.epics[:setting], out)
+        _give_up(cat, lever, setting, out)
 
 
 def _plain_hire(hire: Hire) -> dict[str, Any]:
@@ -220,13 +244,41 @@ def ramp_up(cat: Catalogue, team: str) -> tuple[float, float]:
     return ramp, mentoring
 
 
-def _drop(cat: Catalogue, epics: tuple[str, ...], out: dict[str, Any]) -> None:
+def _give_up(cat: Catalogue, lever: Lever, setting: int, out: dict[str, Any]) -> None:
+    """Dropped epics keep only the items already done; a cut epic keeps its first items
+    (the file's order: its last items go first) and those done."""
+    epics, cut = scope_cut(lever, setting)
     for epic in epics:
-        out[f"epics.{epic}.items"] = 0
+        out[f"epics.{epic}.items"] = _written_items(cat, epic, 0)
+    if cut is not None:
+        out[f"epics.{cut[0]}.items"] = _written_items(
+            cat, cut[0], kept_items(cat.scenario, cut[0], cut[1]))
     for name, m in cat.scenario.milestones.items():
         left = [e for e in m.epics if e not in epics]
         if len(left) < len(m.epics) and left:
             out[f"milestones.{name}.epics"] = left
+
+
+def _written_items(cat: Catalogue, epic: str, keep: int) -> int | list[dict[str, Any]]:
+    """An epic's `items` as its file would say it with ``keep`` of the items left to do: a
+    count (plus those done), or the list with the done items and the first ``keep`` others."""
+    spec = (cat.written or cat.scenario).epics[epic]
+    if isinstance(spec.items, int):
+        return keep + spec.done
+    items = spec.items or ()
+    left = {id(i) for i in [i for i in items if not i.done][:keep]}
+    kept = [_written_item(i) for i in items if i.done or id(i) in left]
+    return kept or 0
+
+
+def _written_item(item: Item) -> dict[str, Any]:
+    """An item as a scenario file writes it (its effort as the user writes a distribution)."""
+    out = item.model_dump(exclude_defaults=True, exclude={"effort_days"})
+    if item.effort_days is not None:
+        out["effort_days"] = (item.effort_days.user_form() if isinstance(
+            item.effort_days, Distribution) else {s: d.user_form() for s, d in
+                                                   item.effort_days.items()})
+    return out
 
 
 # --- what a candidate costs ---------------------------------------------------------------------
@@ -268,16 +320,23 @@ def working_days(cat: Catalogue, team: str, first: dt.date, last: dt.date) -> in
 
 
 def items_given_up(cat: Catalogue, candidate: Candidate) -> int:
-    """Planned items of the epics ``candidate`` drops (before any scope growth)."""
-    return sum(_items(cat.scenario, e) for e in dropped(cat, candidate))
+    """Planned items (left to do) that ``candidate`` gives up: the epics it drops and the
+    part it cuts of the next one (before any scope growth)."""
+    total = sum(planned_items(cat.scenario, e) for e in dropped(cat, candidate))
+    for lever, setting in zip(cat.levers, candidate, strict=True):
+        cut = scope_cut(lever, setting)[1] if lever.kind == "drop" else None
+        if cut is not None:
+            total += planned_items(cat.scenario, cut[0]) - kept_items(cat.scenario, *cut)
+    return total
 
 
 def dropped(cat: Catalogue, candidate: Candidate) -> tuple[str, ...]:
-    """The epics ``candidate`` gives up, in cut order."""
+    """The epics ``candidate`` gives up whole, in cut order."""
     return tuple(e for lever, setting in zip(cat.levers, candidate, strict=True)
-                 if lever.kind == "drop" for e in lever.epics[:setting])
+                 if lever.kind == "drop" for e in scope_cut(lever, setting)[0])
 
 
-def _items(scenario: Scenario, epic: str) -> int:
+def planned_items(scenario: Scenario, epic: str) -> int:
+    """Items an epic has left to do, as planned (before any scope growth)."""
     items = scenario.epics[epic].items
     return items if isinstance(items, int) else len(items or ())
