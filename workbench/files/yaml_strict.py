@@ -29,6 +29,8 @@ import yaml
 from workbench.files.limits import MAX_YAML_DEPTH
 from workbench.files.untrusted import for_terminal
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
 
 class StrictYAMLError(Exception):
     """The text is not YAML the strict reader accepts: ``line`` (1-based, 0 if unknown) and
@@ -175,14 +177,33 @@ class _Checks(_CheckBase):
 
     def _mapping(self, node: yaml.MappingNode, seen: set[int], depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
+        merged: dict[Any, Any] = {}  # `<<: {...}` keys: the mapping's own keys win over them
         for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                self._merge(merged, node, self._build(value_node, seen, depth), value_node)
+                continue
             key = self._build(key_node, seen, depth)
             if not isinstance(key, Hashable):
                 raise KeyNotPlain(_line(key_node), key)
             if key in out:
                 raise DuplicateKey(_line(key_node), key, self._first(node, key))
             out[key] = self._build(value_node, seen, depth)
-        return out
+        return {**merged, **out} if merged else out
+
+    @staticmethod
+    def _merge(merged: dict[Any, Any], node: yaml.Node, value: Any, value_node: yaml.Node
+               ) -> None:
+        """Add what a merge key brings, as PyYAML merges (the first mapping given wins)."""
+        parts = (zip(value, value_node.value, strict=True) if isinstance(value, list)
+                 else [(value, value_node)])
+        for part, part_node in parts:
+            if not isinstance(part, dict):
+                what = "a mapping" if isinstance(value, list) else "a mapping or list of mappings"
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    f"expected {what} for merging, but found {part_node.id}", part_node.start_mark)
+            for key, v in part.items():
+                merged.setdefault(key, v)
 
     def _first(self, node: yaml.MappingNode, key: Any) -> int:
         """The line of ``key``'s first appearance in ``node`` (looked up only for the error: a
