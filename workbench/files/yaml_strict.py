@@ -199,9 +199,10 @@ class _Checks(_CheckBase):
         for part, part_node in parts:
             if not isinstance(part, dict):
                 what = "a mapping" if isinstance(value, list) else "a mapping or list of mappings"
+                found = getattr(part_node, "id", "a value")  # scalar, sequence or mapping
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping", node.start_mark,
-                    f"expected {what} for merging, but found {part_node.id}", part_node.start_mark)
+                    f"expected {what} for merging, but found {found}", part_node.start_mark)
             for key, v in part.items():
                 merged.setdefault(key, v)
 
