@@ -257,7 +257,8 @@ class _PyLoader(_Checks, yaml.SafeLoader):
 
 
 class _Loader(_Checks, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The checks on libyaml's parser when installed."""
+    """The checks on libyaml's parser when installed (without it, on PyYAML's parser, but not
+    `_PyLoader`: the first of two mistakes named is the same either way)."""
 
 
 for _cls in (_Loader, _PyLoader):
