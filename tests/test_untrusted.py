@@ -1,8 +1,9 @@
 """Text from other people's files, shown safely: escapes on terminals, formulas in the CSVs a
-report or sweep writes, and the strict reader of sweep files."""
+report or sweep writes, and the one strict YAML reader (scenario and sweep files)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -84,3 +85,27 @@ def test_the_strict_reader_refuses(text: str, message: str) -> None:
     with pytest.raises(yaml_strict.StrictYAMLError) as refused:
         yaml_strict.load(text)
     assert str(refused.value) == message
+
+
+def test_the_strict_reader_keeps_an_impossible_date_as_text_for_validation_to_name() -> None:
+    assert yaml_strict.load("start: 2027-02-30\nend: 2027-03-01\n") == {
+        "start": "2027-02-30", "end": dt.date(2027, 3, 1)}
+
+
+@pytest.mark.parametrize("depth", [33, 5_000])  # 5,000: past libyaml's own limit of 1,000
+def test_the_strict_reader_names_deep_nesting_however_deep(depth: int) -> None:
+    with pytest.raises(yaml_strict.TooDeep) as refused:
+        yaml_strict.load("x: " + "[" * depth + "]" * depth)
+    assert str(refused.value) == "line 1: nested more than 32 levels deep (allowed: up to 32)"
+
+
+def test_the_strict_reader_counts_levels_of_mappings_and_lists_against_its_bound() -> None:
+    assert yaml_strict.load("a: [[1]]", max_depth=3) == {"a": [[1]]}
+    with pytest.raises(yaml_strict.TooDeep):
+        yaml_strict.load("a: [[1]]", max_depth=2)
+
+
+def test_an_alias_refusal_knows_both_lines() -> None:
+    with pytest.raises(yaml_strict.AliasRefused) as refused:
+        yaml_strict.load("a: 1\nx: &v [1]\ny: *v\n")
+    assert (refused.value.line, refused.value.value_line) == (3, 2)

@@ -31,9 +31,8 @@ from workbench.app import (
     sensitivity_commands,
 )
 from workbench.app.options import OneLineParser, add_simulation_options, print_lines
-from workbench.files import atomic, project
+from workbench.files import atomic, limits, project
 from workbench.files.untrusted import for_json, for_terminal, for_terminal_block
-from workbench.scenario import limits
 from workbench.scenario.loader import ScenarioError, load_scenario, scenario_json_schema
 
 Command = Callable[[argparse.Namespace], int]

@@ -26,8 +26,9 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from workbench.files import limits
 from workbench.files.project import project_root
-from workbench.scenario import distributions, limits
+from workbench.scenario import distributions
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.errors import (
     bare_type,

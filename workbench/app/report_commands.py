@@ -265,16 +265,11 @@ def _reports_choice(text: str) -> str:
 
 
 def _override_mapping(pairs: list[str]) -> dict[str, Any]:
-    """`--set a.b=v` strings as a mapping for the notebook, values read as YAML (like
-    `load_scenario` does), so the report sees exactly what was validated."""
-    import yaml
+    """`--set a.b=v` strings as a mapping for the notebook, values read as `load_scenario`
+    reads them (the same reader), so the report sees exactly what was validated."""
+    from workbench.scenario.loader import override_pairs
 
-    out: dict[str, Any] = {}
-    for text in pairs:
-        key, _, raw = text.partition("=")
-        out[key.strip()] = plain(yaml.safe_load(raw))
-    return out
-
+    return {key: plain(value) for key, value in override_pairs(pairs, "--set")}
 
 
 def _usage(problems: list[str]) -> int:

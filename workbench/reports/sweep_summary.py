@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from workbench.files import yaml_strict
 from workbench.present import formats
 from workbench.present.sentences import Html, as_written, field_title, field_words, values_words
 from workbench.reports import sweep
@@ -69,9 +70,10 @@ def base_sha256(results_path: str | os.PathLike[str]) -> str:
     try:
         record = json.loads((Path(results_path).parent / SWEEP_FILE).read_text("utf-8"))
         sweep_file = Path(record["file"])
-        base = yaml.safe_load(sweep_file.read_text("utf-8"))["base"]
+        base = yaml_strict.load(sweep_file.read_text("utf-8"))["base"]  # as the engine read it
         return load_scenario(sweep_file.parent / str(base)).sha256
-    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError, ScenarioError):
+    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError, yaml_strict.StrictYAMLError,
+            ScenarioError):
         return ""
 
 

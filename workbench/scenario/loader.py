@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 import difflib
 import os
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any, TypeGuard
 
 import numpy as np
 import yaml
@@ -18,8 +18,8 @@ from pydantic import (
     ValidationError,
 )
 
-from workbench.files import project
-from workbench.scenario import limits, samples
+from workbench.files import limits, project, yaml_strict
+from workbench.scenario import samples
 from workbench.scenario.distributions import KINDS, Distribution
 from workbench.scenario.errors import field_names, format_loc, show, validation_problems
 from workbench.scenario.models import Scenario
@@ -170,104 +170,9 @@ def scenario_json_schema() -> dict[str, Any]:
 
 # --- reading files ----------------------------------------------------------------------------
 
-_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
-_SCALARS: dict[tuple[str, str], Any] = {}
-_UNSET = object()
-
-
-# The checks are a mixin for both loaders; for type checking they are a SafeLoader.
-if TYPE_CHECKING:
-    _CheckBase = yaml.SafeLoader
-else:
-    _CheckBase = object
-
-
-class _Checks(_CheckBase):
-    """What `yaml.safe_load` lacks for a TPM: a key written twice is an error (otherwise the
-    second epic of that name silently replaces the first); an impossible date such as 2027-02-30
-    stays text, so validation reports it at its field; and anchors and aliases (`&x`, `*x`) are
-    refused: a few bytes of aliases can stand for gigabytes of data (a "billion laughs" file),
-    and no scenario needs them (`extends` shares whole files)."""
-
-    anchored = True  # whether the text may hold anchors (set per file: most have none)
-
-    def construct_document(self, node: yaml.Node) -> Any:
-        # Built directly from the node tree (no generator per mapping): faster on big files.
-        return self._build(node, set())
-
-    def _build(self, node: yaml.Node, seen: set[int]) -> Any:
-        if self.anchored:
-            if id(node) in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "an alias (*name) repeats a value written elsewhere (allowed: "
-                    "no anchors or aliases in scenario files; write the value out, or use "
-                    "extends)", node.start_mark)
-            seen.add(id(node))
-        kind = type(node)
-        if kind is yaml.SequenceNode:
-            return [self._build(child, seen) for child in node.value]
-        if kind is yaml.MappingNode:
-            return self._mapping(node, seen)  # type: ignore[arg-type]  # kind is MappingNode
-        key = (node.tag, node.value)
-        value = _SCALARS.get(key, _UNSET)
-        if value is _UNSET:
-            value = self.construct_object(node)
-            if len(_SCALARS) < 100_000:  # same text, same value: build each once
-                _SCALARS[key] = value
-        return value
-
-    def _mapping(self, node: yaml.MappingNode, seen: set[int]) -> dict[Any, Any]:
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = self._build(key_node, seen)
-            if not isinstance(key, Hashable):
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{show(key)} cannot be a key (allowed: a name or a number)",
-                    key_node.start_mark)
-            if key in out:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} (allowed: each key once)",
-                    key_node.start_mark)
-            out[key] = self._build(value_node, seen)
-        return out
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        # A plain scalar's type depends only on its text, and a big file repeats the same texts
-        # (team names, small numbers) thousands of times: resolve each text once.
-        if kind is not yaml.ScalarNode or not implicit[0]:
-            return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = _RESOLVED.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(_RESOLVED) < 100_000:
-                _RESOLVED[key] = tag
-        return tag
-
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:  # 2027-02-30: left as text, so validation names its field
-            return node.value
-
-
-class _Loader(_Checks, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader with our checks, on libyaml's parser when installed (many times faster
-    on a big file)."""
-
-
-class _PyLoader(_Checks, yaml.SafeLoader):
-    """The same in pure Python, whose error messages are the clearer ones: used to explain a
-    file the fast loader refused."""
-
-
-for _cls in (_Loader, _PyLoader):
-    _cls.add_constructor("tag:yaml.org,2002:timestamp", _cls.construct_yaml_timestamp)
-
-
 def _resolve(path: Path, shown: str, overrides: Overrides) -> tuple[dict[str, Any], Origins]:
     data, origins = _read_chain(path, shown, (), path.parent)
-    for dotted, value in _override_pairs(overrides, shown):
+    for dotted, value in override_pairs(overrides, shown):
         origins.overrides[_set_path(data, dotted, value, shown, strict=True)] = shown
     return data, origins
 
@@ -309,15 +214,9 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{shown}: cannot read the file ({exc})"]) from None
     try:
-        data = _parse(text, _Loader)
-    except yaml.YAMLError as exc:
-        raise ScenarioError([f"{shown}: {_yaml_problem(_clearer(text, exc))}"]) from None
-    except RecursionError:  # nested far deeper than any scenario: the parser gives up
-        deep = limit.problem("nesting_depth", limit.nesting_depth + 1, "the nesting depth")
-        raise ScenarioError([f"{shown}: top level: {deep}"]) from None
-    deep = limit.problem("nesting_depth", _depth(data, limit.nesting_depth), "the nesting depth")
-    if deep:
-        raise ScenarioError([f"{shown}: top level: {deep}"])
+        data = yaml_strict.load(text, limit.nesting_depth)
+    except (yaml.YAMLError, yaml_strict.StrictYAMLError) as exc:
+        raise ScenarioError([f"{shown}: {_yaml_problem(exc, limit)}"]) from None
     if not isinstance(data, dict):  # not a scenario: say what it is, never what it says
         what = "the file is empty" if data is None else f"{_kind(data)} is not a mapping"
         raise ScenarioError([f"{shown}: top level: {what} (allowed: a mapping of sections: "
@@ -325,41 +224,10 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
     return data
 
 
-def _parse(text: str, kind: type[_Checks]) -> Any:
-    loader = kind(text)
-    loader.anchored = "&" in text  # no anchor, no alias: nothing to watch for
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
-
 def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return "a text" if isinstance(value, str) else f"a {type(value).__name__}"
-
-
-def _clearer(text: str, exc: yaml.YAMLError) -> yaml.YAMLError:
-    """The pure-Python parser's account of a mistake (libyaml's words are terser)."""
-    try:
-        _parse(text, _PyLoader)
-    except yaml.YAMLError as clearer:
-        return clearer
-    except RecursionError:
-        pass
-    return exc
-
-
-def _depth(data: Any, stop: int) -> int:
-    """Levels of mappings and lists in ``data``, counted without recursion up to ``stop`` + 1
-    (enough to know it is too deep)."""
-    level, nodes = 0, [data]
-    while nodes and level <= stop:
-        nodes = [child for node in nodes if isinstance(node, dict | list)
-                 for child in (node.values() if isinstance(node, dict) else node)]
-        level += 1
-    return level if not nodes else stop + 1
 
 
 def _size_problems(data: Mapping[str, Any], shown: str) -> list[str]:
@@ -385,16 +253,23 @@ def _size_problems(data: Mapping[str, Any], shown: str) -> list[str]:
     return [f"{where}: {line}" for where, line in found if line][:5]
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "not valid YAML"
-        if exc.problem and exc.context and exc.context_mark and mark \
-                and exc.context_mark.line != mark.line:
-            # YAML notices a mistake late (an unclosed bracket at the next key): point back too.
-            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
-        return f"line {mark.line + 1}: {problem}" if mark else problem
-    return f"not valid YAML ({exc})"
+def _yaml_problem(exc: yaml.YAMLError | yaml_strict.StrictYAMLError, limit: limits.Limits) -> str:
+    """A mistake of the YAML in a scenario's words: its refusals name what a scenario file
+    allows instead (its error catalogue pins them), and deep nesting is a limit to raise."""
+    if isinstance(exc, yaml.YAMLError):
+        return yaml_strict.yaml_problem(exc)
+    if isinstance(exc, yaml_strict.TooDeep):  # said of the whole file: it is a limit
+        return "top level: " + str(limit.problem("nesting_depth", limit.nesting_depth + 1,
+                                                 "the nesting depth"))
+    if isinstance(exc, yaml_strict.AliasRefused):
+        return (f"line {exc.value_line or exc.line}: an alias (*name) repeats a value written "
+                "elsewhere (allowed: no anchors or aliases in scenario files; write the value "
+                "out, or use extends)")
+    if isinstance(exc, yaml_strict.DuplicateKey):
+        return f"line {exc.line}: duplicate key {exc.key!r} (allowed: each key once)"
+    if isinstance(exc, yaml_strict.KeyNotPlain):
+        return f"line {exc.line}: {show(exc.key)} cannot be a key (allowed: a name or a number)"
+    return str(exc)
 
 
 def _extends_target(parent: Any, path: Path, shown: str, roots: list[Path] | None = None
@@ -443,20 +318,22 @@ def _mergeable(value: Any) -> TypeGuard[Mapping[str, Any]]:
 
 # --- overrides --------------------------------------------------------------------------------
 
-def _override_pairs(overrides: Overrides, shown: str) -> list[tuple[str, Any]]:
+def override_pairs(overrides: Overrides, shown: str) -> list[tuple[str, Any]]:
+    """Overrides as ``(field.path, value)`` pairs, each string's value read as YAML by the
+    strict reader; a mistake is a `ScenarioError` line on ``shown``."""
     if isinstance(overrides, Mapping):
         return [(str(key), value) for key, value in overrides.items()]
-    pairs = []
+    limit, pairs = limits.current(), []
     for text in [overrides] if isinstance(overrides, str) else overrides:
         dotted, sep, raw = str(text).partition("=")
         if not sep or not dotted.strip():
             raise ScenarioError([f"{shown}: override {text!r}: expected field.path=value "
                                  "(e.g. teams.platform.members=8)"])
         try:
-            value = yaml.load(raw, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-        except yaml.YAMLError as exc:
+            value = yaml_strict.load(raw, limit.nesting_depth)
+        except (yaml.YAMLError, yaml_strict.StrictYAMLError) as exc:
             raise ScenarioError([f"{shown}: {dotted.strip()}: override value {raw!r} is not "
-                                 f"valid YAML ({_yaml_problem(exc)})"]) from None
+                                 f"valid YAML ({_yaml_problem(exc, limit)})"]) from None
         pairs.append((dotted.strip(), value))
     return pairs
 

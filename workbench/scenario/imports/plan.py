@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.files import limits
 from workbench.files.atomic import atomic_write_text
-from workbench.scenario import limits
 from workbench.scenario.loader import scenario_from_data
 
 MIN_HORIZON_DAYS = 730
