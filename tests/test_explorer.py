@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import ipywidgets as W
 import pytest
 import yaml
 
@@ -19,6 +20,7 @@ from workbench.app import cli
 from workbench.app.explorer import Explorer, nested, scenario_file, workday_counter
 from workbench.app.lab import lab_command, lab_environment
 from workbench.files import project
+from workbench.present import formats
 from workbench.scenario.loader import load_scenario
 from workbench.sim.montecarlo import simulate
 
@@ -103,14 +105,33 @@ def test_saved_what_if_extends_the_base_with_only_the_changes(
     assert json.loads(capsys.readouterr().out)["milestones"] == on_screen["milestones"]
 
 
-def test_an_invalid_change_is_shown_in_the_panel(explorer: Explorer) -> None:
-    explorer.controls["milestones.beta.target"].widget.value = dt.date(2026, 1, 1)
+def test_an_invalid_change_is_shown_in_the_panel(
+        explorer: Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The controls offer valid values only; a control that wrote an invalid field anyway (a
+    # target before the start) is said in the panel, and the next valid change clears it.
+    target = explorer.controls["milestones.beta.target"]
+    monkeypatch.setattr(target, "fields", lambda _: {"milestones.beta.target": "2026-01-01"})
+    target.widget.value = dt.date(2027, 6, 29)
     assert "milestones.beta.target" in explorer.error.value
     assert "This change makes the scenario invalid" in explorer.error.value
     with pytest.raises(Exception, match="target"):
         explorer.save()
-    explorer.controls["milestones.beta.target"].widget.value = dt.date(2027, 6, 30)
+    monkeypatch.undo()
+    target.widget.value = dt.date(2027, 6, 30)
     assert explorer.error.value == "" and explorer.last_error is None
+
+
+def test_dates_read_as_every_face_writes_them(explorer: Explorer) -> None:
+    """Targets and hire dates are sliders over the horizon's days labelled "13 Sep 2027" (a
+    browser date picker shows its locale's "09/13/2027")."""
+    target = explorer.controls["milestones.ga.target"].widget
+    hire = explorer.controls["teams.mobile.hires.0.date"].widget
+    for widget in (target, hire):
+        assert isinstance(widget, W.SelectionSlider)
+        assert widget.label == formats.short_date(widget.value)
+    start = explorer.base.start
+    assert target.options[0] == (formats.short_date(start), start)
+    assert target.options[-1][1] == start + dt.timedelta(days=explorer.base.horizon_days - 1)
 
 
 def test_a_failure_in_a_callback_is_shown_in_the_panel(

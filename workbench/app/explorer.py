@@ -61,6 +61,7 @@ AUTO_CHUNK_REPS = 50  # refinement batches towards the precision of `auto`
 LEVERS_REPS = 200  # "What would make the date?": confirmed with at most this many runs
 CHUNK_REPS = 4  # refinement batches: small, so stale work ends soon after a newer change
 PROJECT_SCENARIOS = Path("scenarios")  # looked up from the current folder upwards
+DATE_SPAN_DAYS = 5 * 366  # the longest span a date control offers (a long horizon: 5 years)
 
 
 def scenario_file(name: str | Path) -> Path:
@@ -127,7 +128,7 @@ def build_controls(scenario: Scenario) -> dict[str, Control]:
     """Every knob the scenario offers, keyed by the field path it changes."""
     controls: dict[str, Control] = {}
     for name, team in scenario.teams.items():
-        controls.update(_team_controls(name, team))
+        controls.update(_team_controls(name, team, scenario))
     for name, epic in scenario.epics.items():
         if epic.items is not None:  # an external delivery has no scope to change
             controls.update(_scope_control(name, epic.items))
@@ -138,7 +139,7 @@ def build_controls(scenario: Scenario) -> dict[str, Control]:
             box, True, _risk_fields(name, risk.probability), "Risks")
     for name, milestone in scenario.milestones.items():
         if milestone.target is not None:
-            picker = W.DatePicker(value=milestone.target, description=f"{name}: target")
+            picker = _date_slider(scenario, milestone.target, f"{name}: target")
             controls[f"milestones.{name}.target"] = Control(
                 picker, milestone.target, _set(f"milestones.{name}.target"), "Targets")
     for key, control in controls.items():
@@ -162,7 +163,19 @@ def _slider(kind: type[W.ValueWidget], value: Any, low: Any, high: Any, label: s
                 layout=W.Layout(width="98%"))
 
 
-def _team_controls(name: str, team: Team) -> dict[str, Control]:
+def _date_slider(scenario: Scenario, value: dt.date, label: str) -> W.SelectionSlider:
+    """A date control that reads as every face writes dates ("13 Sep 2027"; a browser's date
+    picker shows its own locale, "09/13/2027"): any day of the horizon (at most its first
+    `DATE_SPAN_DAYS`), and the scenario's own date wherever it is."""
+    last = scenario.start + dt.timedelta(days=min(scenario.horizon_days, DATE_SPAN_DAYS) - 1)
+    first, last = min(scenario.start, value), max(last, value)
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return W.SelectionSlider(options=[(formats.short_date(d), d) for d in days], value=value,
+                             description=label, continuous_update=False,
+                             style={"description_width": "150px"}, layout=W.Layout(width="98%"))
+
+
+def _team_controls(name: str, team: Team, scenario: Scenario) -> dict[str, Control]:
     here = f"teams.{name}"
     n = team.head_count
     low = 1 if not team.stages else sum(1 for st in team.stages.values() if st.people)
@@ -175,7 +188,7 @@ def _team_controls(name: str, team: Team) -> dict[str, Control]:
     wip_slider.tooltip = "0 = no limit"
     out[f"{here}.wip_limit"] = Control(wip_slider, wip, _set(f"{here}.wip_limit",
                                                             lambda v: v or None), "Teams")
-    out.update(_hire_controls(name, team))
+    out.update(_hire_controls(name, team, scenario))
     return out
 
 
@@ -210,10 +223,10 @@ def _fit_stages(team: Team, n: int) -> dict[str, int]:
     return {s: v for s, v in fitted.items() if v != fixed[s]}
 
 
-def _hire_controls(name: str, team: Team) -> dict[str, Control]:
+def _hire_controls(name: str, team: Team, scenario: Scenario) -> dict[str, Control]:
     here = f"teams.{name}.hires"
-    pickers = [W.DatePicker(value=h.date, description=f"{name}: {h.count} hire(s) on",
-                            style={"description_width": "150px"}) for h in team.hires]
+    pickers = [_date_slider(scenario, h.date, f"{name}: {h.count} hire(s) on")
+               for h in team.hires]
 
     def fields(_: Any) -> dict[str, Any]:  # a list is written whole: YAML cannot patch item 2
         hires = [h.model_dump(exclude_defaults=True) | {"date": p.value}
