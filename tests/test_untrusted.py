@@ -20,9 +20,24 @@ from workbench.reports import sweep
     ("c1 \x9b31m csi", "c1 \\x9b31m csi"),
     ("bidi \u202egnp.exe", "bidi \\u202egnp.exe"),
     ("café ✓", "café ✓"),
+    ("not utf-8 \udcff", "not utf-8 \\udcff"),  # an argument's undecodable byte
 ])
 def test_terminal_escapes(text: str, shown: str) -> None:
     assert untrusted.for_terminal(text) == shown
+    shown.encode("utf-8")  # printable on any UTF-8 terminal
+
+
+def test_a_set_value_that_is_not_utf8_or_is_huge_is_one_short_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.app import cli
+
+    program = str(Path(__file__).resolve().parents[1] / "scenarios" / "program.yaml")
+    assert cli.main(["run", program, "--set", "teams.platform.members=\udcff"]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "teams.platform.members: override value '\\udcff' is not UTF-8 text")
+    assert cli.main(["run", program, "--set", "teams.platform.members=[" + "1," * 5000]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "… (10001 characters) is not valid YAML" in line and len(line) < 300
 
 
 @pytest.mark.parametrize(("cell", "safe"), [

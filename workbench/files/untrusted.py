@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # light on purpose: every command line imports this (pandas c
 # C0 controls (tab and newline included: they could fake a line), DEL, C1 controls (some
 # terminals read U+009B as the start of an escape sequence), and the invisible characters that
 # reorder or hide text (bidirectional overrides, zero-width marks, line separators).
-_CONTROLS = "\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+# Lone surrogates too: an argument that was not UTF-8 holds them, and no terminal can show them.
+_CONTROLS = "\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff"
 _ONE_LINE = re.compile(f"[{_CONTROLS}]")
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -330,12 +330,21 @@ def override_pairs(overrides: Overrides, shown: str) -> list[tuple[str, Any]]:
             raise ScenarioError([f"{shown}: override {text!r}: expected field.path=value "
                                  "(e.g. teams.platform.members=8)"])
         try:
+            raw.encode("utf-8")
             value = yaml_strict.load(raw, limit.nesting_depth)
+        except UnicodeEncodeError:  # the shell passed bytes that are not UTF-8
+            raise ScenarioError([f"{shown}: {dotted.strip()}: override value "
+                                 f"{_quoted(raw)} is not UTF-8 text"]) from None
         except (yaml.YAMLError, yaml_strict.StrictYAMLError) as exc:
-            raise ScenarioError([f"{shown}: {dotted.strip()}: override value {raw!r} is not "
-                                 f"valid YAML ({_yaml_problem(exc, limit)})"]) from None
+            raise ScenarioError([f"{shown}: {dotted.strip()}: override value {_quoted(raw)} is "
+                                 f"not valid YAML ({_yaml_problem(exc, limit)})"]) from None
         pairs.append((dotted.strip(), value))
     return pairs
+
+
+def _quoted(raw: str, most: int = 80) -> str:
+    """A value as typed, quoted, cut to ``most`` characters (an error line stays one line)."""
+    return repr(raw) if len(raw) <= most else repr(raw[:most]) + f"… ({len(raw)} characters)"
 
 
 def _set_path(data: dict[str, Any], dotted: str, value: Any, shown: str, strict: bool = False
