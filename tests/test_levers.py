@@ -169,8 +169,9 @@ def test_cut_order_never_drops_an_epic_a_kept_epic_depends_on(tmp_path):
 
 
 def test_levers_cost_from_the_team_rate_and_calendar(tmp_path):
-    s = load_scenario(write(tmp_path, DROP_ONE))
-    cat = catalogue(s, "m", s.milestones["m"].target)
+    path = write(tmp_path, DROP_ONE)
+    s = load_scenario(path)
+    cat = catalogue(s, "m", s.milestones["m"].target, load_scenario_data(path))
     add = next(i for i, lv in enumerate(cat.levers) if lv.kind == "add")
     two = tuple(2 if i == add else 0 for i in range(len(cat.levers)))
     assert money(cat, two) == 2 * 100 * 8
@@ -308,8 +309,9 @@ def test_a_set_that_only_screening_says_reaches_is_not_reported_and_the_search_g
     enough but are not; the search must confirm, raise its bar and find two people."""
     from workbench.sim.lever_search import Search, search
 
-    s = load_scenario(write(tmp_path, ONE_MORE))
-    cat = catalogue(s, "m", s.milestones["m"].target)
+    path = write(tmp_path, ONE_MORE)
+    s = load_scenario(path)
+    cat = catalogue(s, "m", s.milestones["m"].target, load_scenario_data(path))
     truth = {0: 0.80, 1: 0.83, 2: 0.90, 3: 0.95}
 
     def evaluate(candidate, reps):
@@ -425,7 +427,7 @@ def test_a_plan_that_already_makes_it_is_said_so(tmp_path):
 
 
 # Cutting part of the lowest-priority epic is enough (16 person-days to 13 Jan, 22 items of a
-# day each): with a quarter-step cut line the search cuts `extras` to 3 of its 12 items rather
+# day each): with a cut line in quarters the search cuts `extras` to 3 of its 12 items rather
 # than dropping it whole; people and flow levers are off.
 CUT_PART = HEAD + """teams:
   a: {members: 2, cost_per_person_day: 100}
@@ -437,7 +439,7 @@ milestones:
 levers:
   people: {most_added: 0, move_hires: false}
   flow: {wip: false, focus: false}
-  scope: {cut_step: 0.25}
+  scope: {cut_parts: 4}
 """
 
 
@@ -452,7 +454,7 @@ def test_a_cut_line_in_steps_cuts_items_before_dropping_the_epic(tmp_path, capsy
     assert cli.main(["levers", str(path), "--milestone", "m", "--reps", "200", "--seed", "3",
                      "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "- cut extras to 3 of its 12 items (its last ones)" in out
+    assert "- cut extras: keep 3 of the 12 items left (its last 9 given up)" in out
     assert "scope given up: 9 items" in out
     whatif = load_scenario(tmp_path / "s_levers_m_1.yaml")
     assert whatif.epics["extras"].items == 3 and whatif.milestones["m"].epics == ("core", "extras")
@@ -460,7 +462,8 @@ def test_a_cut_line_in_steps_cuts_items_before_dropping_the_epic(tmp_path, capsy
 
 def test_scope_levers_keep_the_items_already_done(tmp_path):
     """With progress (6 of 20 done, and a list with one item done), a what-if that drops or
-    cuts an epic still says what was done: the file stays valid and the work left is cut."""
+    cuts an epic still says what was done, as the file writes it; a dropped epic gets no
+    scope risk's items; an epic with nothing left is not on the cut line."""
     text = HEAD + """as_of: 2027-01-11
 teams:
   a: {members: 2}
@@ -471,33 +474,55 @@ epics:
     team: a
     effort_days: 1
     items: [{name: i1, done: true}, {name: i2}, {name: i3, effort_days: 2}, {name: i4}]
+  finished: {team: a, items: 3, done: 3, effort_days: 1}
+risks:
+  more: {probability: 1, add_items: {epic: listed, items: 2}}
+  late: {probability: 1, add_items: {epic: listed, items: 1}, delay: {epic: keep, days: 1}}
 milestones:
-  m: {epics: [keep, count, listed], target: 2027-02-01}
+  m: {epics: [keep, count, listed, finished], target: 2027-02-01}
 levers:
-  scope: {cut_step: 0.5}
+  scope: {cut_parts: 2}
 """
     path = write(tmp_path, text)
-    s, written = load_scenario(path), load_scenario(path, progress=False)
-    cat = catalogue(s, "m", s.milestones["m"].target, written)
+    s = load_scenario(path)
+    cat = catalogue(s, "m", s.milestones["m"].target, load_scenario_data(path))
     (scope,) = [lv for lv in cat.levers if lv.kind == "drop"]
-    assert scope.epics == ("listed", "count") and scope.most == 4
+    assert scope.epics == ("listed", "count")  # `finished` has nothing left to give up
+    assert scope.ladder == ((0, 1), (0, 0), (1, 7), (1, 0))  # halves, then whole epics
     at = cat.levers.index(scope)
 
     def with_scope(setting):
         return tuple(setting if i == at else 0 for i in range(len(cat.levers)))
 
-    half = changes(cat, with_scope(1))  # half of listed's 3 items left: i2, i3 stay
-    assert [i["name"] for i in half["epics.listed.items"]] == ["i1", "i2", "i3"]
-    assert half["epics.listed.items"][2]["effort_days"] == 2.0  # as a file writes it
-    dropped = changes(cat, with_scope(3))  # listed dropped, count cut to 7 of its 14 left
-    assert dropped["epics.listed.items"] == [{"name": "i1", "done": True}]
-    assert dropped["epics.count.items"] == 6 + 7
-    assert dropped["milestones.m.epics"] == ["keep", "count"]
+    half = changes(cat, with_scope(1))  # listed keeps 1 of its 3 left, and i1 (done)
+    assert half == {"epics.listed.items": [{"name": "i1", "done": True}, {"name": "i2"}]}
+    both = changes(cat, with_scope(3))  # listed dropped, count cut to 7 of its 14 left
+    assert both["epics.listed.items"] == [{"name": "i1", "done": True}]
+    # their items would still take the team's time: the impact goes (the risk, if it is all)
+    assert both["risks.more.probability"] == 0.0 and both["risks.late.add_items"] is None
+    assert both["epics.count.items"] == 6 + 7
+    assert both["milestones.m.epics"] == ["keep", "count", "finished"]
     assert changes(cat, with_scope(4))["epics.count.items"] == 6  # dropped: only what is done
-    assert [items_given_up(cat, with_scope(k)) for k in range(5)] == [0, 1, 3, 10, 17]
+    assert [items_given_up(cat, with_scope(k)) for k in range(5)] == [0, 2, 3, 10, 17]
     for k in range(1, 5):  # each what-if loads, and its work left is what the lever kept
         data = merge_scenario_data(load_scenario_data(path), nested(changes(cat, with_scope(k))))
         left = scenario_from_data(data, str(path), tmp_path)
         total = sum(len(e.items) if isinstance(e.items, tuple) else e.items
                     for e in left.epics.values())
         assert total == 4 + 14 + 3 - items_given_up(cat, with_scope(k))
+        assert (left.risks["more"].probability == 0.0) == (k > 1)
+        assert (left.risks["late"].add_items is None) == (k > 1)
+        assert left.risks["late"].delay is not None
+
+
+def test_cut_parts_gives_each_count_once_and_is_a_whole_number(tmp_path):
+    from workbench.sim.levers import _rungs
+
+    assert _rungs(0, 3, 4) == [(0, 2), (0, 1), (0, 0)]  # no repeat, never all or none kept
+    assert _rungs(0, 1, 4) == [(0, 0)] and _rungs(0, 12, 1) == [(0, 0)]
+    assert _rungs(1, 7, 2) == [(1, 3), (1, 0)]  # half given up, rounded up: 4 of 7
+    for bad in ("0", "11", "true", "0.5", "half"):
+        write(tmp_path, CUT_PART.replace("cut_parts: 4", f"cut_parts: {bad}"))
+        done = workbench("levers", "s.yaml", "--milestone", "m", cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert done.stderr.startswith("s.yaml: levers.scope.cut_parts: "), done.stderr

@@ -315,8 +315,9 @@ def _limits() -> str:
         "Checked before any work, so a mistyped number gives one line instead of a crash "
         "after minutes. Raise one for a command with `workbench --limit NAME=N ...`, or for a "
         f"session with `{limits.ENV_VAR}=NAME=N,NAME=N` (report kernels and sweep workers "
-        "inherit it). Anchors and aliases (`&x`, `*x`) are refused in scenario files: a few "
-        "bytes of them can stand for gigabytes, and `extends` shares whole files instead.", "",
+        "inherit it). Aliases (`*x`, repeating what an anchor `&x` names) are refused in "
+        "scenario files: a few bytes of them can stand for gigabytes, and `extends` shares "
+        "whole files instead.", "",
         "| limit | default |", "|---|---|", *rows])
 
 

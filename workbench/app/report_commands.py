@@ -248,9 +248,8 @@ def _sweep_report(outcome: Any) -> int:
 
 def _print_progress(p: Any) -> None:
     mark = {"done": "ok", "failed": "FAILED", "skipped": "skipped"}[p.last.status]
-    took = f" {p.last.seconds:.1f}s" if p.last.status != "skipped" else ""
-    print_lines([f"[{p.done}/{p.total}] {mark} {p.words or p.last.point}{took} (failures so far: "
-                 f"{p.failed})"])
+    took = f" in {p.last.seconds:.1f} s" if p.last.status != "skipped" else ""
+    print_lines([f"[{p.done}/{p.total}] {mark} {p.words}{took} (failures so far: {p.failed})"])
 
 
 def _reports_choice(text: str) -> str:

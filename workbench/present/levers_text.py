@@ -11,8 +11,8 @@ from workbench.sim.lever_search import Answer, Outcome
 from workbench.sim.levers import (
     Catalogue,
     Lever,
-    kept_items,
     lever_money,
+    part_cut,
     planned_items,
     ramp_up,
     scope_cut,
@@ -84,12 +84,15 @@ def _mitigate(cat: Catalogue, lever: Lever, n: int) -> str:
 
 
 def _drop(cat: Catalogue, lever: Lever, n: int) -> str:
-    """ "drop sso", "cut roles to 10 of its 20 items (its last ones)", or both."""
+    """"drop sso", "cut roles: keep 10 of the 20 items left (its last 10 given up)", or
+    both."""
     epics, cut = scope_cut(lever, n)
     words = ["drop " + ", ".join(epics)] if epics else []
     if cut is not None:
-        kept, planned = kept_items(cat.scenario, *cut), planned_items(cat.scenario, cut[0])
-        words.append(f"cut {cut[0]} to {kept} of its {planned} items (its last ones)")
+        epic, kept = cut
+        left = planned_items(cat.scenario, epic)
+        words.append(f"cut {epic}: keep {kept} of the {left} items left (its last "
+                     f"{left - kept} given up)")
     return " and ".join(words)
 
 
@@ -134,7 +137,7 @@ def answer_text(answer: Answer, files: list[str] | None = None) -> str:
     for i, o in enumerate(answer.sets, 1):
         out.append(f"{i}. chance {chance_text(answer, o)} · P85 {short_date(o.p85)} · cost "
                    f"+{money(o.money, answer.catalogue.scenario.currency)} · scope given up: "
-                   f"{o.items_given_up} items")
+                   f"{o.items_given_up} item{'' if o.items_given_up == 1 else 's'}")
         out += [f"   - {line}" for line in lever_lines(answer.catalogue, o)]
         if files:
             out.append(f"   what-if: {files[i - 1]}")
@@ -156,11 +159,21 @@ def answer_dict(answer: Answer, files: list[str] | None = None) -> dict[str, Any
                      for i, o in enumerate(answer.sets)]}
 
 
+def _cut_dict(cat: Catalogue, o: Outcome) -> dict[str, Any] | None:
+    """The epic a set cuts part-way: its name, the items it keeps and the items it had left."""
+    cut = part_cut(cat, o.candidate)
+    if cut is None:
+        return None
+    return {"epic": cut[0], "kept_items": cut[1], "items_left": planned_items(cat.scenario,
+                                                                             cut[0])}
+
+
 def _outcome_dict(answer: Answer, o: Outcome, file: str | None) -> dict[str, Any]:
     low, high = o.interval
     return {"chance": o.chance, "chance_ci95": [low, high], "borderline": answer.borderline(o),
             "p85": iso_date(o.p85, missing=None) if o.p85 else None,  # type: ignore[arg-type]
             "cost": o.money, "items_given_up": o.items_given_up, "dropped": list(o.dropped),
+            "cut": _cut_dict(answer.catalogue, o),
             "levers": lever_lines(answer.catalogue, o), "changes": o.changes,
             "whatif": file}
 

@@ -189,10 +189,11 @@ def values_words(values: Mapping[str, Any]) -> str:
     0.8" (a sweep point, in its table, summary and progress line alike)."""
     parts, last = [], ""
     for path, value in values.items():
-        text = field_words(path, as_written(value))
-        where = path.split(".")[1] if path.count(".") >= 2 else ""
-        parts.append(text[len(where) + 1:] if where and where == last else text)
-        last = where
+        text, group = field_words(path, as_written(value)), path.rpartition(".")[0]
+        where = " ".join(p for p in group.split(".") if p not in _SECTIONS)
+        said = group == last and where and text.startswith(where + " ")
+        parts.append(text[len(where) + 1:] if said else text)
+        last = group
     return ", ".join(parts)
 
 

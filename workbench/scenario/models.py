@@ -505,15 +505,16 @@ class PeopleLevers(Frozen):
 
 class ScopeLevers(Frozen):
     """Scope `workbench levers` may give up, along the cut line: lowest priority first, whole
-    epics (or, with `cut_step`, part of an epic's items before all of it)."""
+    epics (or, with `cut_parts`, part of an epic's items before all of it)."""
 
-    drop: bool = Field(True, description="Epics of the milestone may be dropped.")
-    most_dropped: NonNegInt = Field(2, le=50, description="Most epics dropped at once.")
+    drop: bool = Field(True, description="Scope may be given up: epics of the milestone "
+                                         "dropped (or cut, with `cut_parts`).")
+    most_dropped: NonNegInt = Field(2, le=50, description="Most epics given up at once "
+                                                          "(dropped or cut).")
     keep: tuple[str, ...] = Field((), description="Epics never dropped (keys of `epics`).")
-    cut_step: Share | None = Field(
-        None, description="Cut an epic's items in steps of this share before dropping it "
-                          "whole, its last items first (0.5: half its items, then all; "
-                          "default: epics are dropped whole).")
+    cut_parts: Annotated[int, Field(ge=1, le=10, strict=True)] = Field(
+        1, description="Give an epic up in this many parts, its last items first (2: half of "
+                       "the items left, then the whole epic; default 1: whole epics only).")
 
 
 class FlowLevers(Frozen):
@@ -533,7 +534,8 @@ class Levers(Frozen):
     people: PeopleLevers = Field(default_factory=lambda: PeopleLevers.model_validate({}),
                                  description="Adding people and moving hires earlier.")
     scope: ScopeLevers = Field(default_factory=lambda: ScopeLevers.model_validate({}),
-                               description="Dropping epics (lowest priority first).")
+                               description="Giving scope up along the cut line (lowest "
+                                           "priority first).")
     flow: FlowLevers = Field(default_factory=lambda: FlowLevers.model_validate({}),
                              description="WIP limits and focus.")
     mitigations: bool = Field(True, description="Risks' named `mitigation`s may be bought.")

@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from workbench.scenario.loader import (
-    load_scenario,
     load_scenario_data,
     merge_scenario_data,
     nested,
@@ -202,9 +201,8 @@ def search_levers(path: str | os.PathLike[str], scenario: Scenario, milestone: s
     when = by or scenario.milestones[milestone].target
     if when is None:
         raise ValueError(f"milestone {milestone!r} has no target: give a date to make")
-    # the file as written says what is done: a what-if that drops an epic keeps those items
-    written = load_scenario(path, dict(overrides or {}), progress=False)
-    cat = catalogue(scenario, milestone, when, written)
+    # the file's data says what is done: a what-if that gives an epic up keeps those items
+    cat = catalogue(scenario, milestone, when, load_scenario_data(path, dict(overrides or {})))
     screen = min(screen_reps or default_screen_reps(reps), reps)
     if not workers or workers > 1:  # one pool for the whole search, not one per candidate
         n = workers or default_workers()

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from workbench.scenario.calendar import WorkCalendar
-from workbench.scenario.distributions import Distribution
-from workbench.scenario.models import Hire, Item, Levers, Scenario
+from workbench.scenario.models import Hire, Levers, Scenario
 
 Candidate = tuple[int, ...]  # one setting per lever of the catalogue, 0 = as planned
 DEFAULT_RAMP_UP_WEEKS = 4.0
@@ -29,8 +29,9 @@ class Lever:
     """One thing that can change, with its possible settings (setting 0 is the plan).
 
     ``kind`` is add (people from ``when``), hire (planned hire ``index`` moved to an earlier
-    date of ``dates``), focus, wip, mitigate or drop (setting N gives up N ``steps`` of the
-    cut line ``epics``: each epic in ``steps`` cuts of its items, the last of them all)."""
+    date of ``dates``), focus, wip, mitigate or drop: the cut line ``epics``, given up one
+    rung of ``ladder`` per setting; a rung is (epic index, items it keeps), 0 kept: dropped,
+    with every epic before it."""
 
     kind: str
     name: str  # the team, risk or milestone it acts on
@@ -39,7 +40,7 @@ class Lever:
     index: int = 0
     dates: tuple[dt.date, ...] = ()
     epics: tuple[str, ...] = ()
-    steps: int = 1
+    ladder: tuple[tuple[int, int], ...] = ()
 
     @property
     def key(self) -> str:
@@ -56,7 +57,7 @@ class Catalogue:
     by: dt.date
     levers: tuple[Lever, ...]
     bounds: Levers
-    written: Scenario | None = None  # as in the file, before progress (what a what-if changes)
+    written: Mapping[str, Any]  # the file's data, before progress: what a what-if changes
 
     @property
     def plan(self) -> Candidate:
@@ -81,11 +82,11 @@ class Catalogue:
         return all(n <= self.bounds.people.most_added for n in added.values())
 
 
-def catalogue(scenario: Scenario, milestone: str, by: dt.date,
-              written: Scenario | None = None) -> Catalogue:
+def catalogue(scenario: Scenario, milestone: str, by: dt.date, written: Mapping[str, Any]
+              ) -> Catalogue:
     """The levers of ``scenario`` for making ``milestone`` by ``by``, within its `levers:`
-    section (or the defaults). ``written``: the scenario as in its file, before progress
-    (`load_scenario(..., progress=False)`), when it says what is done."""
+    section (or the defaults). ``written``: the scenario's data as in its file
+    (`load_scenario_data`), which says what is done: a what-if that gives scope up keeps it."""
     bounds = scenario.levers or Levers.model_validate({})
     levers = [*_people(scenario, bounds, by), *_flow(scenario, bounds),
               *_mitigations(scenario, bounds), *_scope(scenario, bounds, milestone)]
@@ -140,25 +141,36 @@ def _mitigations(scenario: Scenario, bounds: Levers) -> list[Lever]:
 
 def _scope(scenario: Scenario, bounds: Levers, milestone: str) -> list[Lever]:
     s = bounds.scope
-    order = cut_order(scenario, milestone, s.keep)[: s.most_dropped]
-    steps = math.ceil(1 / s.cut_step - 1e-9) if s.cut_step else 1
-    return [Lever("drop", milestone, len(order) * steps, epics=order, steps=steps)] \
-        if s.drop and order else []
+    finished = tuple(e for e in scenario.epics if planned_items(scenario, e) == 0)
+    order = cut_order(scenario, milestone, (*s.keep, *finished))[: s.most_dropped]
+    ladder = tuple(rung for i, e in enumerate(order)
+                   for rung in _rungs(i, planned_items(scenario, e), s.cut_parts))
+    if not (s.drop and order):
+        return []
+    return [Lever("drop", milestone, len(ladder), epics=order, ladder=ladder)]
 
 
-def scope_cut(lever: Lever, setting: int) -> tuple[tuple[str, ...], tuple[str, float] | None]:
-    """What a setting of the scope lever gives up: the epics dropped whole, and the next
-    epic with the share of its items cut (None: no epic is cut part-way)."""
-    whole, part = divmod(setting, lever.steps)
-    cut = (lever.epics[whole], part / lever.steps) if part else None
-    return lever.epics[:whole], cut
+def _rungs(index: int, planned: int, parts: int) -> list[tuple[int, int]]:
+    """One epic's rungs of the cut line: the items it keeps after each part is given up
+    (each a different count, none of them all or none), then dropping it."""
+    rungs, last = [], planned
+    for part in range(1, parts):
+        kept = planned - math.ceil(planned * part / parts)
+        if 0 < kept < last:
+            rungs.append((index, kept))
+            last = kept
+    return [*rungs, (index, 0)]
 
 
-def kept_items(scenario: Scenario, epic: str, share_cut: float) -> int:
-    """Items an epic keeps when ``share_cut`` of them is given up (at least one: giving up
-    all of them is dropping it)."""
-    planned = planned_items(scenario, epic)
-    return min(planned, max(1, round(planned * (1 - share_cut))))
+def scope_cut(lever: Lever, setting: int) -> tuple[tuple[str, ...], tuple[str, int] | None]:
+    """What a setting of the scope lever gives up: the epics dropped whole, and the epic
+    cut part-way with the items it keeps (None: none is)."""
+    if not setting:
+        return (), None
+    index, kept = lever.ladder[setting - 1]
+    if not kept:
+        return lever.epics[: index + 1], None
+    return lever.epics[:index], (lever.epics[index], kept)
 
 
 def cut_order(scenario: Scenario, milestone: str, keep: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -245,40 +257,46 @@ def ramp_up(cat: Catalogue, team: str) -> tuple[float, float]:
 
 
 def _give_up(cat: Catalogue, lever: Lever, setting: int, out: dict[str, Any]) -> None:
-    """Dropped epics keep only the items already done; a cut epic keeps its first items
-    (the file's order: its last items go first) and those done."""
+    """A dropped epic keeps only its items already done, and no scope risk adds to it; a cut
+    one keeps those and its first items left (the file's order: its last go first)."""
     epics, cut = scope_cut(lever, setting)
     for epic in epics:
         out[f"epics.{epic}.items"] = _written_items(cat, epic, 0)
+        out.update(_no_scope_growth(cat.scenario, epic))
     if cut is not None:
-        out[f"epics.{cut[0]}.items"] = _written_items(
-            cat, cut[0], kept_items(cat.scenario, cut[0], cut[1]))
+        out[f"epics.{cut[0]}.items"] = _written_items(cat, *cut)
     for name, m in cat.scenario.milestones.items():
         left = [e for e in m.epics if e not in epics]
         if len(left) < len(m.epics) and left:
             out[f"milestones.{name}.epics"] = left
 
 
-def _written_items(cat: Catalogue, epic: str, keep: int) -> int | list[dict[str, Any]]:
-    """An epic's `items` as its file would say it with ``keep`` of the items left to do: a
-    count (plus those done), or the list with the done items and the first ``keep`` others."""
-    spec = (cat.written or cat.scenario).epics[epic]
-    if isinstance(spec.items, int):
-        return keep + spec.done
-    items = spec.items or ()
-    left = {id(i) for i in [i for i in items if not i.done][:keep]}
-    kept = [_written_item(i) for i in items if i.done or id(i) in left]
+def _no_scope_growth(scenario: Scenario, epic: str) -> dict[str, Any]:
+    """The fields that stop scope risks adding items to a dropped epic (their items would
+    still take the team's time): the impact goes, or the risk when it has no other."""
+    out: dict[str, Any] = {}
+    for name, risk in scenario.risks.items():
+        if risk.add_items is not None and risk.add_items.epic == epic:
+            alone = risk.delay is None and risk.capacity is None
+            out[f"risks.{name}.probability" if alone else f"risks.{name}.add_items"] = \
+                0.0 if alone else None
+    return out
+
+
+def _written_items(cat: Catalogue, epic: str, keep: int) -> Any:
+    """An epic's `items` as its file would say it with ``keep`` items left to do: a count
+    (plus those done), or the file's list with its done items and the first ``keep`` others."""
+    spec = cat.written["epics"][epic]
+    items = spec.get("items")
+    if not isinstance(items, list):
+        return keep + int(spec.get("done") or 0)
+    left = [i for i, item in enumerate(items) if not _done(item)][:keep]
+    kept = [item for i, item in enumerate(items) if _done(item) or i in left]
     return kept or 0
 
 
-def _written_item(item: Item) -> dict[str, Any]:
-    """An item as a scenario file writes it (its effort as the user writes a distribution)."""
-    out = item.model_dump(exclude_defaults=True, exclude={"effort_days"})
-    if item.effort_days is not None:
-        out["effort_days"] = (item.effort_days.user_form() if isinstance(
-            item.effort_days, Distribution) else {s: d.user_form() for s, d in
-                                                   item.effort_days.items()})
-    return out
+def _done(item: Any) -> bool:
+    return isinstance(item, Mapping) and item.get("done") is True
 
 
 # --- what a candidate costs ---------------------------------------------------------------------
@@ -322,11 +340,12 @@ def working_days(cat: Catalogue, team: str, first: dt.date, last: dt.date) -> in
 def items_given_up(cat: Catalogue, candidate: Candidate) -> int:
     """Planned items (left to do) that ``candidate`` gives up: the epics it drops and the
     part it cuts of the next one (before any scope growth)."""
-    total = sum(planned_items(cat.scenario, e) for e in dropped(cat, candidate))
+    total = 0
     for lever, setting in zip(cat.levers, candidate, strict=True):
-        cut = scope_cut(lever, setting)[1] if lever.kind == "drop" else None
-        if cut is not None:
-            total += planned_items(cat.scenario, cut[0]) - kept_items(cat.scenario, *cut)
+        if lever.kind == "drop":
+            epics, cut = scope_cut(lever, setting)
+            total += sum(planned_items(cat.scenario, e) for e in epics)
+            total += planned_items(cat.scenario, cut[0]) - cut[1] if cut else 0
     return total
 
 
@@ -334,6 +353,14 @@ def dropped(cat: Catalogue, candidate: Candidate) -> tuple[str, ...]:
     """The epics ``candidate`` gives up whole, in cut order."""
     return tuple(e for lever, setting in zip(cat.levers, candidate, strict=True)
                  if lever.kind == "drop" for e in scope_cut(lever, setting)[0])
+
+
+def part_cut(cat: Catalogue, candidate: Candidate) -> tuple[str, int] | None:
+    """The epic ``candidate`` cuts part-way, with the items it keeps (None: none)."""
+    for lever, setting in zip(cat.levers, candidate, strict=True):
+        if lever.kind == "drop":
+            return scope_cut(lever, setting)[1]
+    return None
 
 
 def planned_items(scenario: Scenario, epic: str) -> int:
