@@ -461,8 +461,9 @@ def test_a_cut_line_in_steps_cuts_items_before_dropping_the_epic(tmp_path, capsy
 
 
 def test_scope_levers_keep_the_items_already_done(tmp_path):
-    """With progress (6 of 20 done, and a list with one item done), a what-if that drops or
-    cuts an epic still says what was done, as the file writes it; a dropped epic gets no
+    """With progress (6 of 20 done, and a list with one item done and one started), a what-if
+    that drops or cuts an epic still says what was done, as the file writes it, and keeps the
+    started work before the work not started; a dropped epic gets no
     scope risk's items; an epic with nothing left is not on the cut line."""
     text = HEAD + """as_of: 2027-01-11
 teams:
@@ -473,7 +474,8 @@ epics:
   listed:
     team: a
     effort_days: 1
-    items: [{name: i1, done: true}, {name: i2}, {name: i3, effort_days: 2}, {name: i4}]
+    items: [{name: i1, done: true}, {name: i2}, {name: i3, effort_days: 2},
+            {name: i4, remaining_days: 0.5}]
   finished: {team: a, items: 3, done: 3, effort_days: 1}
 risks:
   more: {probability: 1, add_items: {epic: listed, items: 2}}
@@ -494,8 +496,9 @@ levers:
     def with_scope(setting):
         return tuple(setting if i == at else 0 for i in range(len(cat.levers)))
 
-    half = changes(cat, with_scope(1))  # listed keeps 1 of its 3 left, and i1 (done)
-    assert half == {"epics.listed.items": [{"name": "i1", "done": True}, {"name": "i2"}]}
+    half = changes(cat, with_scope(1))  # listed keeps 1 of its 3 left (i4, started), and i1
+    assert half == {"epics.listed.items": [{"name": "i1", "done": True},
+                                           {"name": "i4", "remaining_days": 0.5}]}
     both = changes(cat, with_scope(3))  # listed dropped, count cut to 7 of its 14 left
     assert both["epics.listed.items"] == [{"name": "i1", "done": True}]
     # their items would still take the team's time: the impact goes (the risk, if it is all)

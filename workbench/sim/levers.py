@@ -285,18 +285,24 @@ def _no_scope_growth(scenario: Scenario, epic: str) -> dict[str, Any]:
 
 def _written_items(cat: Catalogue, epic: str, keep: int) -> Any:
     """An epic's `items` as its file would say it with ``keep`` items left to do: a count
-    (plus those done), or the file's list with its done items and the first ``keep`` others."""
+    (plus those done), or the file's list with its done items and ``keep`` others: those
+    started first (work already spent), then the first ones not started."""
     spec = cat.written["epics"][epic]
     items = spec.get("items")
     if not isinstance(items, list):
         return keep + int(spec.get("done") or 0)
-    left = [i for i, item in enumerate(items) if not _done(item)][:keep]
+    open_ = [i for i, item in enumerate(items) if not _done(item)]
+    left = sorted(open_, key=lambda i: not _started(items[i]))[:keep]
     kept = [item for i, item in enumerate(items) if _done(item) or i in left]
     return kept or 0
 
 
 def _done(item: Any) -> bool:
     return isinstance(item, Mapping) and item.get("done") is True
+
+
+def _started(item: Any) -> bool:
+    return isinstance(item, Mapping) and item.get("remaining_days") is not None
 
 
 # --- what a candidate costs ---------------------------------------------------------------------
