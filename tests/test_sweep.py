@@ -15,7 +15,9 @@ import pytest
 from tests.helpers import SMALL_PROGRAM_YAML
 from workbench.app import cli
 from workbench.present import tables
-from workbench.reports import sweep
+from workbench.reports import sweep, sweep_summary
+from workbench.scenario.loader import load_scenario
+from workbench.sim.sensitivity import sensitivity
 
 SCENARIO = SMALL_PROGRAM_YAML
 REPS, SEED = 20, 5
@@ -131,8 +133,15 @@ def test_sweep_numbers_equal_workbench_run(base: Path, capsys: pytest.CaptureFix
         assert rows["sha256"].iloc[0] == expected["scenario"]["sha256"]
     html = (out / "summary.html").read_text(encoding="utf-8")
     assert "app 3 people" in html and "Ranking" in html  # points in words
-    # cost against date and the tornado; one swept field: the heatmap is one sentence
-    assert html.count('<img alt="Chart:') == 2 and "No heatmap: it needs a grid" in html
+    # cost against date, the sweep's tornado and the plan's; one swept field: no heatmap
+    assert html.count('<img alt="Chart:') == 3 and "No heatmap: it needs a grid" in html
+    assert "What moves the plan&#39;s date most" in html or "What moves the plan's date most" \
+        in html
+    assert '<img alt="Chart: What moves launch most: each input at its low and high end"' in html
+    # the plan's tornado is `workbench sensitivity` of the base scenario, at the sweep's seed
+    moves = sweep_summary.plan_moves(out / "results.parquet", results)
+    assert moves is not None and moves.milestone == "launch"
+    pd.testing.assert_frame_equal(moves.table, sensitivity(load_scenario(base), 100, SEED))
 
 
 def workbench_run_json(base: Path, override: str, subprocess_: bool,

@@ -142,6 +142,8 @@ def test_summary_page_reads_in_words_and_dates(summary_page: str) -> None:
     assert "Failed points" not in text and "All 4 points finished." in text
     titles = re.findall(r'<img alt="Chart: ([^"]+)"', summary_page)
     assert titles == ["Cost against date", "Sweep heatmap", "What moves the date most"]
+    # a results table on its own: the plan cannot be re-run, and the page says so
+    assert "Left out: the sweep's base scenario is not beside these results" in text
     heat = base64.b64decode(re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"',
                                        summary_page)[1]).decode()
     assert "Sep 2027" in heat and "p85_days" not in heat

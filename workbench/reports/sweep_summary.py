@@ -21,8 +21,11 @@ import yaml
 from workbench.files import yaml_strict
 from workbench.present import formats
 from workbench.present.sentences import Html, as_written, field_title, field_words, values_words
-from workbench.reports import sweep
+from workbench.reports import sensitivity_report, sweep
 from workbench.scenario.loader import ScenarioError, load_scenario
+from workbench.scenario.models import Scenario
+from workbench.sim import montecarlo
+from workbench.sim.sensitivity import sensitivity
 
 SWEEP_FILE = "sweep.json"  # what the engine writes beside the results: the sweep's own file
 
@@ -65,16 +68,51 @@ def plan_point(results: pd.DataFrame, plan_sha256: str = "") -> str:
 
 
 def base_sha256(results_path: str | os.PathLike[str]) -> str:
-    """The SHA-256 of the sweep's base scenario, via the sweep file the engine names beside the
-    results ("" when it cannot be read: the plan is then the first point)."""
+    """The SHA-256 of the sweep's base scenario ("" when it cannot be read: the plan is then
+    the first point)."""
+    base = base_scenario(results_path)
+    return base.sha256 if base is not None else ""
+
+
+def base_scenario(results_path: str | os.PathLike[str]) -> Scenario | None:
+    """The sweep's base scenario, via the sweep file the engine names beside the results (None
+    when it cannot be read: a results table on its own)."""
     try:
         record = json.loads((Path(results_path).parent / SWEEP_FILE).read_text("utf-8"))
         sweep_file = Path(record["file"])
         base = yaml_strict.load(sweep_file.read_text("utf-8"))["base"]  # as the engine read it
-        return load_scenario(sweep_file.parent / str(base)).sha256
+        return load_scenario(sweep_file.parent / str(base))
     except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError, yaml_strict.StrictYAMLError,
             ScenarioError):
-        return ""
+        return None
+
+
+def plan_moves(results_path: str | os.PathLike[str], results: pd.DataFrame,
+               milestone: str = "", enabled: bool = True,
+               reps: int = sensitivity_report.SENSITIVITY_REPS) -> sensitivity_report.Moves | None:
+    """What moves the plan's date most: each uncertain input of the base scenario at its low
+    and high end (`sim.sensitivity`, the plan's seed, ``reps`` runs per end), for the
+    milestone compared (default: the last). None when switched off or the base is not at hand
+    (`moves_note` says which)."""
+    from workbench.reports.paths import locate
+
+    base = base_scenario(locate(results_path)) if enabled else None
+    name = milestone or (milestones(results) or [""])[-1]
+    if base is None or name not in base.milestones:
+        return None
+    seeds = finished(results)["seed"].dropna()
+    seed = int(seeds.iloc[0]) if len(seeds) else 0
+    with montecarlo.process_pool(montecarlo.default_workers()) as pool:
+        table = sensitivity(base, reps, seed, executor=pool)
+    return sensitivity_report.Moves(table, name, reps)
+
+
+def moves_note(moves: sensitivity_report.Moves | None, enabled: bool = True) -> Html:
+    """The plan's swings in words, or the one sentence saying why there are none."""
+    if moves is None and enabled:
+        return Html(["Left out: the sweep's base scenario is not beside these results (its "
+                     "sweep.json names it), so the plan cannot be re-run here."], tag="p")
+    return sensitivity_report.sentences(moves)
 
 
 def ranking(results: pd.DataFrame, milestone: str = "", metric: str = "p85_days",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,13 +153,14 @@ Simulate = Callable[[Scenario], ProgramForecast]
 
 def sensitivity(scenario: Scenario, reps: int = 200, seed: int = 0, *,
                 baseline: ProgramForecast | None = None, workers: int | None = 1,
-                only: tuple[str, ...] | None = None) -> pd.DataFrame:
+                only: tuple[str, ...] | None = None, executor: Executor | None = None
+                ) -> pd.DataFrame:
     """Per input and milestone: P85 (days from the start) and chance of target at the plan and
     at each end, the shift of each end from the plan, the swing between the ends, and which end
     is earlier; sorted per milestone by swing (widest first). ``only`` keeps inputs of those
-    kinds (e.g. ``("risk",)``)."""
+    kinds (e.g. ``("risk",)``); ``executor`` (a pool kept for every end) overrides ``workers``."""
     def run(s: Scenario) -> ProgramForecast:
-        return simulate(s, reps, seed, workers=workers, progress=False)
+        return simulate(s, reps, seed, workers=workers, executor=executor, progress=False)
 
     base = baseline or run(scenario)
     chosen = [i for i in inputs(scenario) if only is None or i.kind in only]
