@@ -258,6 +258,9 @@ class Run:
         and the cycle collector has nothing to search (it cost a tenth of a replication)."""
         for process in self.processes:
             process._target = None  # type: ignore[assignment]
+            # a suspended actor's frame holds the event it waits on, whose callback is the
+            # actor's process: closing the generator lets go of both
+            process._generator.close()
         for event in self.epic_done.values():
             event.callbacks = None  # type: ignore[assignment]
         self.env._queue.clear()
