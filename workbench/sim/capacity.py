@@ -106,9 +106,10 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
     away = (cap[days] <= 0).astype(np.int8)
     edges = np.diff(np.concatenate(([0], away, [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    begins = days[starts[ends - starts > longer_than]]
     # a run that starts before the person's first capacity is their not having started yet
-    return [int(days[a]) for a, b in zip(starts, ends, strict=True)
-            if b - a > longer_than and cap[: days[a]].any()]
+    worked = np.flatnonzero(cap > 0)
+    return begins[begins > worked[0]].tolist() if worked.size else []
 
 
 def _next_work_day(cap: np.ndarray) -> list[int]:
@@ -364,11 +365,14 @@ def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, flo
         cap = caps.get(id(chosen))
         if cap is None:
             cap = caps[id(chosen)] = chosen.cap.tolist()
-        remaining = effort
-        while remaining > 1e-12 and day < len(cap):
-            take = min(cap[day], remaining)
-            cap[day] -= take
-            remaining -= take
+        remaining, horizon = effort, len(cap)
+        while remaining > 1e-12 and day < horizon:
+            left = cap[day]
+            if left >= remaining:  # the rest fits in this day
+                cap[day] = left - remaining
+                break
+            cap[day] = 0.0  # left - left: the whole day goes (nothing, on a day off)
+            remaining -= left
             day += 1
     for p in people:
         if id(p) in caps:
