@@ -108,7 +108,7 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     begins = days[starts[ends - starts > longer_than]]
     # a run that starts before the person's first capacity is their not having started yet
-    worked = np.flatnonzero(cap > 0)
+    worked = np.flatnonzero(cap)
     return begins[begins > worked[0]].tolist() if worked.size else []
 
 
