@@ -40,11 +40,13 @@ class WorkerSlot:
     away_starts: list[int] = field(default_factory=list, repr=False)  # long absences begin
     share: float = 1.0  # of this person's time the team has (people shared between teams)
 
-    def freeze(self, work: np.ndarray, handover_after_days: float = math.inf) -> None:
+    def freeze(self, work: np.ndarray, handover_after_days: float = math.inf,
+               daily: list[float] | None = None) -> None:
         """Prepare the lookups used on the simulation's hot path; ``work`` is the calendar's
         working days, against which an absence longer than ``handover_after_days`` working
-        days is found (an item held then goes to a colleague)."""
-        self._freeze_curve()
+        days is found (an item held then goes to a colleague). ``daily``: the capacity per
+        day as Python floats, when already worked out that way (it then replaces ``cap``)."""
+        self._freeze_curve(daily)
         self.away_starts = _long_absences(self.cap, work, self.first_day, self.last_day,
                                           handover_after_days)
 
@@ -55,16 +57,23 @@ class WorkerSlot:
             return self.away_starts[i]
         return None
 
-    def _freeze_curve(self) -> None:
-        horizon = len(self.cap)
+    def _freeze_curve(self, daily: list[float] | None = None) -> None:
+        horizon = len(self.cap) if daily is None else len(daily)
         end = min(self.last_day, horizon)
-        self.cap[:max(self.first_day, 0)] = 0.0
-        self.cap[max(end, 0):] = 0.0  # a person who left before the start works no day
+        joins, leaves = min(max(self.first_day, 0), horizon), max(end, 0)
+        if daily is None:
+            self.cap[:joins] = 0.0
+            self.cap[leaves:] = 0.0  # a person who left before the start works no day
+            daily = self.cap.tolist()  # plain floats: faster to index, and exact in the log
+        else:  # the same clearing on the floats, which then make the array
+            daily[:joins] = [0.0] * joins
+            daily[leaves:] = [0.0] * (horizon - leaves)
+            self.cap = np.fromiter(daily, float, horizon)
+        self.daily = daily
         self.cum = np.concatenate(([0.0], np.cumsum(self.cap))).tolist()
-        self.daily = self.cap.tolist()  # plain floats: faster to index, and exact in the log
         self.next_work = _next_work_day(self.cap)
         full = self.first_day <= 0 and end >= horizon
-        first = float(self.cap[0]) if horizon else 0.0
+        first = daily[0] if horizon else 0.0
         self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
 
     def finish_time(self, t0: float, effort_days: float) -> float:
@@ -174,11 +183,12 @@ def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple
     people = [replace(p, cap=p.cap.copy()) for p in planned]
     for first, end, count in lost:
         _remove(people, first, end, count)
-    changed = _apply_interrupts(people, interrupt_load)
+    taken = _apply_interrupts(people, interrupt_load)
     handover = scenario.teams[name].handover_after_days
     for i, (p, q) in enumerate(zip(people, planned, strict=True)):
-        if id(p) in changed or p.last_day != q.last_day or bool((p.cap != q.cap).any()):
-            p.freeze(work, handover)
+        daily = taken.get(id(p))
+        if daily is not None or p.last_day != q.last_day or bool((p.cap != q.cap).any()):
+            p.freeze(work, handover, daily)
         else:
             people[i] = q
     return people
@@ -346,9 +356,10 @@ def _leave(people: list[WorkerSlot], day: int, count: int, stage: str | None) ->
 
 
 def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, float]]
-                      ) -> set[int]:
+                      ) -> dict[int, list[float]]:
     """Interrupts take their effort from one person's capacity, from the day they arrive on.
-    Returns the ``id`` of each person whose capacity an interrupt took."""
+    Returns, by the ``id`` of each person whose capacity an interrupt took, what is left of
+    it per day (Python floats, for `WorkerSlot.freeze`)."""
     caps: dict[int, list[float]] = {}
     # who is present changes only where someone joins or leaves: one list per stretch between
     edges = sorted({d for p in people for d in (p.first_day, p.last_day)})
@@ -374,7 +385,4 @@ def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, flo
             cap[day] = 0.0  # left - left: the whole day goes (nothing, on a day off)
             remaining -= left
             day += 1
-    for p in people:
-        if id(p) in caps:
-            p.cap = np.array(caps[id(p)])
-    return set(caps)
+    return caps
