@@ -85,6 +85,7 @@ class WorkQueue:
         self.whole_items = whole_items
         self.lanes: dict[tuple[int, int], deque[WorkItem]] = {}
         self.order: list[tuple[int, int]] = []
+        self.ordered: list[deque[WorkItem]] = []  # the lanes in `order`
         self.getters: deque[simpy.Event] = deque()
         self.shares = shares
         self.rest = max(0.0, 1.0 - sum(shares.values()))
@@ -100,16 +101,14 @@ class WorkQueue:
         if lane is None:
             lane = self.lanes[item.lane] = deque()
             self.order = sorted(self.lanes)
+            self.ordered = [self.lanes[k] for k in self.order]
         lane.appendleft(item) if front else lane.append(item)
         self.size += 1
 
-    def get(self) -> simpy.Event:
-        event = self.env.event()
-        item = self.take()
-        if item is None:
-            self.getters.append(event)
-        else:
-            event.succeed(item)
+    def wait(self) -> simpy.Event:
+        """An event with the next item put (when `take` found none)."""
+        event = simpy.Event(self.env)
+        self.getters.append(event)
         return event
 
     def cancel(self, event: simpy.Event) -> None:
@@ -119,7 +118,12 @@ class WorkQueue:
     def take(self) -> WorkItem | None:
         if not self.size:
             return None
-        lane = self._pick() if self.shares else next(q for k in self.order if (q := self.lanes[k]))
+        if self.shares:
+            lane = self._pick()
+        else:
+            for lane in self.ordered:  # noqa: B007 (the first lane with an item waiting)
+                if lane:
+                    break
         item = lane.popleft()
         self.size -= 1
         self._served(item)
@@ -311,7 +315,7 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
     env, queue, log = run.env, team.queues[stage], run.log
     name, stage_name, index = team.name, team.stages[stage], person.index
     # Looked up once: a person's curves do not change during a run (the hot path's cost).
-    timeout, take, finish_time = env.timeout, queue.take, person.finish_time
+    timeout, take, wait, finish_time = env.timeout, queue.take, queue.wait, person.finish_time
     if person.first_day > 0:
         yield timeout(person.first_day)
     last_day = person.last_day
@@ -329,8 +333,8 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
                 yield timeout(ready - now)
         item = take()  # busy periods: no event needed when work is waiting
         if item is None:
-            get = queue.get()
-            if leaves and not get.triggered:
+            get = wait()
+            if leaves:
                 yield get | timeout(max(last_day - env.now, 0))
                 if not get.triggered:
                     queue.cancel(get)
