@@ -189,30 +189,34 @@ def _visits(log: RunLog) -> tuple[dict[str, list[tuple[float, float, float]]],
     visits: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     open_: dict[tuple[int, str, str], list[float]] = {}
     system: dict[int, list[float]] = {}
-    isnan = math.isnan
-    for time, ev, item, _, team, stage, _, _ in log.records:  # unpacked: quicker
-        if ev == "queue":
-            waited = open_.pop((item, team, WAITING + stage), None)
-            if waited is not None:
-                visits[f"{team}/{WAITING}{stage}"].append((waited[0], NAN, time))
-            open_[(item, team, stage)] = [time, NAN]
-        elif ev == "start":
-            v = open_.get((item, team, stage))
-            if v is not None and isnan(v[1]):
-                v[1] = time
-                system[item][2] += time - v[0]
+    blocked = 0  # waiting visits open: only then can a queue record end one
+    for r in log.records:  # the commonest events first
+        ev = r.event
+        if ev == "start":
+            v = open_.get((r.item, r.team, r.stage))
+            if v is not None and v[1] != v[1]:  # not started yet (NaN)
+                v[1] = r.time
+                system[r.item][2] += r.time - v[0]
+        elif ev == "queue":
+            if blocked:
+                waited = open_.pop((r.item, r.team, WAITING + r.stage), None)
+                if waited is not None:
+                    blocked -= 1
+                    visits[f"{r.team}/{WAITING}{r.stage}"].append((waited[0], NAN, r.time))
+            open_[(r.item, r.team, r.stage)] = [r.time, NAN]
         elif ev == "finish":
-            v = open_.pop((item, team, stage), None)
+            v = open_.pop((r.item, r.team, r.stage), None)
             if v is not None:
-                visits[f"{team}/{stage}"].append((v[0], v[1], time))
+                visits[f"{r.team}/{r.stage}"].append((v[0], v[1], r.time))
         elif ev == "arrive":
-            system[item] = [time, NAN, 0.0]
+            system[r.item] = [r.time, NAN, 0.0]
         elif ev == "done":
-            system[item][1] = time
+            system[r.item][1] = r.time
         elif ev == "blocked":
-            open_[(item, team, WAITING + stage)] = [time, NAN]
+            blocked += 1
+            open_[(r.item, r.team, WAITING + r.stage)] = [r.time, NAN]
         elif ev == "reject":
-            system[item] = [time, -1.0, 0.0]
+            system[r.item] = [r.time, -1.0, 0.0]
     for (_item, team, stage), v in open_.items():
         visits[f"{team}/{stage}"].append((v[0], v[1], NAN))
     return visits, system

@@ -18,6 +18,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -445,7 +446,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
     delays = _delays(run)
     capacity: dict[str, TeamCapacity] = {}
     # Interrupts are known up front (their cost is in the capacity curves): no actor needed.
-    interrupts: list[Record] = []
+    interrupts: dict[str, list[tuple[float, int, float]]] = {}
     for name, team in scenario.teams.items():
         load = _interrupt_load(run, name)
         work = team_days(scenario, team)
@@ -459,7 +460,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
         flow = run.flows[name] = TeamFlow(run, name, stages, limits, team.wip_limit, shares)
         for person in people:
             run.start(worker(run, flow, person, stages.index(person.stage)))
-        interrupts += [Record(t, "interrupt", -1, "", name, "", -1, e) for t, _, e in load]
+        interrupts[name] = load
         paid = paid_days(calendar_of(scenario, team), scenario.start, scenario.horizon_days)
         capacity[name] = _team_capacity(name, stages, people, paid)
     for name, epic in scenario.epics.items():
@@ -482,9 +483,10 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
         run.env.run(until=scenario.horizon_days)
         run.dismantle()
     end = _end_time(run)
-    if interrupts:
-        run.records.extend(r for r in interrupts if r.time <= end)
-        run.records.sort(key=lambda r: r.time)  # stable: same-time events keep their order
+    if any(interrupts.values()):  # logged up to the end (records made only for those)
+        run.records.extend(_new(Record, (t, "interrupt", -1, "", name, "", -1, e))
+                           for name, load in interrupts.items() for t, _, e in load if t <= end)
+        run.records.sort(key=itemgetter(0))  # by time; stable: same-time events keep their order
     team_stages = {name: flow.stages for name, flow in run.flows.items()}
     unreleased = sum(flow.backlog.size for flow in run.flows.values()) + sum(
         left for e, left in run.epic_left.items() if e not in run.epic_ready)
