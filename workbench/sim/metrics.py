@@ -78,8 +78,10 @@ def team_end_days(scenario: Scenario, log: RunLog, epic_days: dict[str, float]
 
 def _integral(per_day: np.ndarray, until: float) -> float:
     """Sum of a per-day series over [0, until) with the last day taken pro rata."""
+    if until == 0:
+        return 0.0
     whole = min(int(until), len(per_day))
-    total = float(per_day[:whole].sum())
+    total = float(np.add.reduce(per_day[:whole]))  # what .sum() does, without its wrapper
     if whole < len(per_day):
         total += float(per_day[whole]) * (until - whole)
     return total
@@ -151,15 +153,15 @@ class Flow:
 
 def wip_integral(times: list[tuple[float, int]], start: float, end: float) -> float:
     """∫ WIP dt over [start, end] from (time, +1/-1) steps."""
-    level, last, area = 0, start, 0.0
+    level, last, area = 0, start, 0.0  # `last`: the latest step after `start`, else start
     for t, step in sorted(times):
         if t > end:
             break
         if t > start:
-            area += level * (t - max(last, start))
+            area += level * (t - last)
             last = t
         level += step
-    return area + level * (end - max(last, start))
+    return area + level * (end - last)
 
 
 def flow(log: RunLog, busy: dict[tuple[str, str], float] | None = None) -> dict[str, Flow]:
@@ -167,28 +169,29 @@ def flow(log: RunLog, busy: dict[tuple[str, str], float] | None = None) -> dict[
     that arrived after the warm-up (``busy``: `busy_days` since the warm-up, if known)."""
     start, end = log.warmup_days, log.end_time
     span = max(end - start, 1e-12)
-    visits, system = _visits(log)
+    visits, system, handed = _visits(log, start)
     out: dict[str, Flow] = {}
     busy = busy_days(log, since=start) if busy is None else busy
+    available = {(team, stage): _integral(a, end) - _integral(a, start)
+                 for team, cap in log.capacity.items() for stage, a in cap.available.items()}
     for key, rows in visits.items():
         team, stage = key.split("/", 1)
-        cap = log.capacity.get(team)
-        available = _integral(cap.available[stage], end) - _integral(cap.available[stage], start) \
-            if cap and stage in cap.available else 0.0
-        out[key] = _stage_flow(rows, start, end, span, busy.get((team, stage), 0.0), available)
-    out["overall"] = _system_flow(log, system, start, end, span, busy)
-    handed = Counter(f"{r.team}/{r.stage}" for r in log.records
-                     if r.event == "handover" and r.time >= start)
+        out[key] = _stage_flow(rows, start, end, span, busy.get((team, stage), 0.0),
+                               available.get((team, stage), 0.0))
+    out["overall"] = _system_flow(system, start, end, span, busy, sum(available.values()))
     handed["overall"] = sum(handed.values())
     return {key: replace(f, handovers=float(handed.get(key, 0))) for key, f in out.items()}
 
 
-def _visits(log: RunLog) -> tuple[dict[str, list[tuple[float, float, float]]],
-                                  dict[int, list[float]]]:
-    """Stage visits (queued, started, left) and system stays [arrive, done, total wait]."""
+def _visits(log: RunLog, since: float = 0.0
+            ) -> tuple[dict[str, list[tuple[float, float, float]]], dict[int, list[float]],
+                       Counter[str]]:
+    """Stage visits (queued, started, left), system stays [arrive, done, total wait] and
+    hand-overs per ``team/stage`` from ``since`` on."""
     visits: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     open_: dict[tuple[int, str, str], list[float]] = {}
     system: dict[int, list[float]] = {}
+    handed: Counter[str] = Counter()
     blocked = 0  # waiting visits open: only then can a queue record end one
     for r in log.records:  # the commonest events first
         ev = r.event
@@ -217,37 +220,38 @@ def _visits(log: RunLog) -> tuple[dict[str, list[tuple[float, float, float]]],
             open_[(r.item, r.team, WAITING + r.stage)] = [r.time, NAN]
         elif ev == "reject":
             system[r.item] = [r.time, -1.0, 0.0]
+        elif ev == "handover" and r.time >= since:
+            handed[f"{r.team}/{r.stage}"] += 1
     for (_item, team, stage), v in open_.items():
         visits[f"{team}/{stage}"].append((v[0], v[1], NAN))
-    return visits, system
+    return visits, system, handed
 
 
 def _stage_flow(rows: list[tuple[float, float, float]], start: float, end: float, span: float,
                 busy: float, available: float) -> Flow:
+    # NaN (not started, not left yet) compares false, and is the one value unequal to itself
     counted = [r for r in rows if r[0] >= start]
-    left = [r for r in counted if not math.isnan(r[2]) and r[2] <= end]
-    steps = [(q, 1) for q, _, _ in rows] + [(d, -1) for _, _, d in rows if not math.isnan(d)]
+    stays = [d - q for q, _, d in counted if d <= end]
+    gone = [d for _, _, d in rows if d == d]
+    steps = [(q, 1) for q, _, _ in rows] + [(d, -1) for d in gone]
     return Flow(
-        time_in_system_days=_mean([d - q for q, _, d in left]),
-        wait_days=_mean([s - q for q, s, _ in counted if not math.isnan(s)]),
-        throughput_per_day=sum(1 for r in rows if not math.isnan(r[2]) and start <= r[2] <= end)
-        / span,
+        time_in_system_days=_mean(stays),
+        wait_days=_mean([s - q for q, s, _ in counted if s == s]),
+        throughput_per_day=sum(1 for d in gone if start <= d <= end) / span,
         wip=wip_integral(steps, start, end) / span,
         utilisation=busy / available if available > 0 else NAN,
         turned_away_share=0.0,
-        items=len(left),
+        items=len(stays),
     )
 
 
-def _system_flow(log: RunLog, system: dict[int, list[float]], start: float, end: float,
-                 span: float, busy: dict[tuple[str, str], float]) -> Flow:
+def _system_flow(system: dict[int, list[float]], start: float, end: float, span: float,
+                 busy: dict[tuple[str, str], float], available: float) -> Flow:
     arrived = [(a, d, w) for a, d, w in system.values() if a >= start]
     rejected = sum(1 for _, d, _ in arrived if d == -1.0)
     done = [(a, d, w) for a, d, w in arrived if d >= 0 and d <= end]
     steps = [(a, 1) for a, d, _ in system.values() if d != -1.0] + \
         [(d, -1) for _, d, _ in system.values() if d >= 0]
-    available = sum(_integral(a, end) - _integral(a, start)
-                    for cap in log.capacity.values() for a in cap.available.values())
     return Flow(
         time_in_system_days=_mean([d - a for a, d, _ in done]),
         wait_days=_mean([w for _, _, w in done]),
@@ -280,7 +284,7 @@ def littles_law(log: RunLog) -> tuple[float, float, float]:
             last_empty = t
     if last_empty <= 0:
         return 0.0, 0.0, 0.0
-    _, system = _visits(log)
+    _, system, _ = _visits(log)
     stays = [d - a for a, d, _ in system.values() if 0 <= d <= last_empty]
     lam = len(stays) / last_empty
     return wip_integral(steps, 0.0, last_empty) / last_empty, lam, _mean(stays)

@@ -95,7 +95,8 @@ class WorkQueue:
 
     def put(self, item: WorkItem, front: bool = False) -> None:
         if self.getters:
-            self._served(item)
+            if self.shares:
+                self._served(item)
             self.getters.popleft().succeed(item)
             return
         lane = self.lanes.get(item.lane)
@@ -127,7 +128,8 @@ class WorkQueue:
                     break
         item = lane.popleft()
         self.size -= 1
-        self._served(item)
+        if self.shares:
+            self._served(item)
         return item
 
     def _pick(self) -> deque[WorkItem]:
@@ -145,10 +147,9 @@ class WorkQueue:
         return best
 
     def _served(self, item: WorkItem) -> None:
-        if self.shares:
-            group = item.epic if item.epic in self.shares else ""
-            self.served[group] += sum(e for e in item.efforts if e) if self.whole_items \
-                else item.remaining
+        group = item.epic if item.epic in self.shares else ""
+        self.served[group] += sum(e for e in item.efforts if e) if self.whole_items \
+            else item.remaining
 
 
 class TeamFlow:
@@ -156,7 +157,8 @@ class TeamFlow:
 
     def __init__(self, run: Run, name: str, stages: tuple[str, ...], limits: list[int | None],
                  wip_limit: int | None, shares: dict[str, float]) -> None:
-        env = run.env
+        env = self.env = run.env
+        self.log = run.log
         self.run, self.name, self.stages = run, name, stages
         self.backlog = WorkQueue(env, shares, whole_items=True)
         self.queues = [WorkQueue(env, shares if i == 0 else {}) for i in range(len(stages))]
@@ -176,14 +178,14 @@ class TeamFlow:
     def arrive(self, item: WorkItem) -> None:
         """An item from an arrival stream: turned away when the team is at its WIP limit."""
         if self.wip_limit is not None and self.wip >= self.wip_limit:
-            self.run.log(Record(self.run.env.now, "reject", item.id, item.epic, self.name))
+            self.log(Record(self.env.now, "reject", item.id, item.epic, self.name))
             return
         self._admit(item)
 
     def _admit(self, item: WorkItem) -> None:
         self.wip += 1
-        self.run.log(_new(Record, (self.run.env.now, "arrive", item.id, item.epic, self.name, "",
-                                   -1, 0.0)))
+        self.log(_new(Record, (self.env.now, "arrive", item.id, item.epic, self.name, "", -1,
+                               0.0)))
         self.move(item, self.next_stage(item, -1))
 
     def next_stage(self, item: WorkItem, after: int) -> int:
@@ -204,15 +206,15 @@ class TeamFlow:
         limit = self.limits[to]
         if limit is not None and self.count[to] >= limit:
             # done here but the next stage is full: it waits, visibly (flow: "waiting for ...")
-            self.run.log(Record(self.run.env.now, "blocked", item.id, item.epic, self.name,
-                                self.stages[to]))
+            self.log(Record(self.env.now, "blocked", item.id, item.epic, self.name,
+                            self.stages[to]))
             self.blocked[to].append(item)
             return
         self.count[to] += 1
         item.stage = to
         item.remaining = item.efforts[to] or 0.0
-        self.run.log(_new(Record, (self.run.env.now, "queue", item.id, item.epic, self.name,
-                                   self.stages[to], -1, 0.0)))
+        self.log(_new(Record, (self.env.now, "queue", item.id, item.epic, self.name,
+                               self.stages[to], -1, 0.0)))
         self.queues[to].put(item)
         if frm != DONE:
             self._leave(frm)
