@@ -34,7 +34,6 @@ class WorkerSlot:
     cap: np.ndarray = field(repr=False)  # capacity per calendar day
     cum: list[float] = field(default_factory=list, repr=False)
     daily: list[float] = field(default_factory=list, repr=False)  # `cap` as Python floats
-    next_work: list[int] = field(default_factory=list, repr=False)  # first day >= d with capacity
     rate: float | None = None  # constant capacity every day (fast path), else None
     hire: int | None = None  # which entry of the team's `hires` brought this person
     away_starts: list[int] = field(default_factory=list, repr=False)  # long absences begin
@@ -71,7 +70,6 @@ class WorkerSlot:
             self.cap = np.fromiter(daily, float, horizon)
         self.daily = daily
         self.cum = np.concatenate(([0.0], np.cumsum(self.cap))).tolist()
-        self.next_work = _next_work_day(self.cap)
         full = self.first_day <= 0 and end >= horizon
         first = daily[0] if horizon else 0.0
         self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
@@ -119,12 +117,6 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
     # a run that starts before the person's first capacity is their not having started yet
     worked = np.flatnonzero(cap)
     return begins[begins > worked[0]].tolist() if worked.size else []
-
-
-def _next_work_day(cap: np.ndarray) -> list[int]:
-    """For each day, the first day from it on with capacity (len(cap): none left)."""
-    days = np.where(cap > 0, np.arange(len(cap)), len(cap))
-    return np.minimum.accumulate(days[::-1])[::-1].tolist()
 
 
 @lru_cache(maxsize=64)

@@ -323,13 +323,15 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
         yield timeout(person.first_day)
     last_day = person.last_day
     leaves = last_day < run.horizon
-    next_work = person.next_work if person.rate is None else None
-    final_day, stop_day = len(person.next_work) - 1, min(last_day, run.horizon)
+    daily = person.daily if person.rate is None else None
+    stop_day = min(last_day, run.horizon)
     absences = bool(person.away_starts)
     while True:
-        if next_work is not None:  # off today (weekend, holiday, time off): don't hold work
+        if daily is not None:  # off today (weekend, holiday, time off): don't hold work
             now = env.now
-            ready = next_work[min(int(now), final_day)]
+            ready = int(now)  # the first day from today on with capacity, looked up day by day
+            while ready < stop_day and daily[ready] <= 0:
+                ready += 1
             if ready >= stop_day:
                 return
             if ready > now:
