@@ -87,7 +87,9 @@ class WorkerSlot:
         target = cum[d] + cap[d] * (t0 - d) + effort_days
         if target > cum[-1]:
             return INF
-        j = bisect_left(cum, target, d + 1) - 1
+        near = d + 16  # most items are done within a few weeks: search those days first
+        within = near < len(cum) and cum[near] >= target
+        j = bisect_left(cum, target, d + 1, near if within else len(cum)) - 1
         return j + (target - cum[j]) / cap[j]
 
     def work_done(self, t0: float, t1: float) -> float:
