@@ -25,24 +25,36 @@ WAITING = "waiting for "
 
 def epic_finish_days(log: RunLog) -> dict[str, float]:
     """Day each epic finished (NaN: not within the horizon). Epics never ready are absent."""
-    done: dict[str, float] = {}
-    reopened: dict[str, float] = {}
-    for r in log.records:
-        if r.event == "epic_done":
-            done[r.epic] = r.time
-        elif r.event == "risk" and r.epic:
-            reopened[r.epic] = r.time
-    return {e: (t if reopened.get(e, -1.0) <= t else NAN) for e, t in done.items()}
+    return _epics(log)[0]
 
 
 def epic_start_days(log: RunLog) -> dict[str, float]:
     """Day work on each epic first started (a person took its first item); epics never started
     are absent. The roadmap's bars begin here."""
-    out: dict[str, float] = {}
+    return _epics(log)[1]
+
+
+def _epics(log: RunLog) -> tuple[dict[str, float], dict[str, float], int]:
+    """`epic_finish_days`, `epic_start_days` and the items that came in (arrived, or were
+    turned away), in one pass over the log."""
+    done: dict[str, float] = {}
+    reopened: dict[str, float] = {}
+    started: dict[str, float] = {}
+    came = 0
+    inf = math.inf
     for r in log.records:
-        if r.event == "start" and r.epic and r.time < out.get(r.epic, math.inf):
-            out[r.epic] = r.time
-    return out
+        ev = r.event
+        if ev == "start":
+            if r.epic and r.time < started.get(r.epic, inf):
+                started[r.epic] = r.time
+        elif ev == "arrive" or ev == "reject":
+            came += 1
+        elif ev == "epic_done":
+            done[r.epic] = r.time
+        elif ev == "risk" and r.epic:
+            reopened[r.epic] = r.time
+    finished = {e: (t if reopened.get(e, -1.0) <= t else NAN) for e, t in done.items()}
+    return finished, started, came
 
 
 def milestone_finish(scenario: Scenario, epic_days: dict[str, float]
@@ -313,9 +325,8 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
     ``last:<milestone>`` index in the milestone's epics of the one that finished last,
     ``cost``, ``util:<team>``, ``flow:<team/stage|overall>:<figure>``, ``end_day``.
     """
-    epic_days = epic_finish_days(log)
+    epic_days, starts, came = _epics(log)
     row = {f"epic:{e}": epic_days.get(e, NAN) for e in scenario.epics}
-    starts = epic_start_days(log)
     row.update({f"start:{e}": starts.get(e, NAN) for e in scenario.epics})
     for name, (day, last) in milestone_finish(scenario, epic_days).items():
         row[f"milestone:{name}"] = day
@@ -338,8 +349,7 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
         for field in FLOW_FIELDS:
             row[f"flow:{key}:{field}"] = getattr(f, field) if f else NAN
     row["end_day"] = log.end_time
-    row["scope_items"] = float(sum(1 for r in log.records if r.event in ("arrive", "reject"))
-                               + log.unreleased)
+    row["scope_items"] = float(came + log.unreleased)
     return row
 
 
