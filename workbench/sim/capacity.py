@@ -108,13 +108,16 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
     """Days on which a run of more than ``longer_than`` working days without capacity begins
     (time off, leave, a capacity risk; weekends and public holidays are not absences, and
     leaving for good is not either: that hands work back by itself)."""
+    if not math.isfinite(longer_than):
+        return []
     first = max(first_day, 0)
     days = np.flatnonzero(work[first:max(last_day, first)] > 0) + first
-    if not days.size or not math.isfinite(longer_than):
-        return []
-    away = (cap[days] <= 0).astype(np.int8)
-    edges = np.diff(np.concatenate(([0], away, [0])))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # where being off flips, on the working days padded with a working day at each end: the
+    # starts and ends of the runs of days off, in turn
+    off = np.zeros(len(days) + 2, dtype=bool)
+    np.less_equal(cap[days], 0, out=off[1:-1])
+    flips = np.flatnonzero(off[1:] != off[:-1])
+    starts, ends = flips[::2], flips[1::2]
     begins = days[starts[ends - starts > longer_than]]
     # a run that starts before the person's first capacity is their not having started yet
     worked = np.flatnonzero(cap)
