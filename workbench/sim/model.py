@@ -651,10 +651,10 @@ def _sum_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
                   weekdays: np.ndarray) -> TeamCapacity:
     available = {s: np.zeros(len(weekdays)) for s in stages}
     paid = np.zeros(len(weekdays))
-    days = np.arange(len(weekdays))
     for p in people:
         available[p.stage] += p.cap
-        paid += weekdays * ((days >= p.first_day) & (days < p.last_day)) * p.share
+        stay = slice(max(p.first_day, 0), max(p.last_day, 0))  # paid nothing outside it
+        paid[stay] += weekdays[stay] * p.share
     return TeamCapacity(name, available, paid)
 
 
