@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -123,17 +124,7 @@ def cost_by(scenario: Scenario, log: RunLog, team_end: dict[str, float], day: fl
 def busy_days(log: RunLog, since: float = 0.0) -> dict[tuple[str, str], float]:
     """Person-days of planned work done per (team, stage), by services started at or after
     ``since`` (work cut short by someone leaving counts only what was done)."""
-    busy: dict[tuple[str, str], float] = defaultdict(float)
-    started: dict[tuple[int, str], float] = {}
-    back = (*HANDED_BACK, CUT)
-    for time, event, item, _, team, stage, _, effort in log.records:  # unpacked: quicker
-        if event == "start":
-            started[(item, stage)] = time
-            if time >= since:
-                busy[(team, stage)] += effort
-        elif event in back and started.get((item, stage), -1.0) >= since:
-            busy[(team, stage)] -= effort
-    return busy
+    return _visits(log, since).busy
 
 
 def utilisation(log: RunLog, team_end: dict[str, float],
@@ -179,11 +170,17 @@ def wip_integral(times: list[tuple[float, int]], start: float, end: float) -> fl
 def flow(log: RunLog, busy: dict[tuple[str, str], float] | None = None) -> dict[str, Flow]:
     """Flow figures per ``team/stage`` and ``overall``, over [warm-up, end of run], for items
     that arrived after the warm-up (``busy``: `busy_days` since the warm-up, if known)."""
+    return _flow(log, _visits(log, log.warmup_days), busy)
+
+
+def _flow(log: RunLog, seen: _Seen, busy: dict[tuple[str, str], float] | None = None
+          ) -> dict[str, Flow]:
+    """`flow` from what `_visits` read since the warm-up."""
     start, end = log.warmup_days, log.end_time
     span = max(end - start, 1e-12)
-    visits, system, handed = _visits(log, start)
+    visits, system, handed = seen.visits, seen.system, seen.handed
+    busy = seen.busy if busy is None else busy
     out: dict[str, Flow] = {}
-    busy = busy_days(log, since=start) if busy is None else busy
     available = {(team, stage): _integral(a, end) - _integral(a, start)
                  for team, cap in log.capacity.items() for stage, a in cap.available.items()}
     for key, rows in visits.items():
@@ -191,23 +188,35 @@ def flow(log: RunLog, busy: dict[tuple[str, str], float] | None = None) -> dict[
         out[key] = _stage_flow(rows, start, end, span, busy.get((team, stage), 0.0),
                                available.get((team, stage), 0.0))
     out["overall"] = _system_flow(system, start, end, span, busy, sum(available.values()))
-    handed["overall"] = sum(handed.values())
-    return {key: replace(f, handovers=float(handed.get(key, 0))) for key, f in out.items()}
+    handovers = {**handed, "overall": sum(handed.values())}
+    return {key: replace(f, handovers=float(handovers.get(key, 0))) for key, f in out.items()}
 
 
-def _visits(log: RunLog, since: float = 0.0
-            ) -> tuple[dict[str, list[tuple[float, float, float]]], dict[int, list[float]],
-                       Counter[str]]:
-    """Stage visits (queued, started, left), system stays [arrive, done, total wait] and
-    hand-overs per ``team/stage`` from ``since`` on."""
+class _Seen(NamedTuple):
+    """What the flow figures read from a log, in one pass."""
+
+    visits: dict[str, list[tuple[float, float, float]]]  # per team/stage: queued, started, left
+    system: dict[int, list[float]]  # per item: arrived, done, total wait
+    handed: Counter[str]  # hand-overs per team/stage from `since` on
+    busy: dict[tuple[str, str], float]  # `busy_days` since `since`
+
+
+def _visits(log: RunLog, since: float = 0.0) -> _Seen:
+    """Stage visits, system stays, hand-overs and busy days, in one pass over the log."""
     visits: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     open_: dict[tuple[int, str, str], list[float]] = {}
     system: dict[int, list[float]] = {}
     handed: Counter[str] = Counter()
+    busy: dict[tuple[str, str], float] = defaultdict(float)
+    started: dict[tuple[int, str], float] = {}  # each (item, stage)'s latest service
+    back = (*HANDED_BACK, CUT)
     blocked = 0  # waiting visits open: only then can a queue record end one
     for r in log.records:  # the commonest events first
         ev = r.event
         if ev == "start":
+            started[(r.item, r.stage)] = r.time
+            if r.time >= since:
+                busy[(r.team, r.stage)] += r.effort_days
             v = open_.get((r.item, r.team, r.stage))
             if v is not None and v[1] != v[1]:  # not started yet (NaN)
                 v[1] = r.time
@@ -232,11 +241,14 @@ def _visits(log: RunLog, since: float = 0.0
             open_[(r.item, r.team, WAITING + r.stage)] = [r.time, NAN]
         elif ev == "reject":
             system[r.item] = [r.time, -1.0, 0.0]
-        elif ev == "handover" and r.time >= since:
-            handed[f"{r.team}/{r.stage}"] += 1
+        elif ev in back:
+            if started.get((r.item, r.stage), -1.0) >= since:
+                busy[(r.team, r.stage)] -= r.effort_days
+            if ev == "handover" and r.time >= since:
+                handed[f"{r.team}/{r.stage}"] += 1
     for (_item, team, stage), v in open_.items():
         visits[f"{team}/{stage}"].append((v[0], v[1], NAN))
-    return visits, system, handed
+    return _Seen(visits, system, handed, busy)
 
 
 def _stage_flow(rows: list[tuple[float, float, float]], start: float, end: float, span: float,
@@ -296,7 +308,7 @@ def littles_law(log: RunLog) -> tuple[float, float, float]:
             last_empty = t
     if last_empty <= 0:
         return 0.0, 0.0, 0.0
-    _, system, _ = _visits(log)
+    system = _visits(log).system
     stays = [d - a for a, d, _ in system.values() if 0 <= d <= last_empty]
     lam = len(stays) / last_empty
     return wip_integral(steps, 0.0, last_empty) / last_empty, lam, _mean(stays)
@@ -340,10 +352,11 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
     # the horizon cut this run's work short, so its cost is a lower bound
     row["cost_cut"] = float(any(math.isnan(d) for d in epic_days.values())
                             or len(epic_days) < len(scenario.epics))
-    busy = busy_days(log)  # read once: utilisation and flow both need it without a warm-up
+    seen = _visits(log, log.warmup_days)  # read once: utilisation needs its busy days too
+    busy = seen.busy if log.warmup_days == 0.0 else busy_days(log)
     util = utilisation(log, ends, busy)
     row.update({f"util:{t}": util.get(t, NAN) for t in scenario.teams})
-    flows = flow(log, busy if log.warmup_days == 0.0 else None)
+    flows = _flow(log, seen)
     for key in flow_keys(scenario):
         f = flows.get(key)
         for field in FLOW_FIELDS:
