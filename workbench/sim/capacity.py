@@ -69,7 +69,9 @@ class WorkerSlot:
             daily[leaves:] = [0.0] * (horizon - leaves)
             self.cap = np.fromiter(daily, float, horizon)
         self.daily = daily
-        self.cum = np.concatenate(([0.0], np.cumsum(self.cap))).tolist()
+        cum = np.zeros(horizon + 1)  # capacity before each day: 0, then the running sum
+        self.cap.cumsum(out=cum[1:])
+        self.cum = cum.tolist()
         full = self.first_day <= 0 and end >= horizon
         first = daily[0] if horizon else 0.0
         self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
@@ -111,16 +113,16 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
     if not math.isfinite(longer_than):
         return []
     first = max(first_day, 0)
-    days = np.flatnonzero(work[first:max(last_day, first)] > 0) + first
+    days = (work[first:max(last_day, first)] > 0).nonzero()[0] + first
     # where being off flips, on the working days padded with a working day at each end: the
     # starts and ends of the runs of days off, in turn
     off = np.zeros(len(days) + 2, dtype=bool)
     np.less_equal(cap[days], 0, out=off[1:-1])
-    flips = np.flatnonzero(off[1:] != off[:-1])
+    flips = (off[1:] != off[:-1]).nonzero()[0]
     starts, ends = flips[::2], flips[1::2]
     begins = days[starts[ends - starts > longer_than]]
     # a run that starts before the person's first capacity is their not having started yet
-    worked = np.flatnonzero(cap)
+    worked = cap.nonzero()[0]
     return begins[begins > worked[0]].tolist() if worked.size else []
 
 
