@@ -18,6 +18,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -593,13 +594,11 @@ def _epic_efforts(run: Run, name: str, epic: Epic) -> list[list[float | None]]:
     explicit = list(epic.items) if isinstance(epic.items, tuple) else []
     out = []
     columns = [_stage_dist(dist, s) for s in stages]
-    drawn = [c.sample(rng, count).tolist() if c is not None else None for c in columns]
-    for i in range(count):
+    drawn = [c.sample(rng, count).tolist() if c is not None else repeat(None, count)
+             for c in columns]
+    for i, efforts in enumerate(zip(*drawn)):  # an item's efforts: one from each column
         own = explicit[i].effort_days if i < len(explicit) else None
-        if own is not None:
-            out.append(_sample_efforts(own, stages, rng))
-        else:
-            out.append([col[i] if col is not None else None for col in drawn])
+        out.append(list(efforts) if own is None else _sample_efforts(own, stages, rng))
     return out + [item.efforts for item in run.pending.pop(name, [])]
 
 
