@@ -345,7 +345,10 @@ def _remove(people: list[WorkerSlot], first: int, end: int | None, count: int) -
         if end is None:
             p.last_day = max(first, 0)
         else:
-            p.cap[max(first, 0):max(end, 0)] = 0.0
+            away = slice(max(first, 0), max(end, 0))
+            p.cap[away] = 0.0
+            p.daily = list(p.daily)  # its own floats now, in step with `cap`
+            p.daily[away] = [0.0] * len(p.daily[away])
 
 
 def _leave(people: list[WorkerSlot], day: int, count: int, stage: str | None) -> None:
@@ -373,8 +376,8 @@ def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, flo
             continue
         chosen = present[pick % len(present)]
         cap = caps.get(id(chosen))
-        if cap is None:
-            cap = caps[id(chosen)] = chosen.cap.tolist()
+        if cap is None:  # a copy of the frozen floats (sharing them, where nothing changes)
+            cap = caps[id(chosen)] = list(chosen.daily)
         remaining, horizon = effort, len(cap)
         while remaining > 1e-12 and day < horizon:
             left = cap[day]
