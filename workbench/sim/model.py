@@ -246,6 +246,7 @@ class Run:
         self.epic_left: dict[str, int] = {}
         self.epic_ready: set[str] = set()
         self.epic_done = {name: self.env.event() for name in scenario.epics}
+        self.done_times: list[float] = []  # of the epic_done records, as they are logged
         self.reworks: dict[str, tuple[Rework, Callable[[], float]]] = {}
         self.efforts: dict[str, tuple[Effort, np.random.Generator]] = {}
         # items a scope risk added before the epic began
@@ -293,6 +294,7 @@ class Run:
         if self.epic_left[epic] == 0 and epic in self.epic_ready:
             self.log(Record(self.env.now, "epic_done", -1, epic,
                             self.scenario.epics[epic].team or ""))
+            self.done_times.append(self.env.now)
             if not self.epic_done[epic].triggered:
                 self.epic_done[epic].succeed()
 
@@ -662,5 +664,4 @@ def _end_time(run: Run) -> float:
     if run.scenario.arrivals or any(left > 0 for left in run.epic_left.values()) \
             or len(run.epic_ready) < len(run.scenario.epics):
         return float(run.horizon)
-    done = [r.time for r in run.records if r.event == "epic_done"]
-    return max(done, default=0.0)
+    return max(run.done_times, default=0.0)
