@@ -598,7 +598,7 @@ def _epic_efforts(run: Run, name: str, epic: Epic) -> list[list[float | None]]:
     columns = [_stage_dist(dist, s) for s in stages]
     drawn = [c.sample(rng, count).tolist() if c is not None else repeat(None, count)
              for c in columns]
-    for i, efforts in enumerate(zip(*drawn)):  # an item's efforts: one from each column
+    for i, efforts in enumerate(zip(*drawn, strict=True)):  # one from each stage column
         own = explicit[i].effort_days if i < len(explicit) else None
         out.append(list(efforts) if own is None else _sample_efforts(own, stages, rng))
     return out + [item.efforts for item in run.pending.pop(name, [])]
