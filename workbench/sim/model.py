@@ -356,7 +356,7 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
             yield timeout(away - start)
             _hand_over(run, team, person, stage, item, effort - person.work_done(start, away))
             continue
-        if end > last_day or end == INF:
+        if end > last_day:  # (INF, not within reach, is too)
             if not leaves:  # beyond the horizon: the run stops before this item is done
                 log(Record(start, "cut", item.id, item.epic, name, stage_name, index,
                            effort - person.work_done(start, run.horizon)))
