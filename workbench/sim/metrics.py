@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -157,7 +158,9 @@ class Flow:
 def wip_integral(times: list[tuple[float, int]], start: float, end: float) -> float:
     """∫ WIP dt over [start, end] from (time, +1/-1) steps."""
     level, last, area = 0, start, 0.0  # `last`: the latest step after `start`, else start
-    for t, step in sorted(times):
+    # by time alone (quicker than by time and step): steps at the same time add nothing
+    # between them, so their order changes no bit of the area
+    for t, step in sorted(times, key=itemgetter(0)):
         if t > end:
             break
         if t > start:
