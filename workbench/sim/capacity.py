@@ -34,17 +34,18 @@ class WorkerSlot:
     cap: np.ndarray = field(repr=False)  # capacity per calendar day
     cum: list[float] = field(default_factory=list, repr=False)
     daily: list[float] = field(default_factory=list, repr=False)  # `cap` as Python floats
-    next_work: list[int] = field(default_factory=list, repr=False)  # first day >= d with capacity
     rate: float | None = None  # constant capacity every day (fast path), else None
     hire: int | None = None  # which entry of the team's `hires` brought this person
     away_starts: list[int] = field(default_factory=list, repr=False)  # long absences begin
     share: float = 1.0  # of this person's time the team has (people shared between teams)
 
-    def freeze(self, work: np.ndarray, handover_after_days: float = math.inf) -> None:
+    def freeze(self, work: np.ndarray, handover_after_days: float = math.inf,
+               daily: list[float] | None = None) -> None:
         """Prepare the lookups used on the simulation's hot path; ``work`` is the calendar's
         working days, against which an absence longer than ``handover_after_days`` working
-        days is found (an item held then goes to a colleague)."""
-        self._freeze_curve()
+        days is found (an item held then goes to a colleague). ``daily``: the capacity per
+        day as Python floats, when already worked out that way (it then replaces ``cap``)."""
+        self._freeze_curve(daily)
         self.away_starts = _long_absences(self.cap, work, self.first_day, self.last_day,
                                           handover_after_days)
 
@@ -55,16 +56,24 @@ class WorkerSlot:
             return self.away_starts[i]
         return None
 
-    def _freeze_curve(self) -> None:
-        horizon = len(self.cap)
+    def _freeze_curve(self, daily: list[float] | None = None) -> None:
+        horizon = len(self.cap) if daily is None else len(daily)
         end = min(self.last_day, horizon)
-        self.cap[:max(self.first_day, 0)] = 0.0
-        self.cap[max(end, 0):] = 0.0  # a person who left before the start works no day
-        self.cum = np.concatenate(([0.0], np.cumsum(self.cap))).tolist()
-        self.daily = self.cap.tolist()  # plain floats: faster to index, and exact in the log
-        self.next_work = _next_work_day(self.cap)
+        joins, leaves = min(max(self.first_day, 0), horizon), max(end, 0)
+        if daily is None:
+            self.cap[:joins] = 0.0
+            self.cap[leaves:] = 0.0  # a person who left before the start works no day
+            daily = self.cap.tolist()  # plain floats: faster to index, and exact in the log
+        else:  # the same clearing on the floats, which then make the array
+            daily[:joins] = [0.0] * joins
+            daily[leaves:] = [0.0] * (horizon - leaves)
+            self.cap = np.fromiter(daily, float, horizon)
+        self.daily = daily
+        cum = np.zeros(horizon + 1)  # capacity before each day: 0, then the running sum
+        self.cap.cumsum(out=cum[1:])
+        self.cum = cum.tolist()
         full = self.first_day <= 0 and end >= horizon
-        first = float(self.cap[0]) if horizon else 0.0
+        first = daily[0] if horizon else 0.0
         self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
 
     def finish_time(self, t0: float, effort_days: float) -> float:
@@ -80,7 +89,9 @@ class WorkerSlot:
         target = cum[d] + cap[d] * (t0 - d) + effort_days
         if target > cum[-1]:
             return INF
-        j = bisect_left(cum, target, d + 1) - 1
+        near = d + 16  # most items are done within a few weeks: search those days first
+        within = near < len(cum) and cum[near] >= target
+        j = bisect_left(cum, target, d + 1, near if within else len(cum)) - 1
         return j + (target - cum[j]) / cap[j]
 
     def work_done(self, t0: float, t1: float) -> float:
@@ -99,22 +110,20 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
     """Days on which a run of more than ``longer_than`` working days without capacity begins
     (time off, leave, a capacity risk; weekends and public holidays are not absences, and
     leaving for good is not either: that hands work back by itself)."""
-    first = max(first_day, 0)
-    days = np.flatnonzero(work[first:max(last_day, first)] > 0) + first
-    if not days.size or not math.isfinite(longer_than):
+    if not math.isfinite(longer_than):
         return []
-    away = (cap[days] <= 0).astype(np.int8)
-    edges = np.diff(np.concatenate(([0], away, [0])))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    first = max(first_day, 0)
+    days = (work[first:max(last_day, first)] > 0).nonzero()[0] + first
+    # where being off flips, on the working days padded with a working day at each end: the
+    # starts and ends of the runs of days off, in turn
+    off = np.zeros(len(days) + 2, dtype=bool)
+    np.less_equal(cap[days], 0, out=off[1:-1])
+    flips = (off[1:] != off[:-1]).nonzero()[0]
+    starts, ends = flips[::2], flips[1::2]
+    begins = days[starts[ends - starts > longer_than]]
     # a run that starts before the person's first capacity is their not having started yet
-    return [int(days[a]) for a, b in zip(starts, ends, strict=True)
-            if b - a > longer_than and cap[: days[a]].any()]
-
-
-def _next_work_day(cap: np.ndarray) -> list[int]:
-    """For each day, the first day from it on with capacity (len(cap): none left)."""
-    days = np.where(cap > 0, np.arange(len(cap)), len(cap))
-    return np.minimum.accumulate(days[::-1])[::-1].tolist()
+    worked = cap.nonzero()[0]
+    return begins[begins > worked[0]].tolist() if worked.size else []
 
 
 @lru_cache(maxsize=64)
@@ -173,11 +182,12 @@ def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple
     people = [replace(p, cap=p.cap.copy()) for p in planned]
     for first, end, count in lost:
         _remove(people, first, end, count)
-    changed = _apply_interrupts(people, interrupt_load)
+    taken = _apply_interrupts(people, interrupt_load)
     handover = scenario.teams[name].handover_after_days
     for i, (p, q) in enumerate(zip(people, planned, strict=True)):
-        if id(p) in changed or p.last_day != q.last_day or bool((p.cap != q.cap).any()):
-            p.freeze(work, handover)
+        daily = taken.get(id(p))
+        if daily is not None or p.last_day != q.last_day or bool((p.cap != q.cap).any()):
+            p.freeze(work, handover, daily)
         else:
             people[i] = q
     return people
@@ -335,7 +345,10 @@ def _remove(people: list[WorkerSlot], first: int, end: int | None, count: int) -
         if end is None:
             p.last_day = max(first, 0)
         else:
-            p.cap[max(first, 0):max(end, 0)] = 0.0
+            away = slice(max(first, 0), max(end, 0))
+            p.cap[away] = 0.0
+            p.daily = list(p.daily)  # its own floats now, in step with `cap`
+            p.daily[away] = [0.0] * len(p.daily[away])
 
 
 def _leave(people: list[WorkerSlot], day: int, count: int, stage: str | None) -> None:
@@ -345,9 +358,10 @@ def _leave(people: list[WorkerSlot], day: int, count: int, stage: str | None) ->
 
 
 def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, float]]
-                      ) -> set[int]:
+                      ) -> dict[int, list[float]]:
     """Interrupts take their effort from one person's capacity, from the day they arrive on.
-    Returns the ``id`` of each person whose capacity an interrupt took."""
+    Returns, by the ``id`` of each person whose capacity an interrupt took, what is left of
+    it per day (Python floats, for `WorkerSlot.freeze`)."""
     caps: dict[int, list[float]] = {}
     # who is present changes only where someone joins or leaves: one list per stretch between
     edges = sorted({d for p in people for d in (p.first_day, p.last_day)})
@@ -362,15 +376,15 @@ def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, flo
             continue
         chosen = present[pick % len(present)]
         cap = caps.get(id(chosen))
-        if cap is None:
-            cap = caps[id(chosen)] = chosen.cap.tolist()
-        remaining = effort
-        while remaining > 1e-12 and day < len(cap):
-            take = min(cap[day], remaining)
-            cap[day] -= take
-            remaining -= take
+        if cap is None:  # a copy of the frozen floats (sharing them, where nothing changes)
+            cap = caps[id(chosen)] = list(chosen.daily)
+        remaining, horizon = effort, len(cap)
+        while remaining > 1e-12 and day < horizon:
+            left = cap[day]
+            if left >= remaining:  # the rest fits in this day
+                cap[day] = left - remaining
+                break
+            cap[day] = 0.0  # left - left: the whole day goes (nothing, on a day off)
+            remaining -= left
             day += 1
-    for p in people:
-        if id(p) in caps:
-            p.cap = np.array(caps[id(p)])
-    return set(caps)
+    return caps

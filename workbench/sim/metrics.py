@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,24 +27,36 @@ WAITING = "waiting for "
 
 def epic_finish_days(log: RunLog) -> dict[str, float]:
     """Day each epic finished (NaN: not within the horizon). Epics never ready are absent."""
-    done: dict[str, float] = {}
-    reopened: dict[str, float] = {}
-    for r in log.records:
-        if r.event == "epic_done":
-            done[r.epic] = r.time
-        elif r.event == "risk" and r.epic:
-            reopened[r.epic] = r.time
-    return {e: (t if reopened.get(e, -1.0) <= t else NAN) for e, t in done.items()}
+    return _epics(log)[0]
 
 
 def epic_start_days(log: RunLog) -> dict[str, float]:
     """Day work on each epic first started (a person took its first item); epics never started
     are absent. The roadmap's bars begin here."""
-    out: dict[str, float] = {}
+    return _epics(log)[1]
+
+
+def _epics(log: RunLog) -> tuple[dict[str, float], dict[str, float], int]:
+    """`epic_finish_days`, `epic_start_days` and the items that came in (arrived, or were
+    turned away), in one pass over the log."""
+    done: dict[str, float] = {}
+    reopened: dict[str, float] = {}
+    started: dict[str, float] = {}
+    came = 0
+    inf = math.inf
     for r in log.records:
-        if r.event == "start" and r.epic and r.time < out.get(r.epic, math.inf):
-            out[r.epic] = r.time
-    return out
+        ev = r.event
+        if ev == "start":
+            if r.epic and r.time < started.get(r.epic, inf):
+                started[r.epic] = r.time
+        elif ev == "arrive" or ev == "reject":
+            came += 1
+        elif ev == "epic_done":
+            done[r.epic] = r.time
+        elif ev == "risk" and r.epic:
+            reopened[r.epic] = r.time
+    finished = {e: (t if reopened.get(e, -1.0) <= t else NAN) for e, t in done.items()}
+    return finished, started, came
 
 
 def milestone_finish(scenario: Scenario, epic_days: dict[str, float]
@@ -78,8 +92,10 @@ def team_end_days(scenario: Scenario, log: RunLog, epic_days: dict[str, float]
 
 def _integral(per_day: np.ndarray, until: float) -> float:
     """Sum of a per-day series over [0, until) with the last day taken pro rata."""
+    if until == 0:
+        return 0.0
     whole = min(int(until), len(per_day))
-    total = float(per_day[:whole].sum())
+    total = float(np.add.reduce(per_day[:whole]))  # what .sum() does, without its wrapper
     if whole < len(per_day):
         total += float(per_day[whole]) * (until - whole)
     return total
@@ -109,17 +125,7 @@ def cost_by(scenario: Scenario, log: RunLog, team_end: dict[str, float], day: fl
 def busy_days(log: RunLog, since: float = 0.0) -> dict[tuple[str, str], float]:
     """Person-days of planned work done per (team, stage), by services started at or after
     ``since`` (work cut short by someone leaving counts only what was done)."""
-    busy: dict[tuple[str, str], float] = defaultdict(float)
-    started: dict[tuple[int, str], float] = {}
-    back = (*HANDED_BACK, CUT)
-    for time, event, item, _, team, stage, _, effort in log.records:  # unpacked: quicker
-        if event == "start":
-            started[(item, stage)] = time
-            if time >= since:
-                busy[(team, stage)] += effort
-        elif event in back and started.get((item, stage), -1.0) >= since:
-            busy[(team, stage)] -= effort
-    return busy
+    return _visits(log, since).busy
 
 
 def utilisation(log: RunLog, team_end: dict[str, float],
@@ -151,99 +157,128 @@ class Flow:
 
 def wip_integral(times: list[tuple[float, int]], start: float, end: float) -> float:
     """∫ WIP dt over [start, end] from (time, +1/-1) steps."""
-    level, last, area = 0, start, 0.0
-    for t, step in sorted(times):
+    level, last, area = 0, start, 0.0  # `last`: the latest step after `start`, else start
+    # by time alone (quicker than by time and step): steps at the same time add nothing
+    # between them, so their order changes no bit of the area
+    for t, step in sorted(times, key=itemgetter(0)):
         if t > end:
             break
         if t > start:
-            area += level * (t - max(last, start))
+            area += level * (t - last)
             last = t
         level += step
-    return area + level * (end - max(last, start))
+    return area + level * (end - last)
 
 
 def flow(log: RunLog, busy: dict[tuple[str, str], float] | None = None) -> dict[str, Flow]:
     """Flow figures per ``team/stage`` and ``overall``, over [warm-up, end of run], for items
     that arrived after the warm-up (``busy``: `busy_days` since the warm-up, if known)."""
+    return _flow(log, _visits(log, log.warmup_days), busy)
+
+
+def _flow(log: RunLog, seen: _Seen, busy: dict[tuple[str, str], float] | None = None
+          ) -> dict[str, Flow]:
+    """`flow` from what `_visits` read since the warm-up."""
     start, end = log.warmup_days, log.end_time
     span = max(end - start, 1e-12)
-    visits, system = _visits(log)
+    visits, system, handed = seen.visits, seen.system, seen.handed
+    busy = seen.busy if busy is None else busy
     out: dict[str, Flow] = {}
-    busy = busy_days(log, since=start) if busy is None else busy
+    available = {(team, stage): _integral(a, end) - _integral(a, start)
+                 for team, cap in log.capacity.items() for stage, a in cap.available.items()}
     for key, rows in visits.items():
         team, stage = key.split("/", 1)
-        cap = log.capacity.get(team)
-        available = _integral(cap.available[stage], end) - _integral(cap.available[stage], start) \
-            if cap and stage in cap.available else 0.0
-        out[key] = _stage_flow(rows, start, end, span, busy.get((team, stage), 0.0), available)
-    out["overall"] = _system_flow(log, system, start, end, span, busy)
-    handed = Counter(f"{r.team}/{r.stage}" for r in log.records
-                     if r.event == "handover" and r.time >= start)
-    handed["overall"] = sum(handed.values())
-    return {key: replace(f, handovers=float(handed.get(key, 0))) for key, f in out.items()}
+        out[key] = _stage_flow(rows, start, end, span, busy.get((team, stage), 0.0),
+                               available.get((team, stage), 0.0))
+    out["overall"] = _system_flow(system, start, end, span, busy, sum(available.values()))
+    handovers = {**handed, "overall": sum(handed.values())}
+    return {key: replace(f, handovers=float(handovers.get(key, 0))) for key, f in out.items()}
 
 
-def _visits(log: RunLog) -> tuple[dict[str, list[tuple[float, float, float]]],
-                                  dict[int, list[float]]]:
-    """Stage visits (queued, started, left) and system stays [arrive, done, total wait]."""
+class _Seen(NamedTuple):
+    """What the flow figures read from a log, in one pass."""
+
+    visits: dict[str, list[tuple[float, float, float]]]  # per team/stage: queued, started, left
+    system: dict[int, list[float]]  # per item: arrived, done, total wait
+    handed: Counter[str]  # hand-overs per team/stage from `since` on
+    busy: dict[tuple[str, str], float]  # `busy_days` since `since`
+
+
+def _visits(log: RunLog, since: float = 0.0) -> _Seen:
+    """Stage visits, system stays, hand-overs and busy days, in one pass over the log."""
     visits: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     open_: dict[tuple[int, str, str], list[float]] = {}
     system: dict[int, list[float]] = {}
-    isnan = math.isnan
-    for time, ev, item, _, team, stage, _, _ in log.records:  # unpacked: quicker
-        if ev == "queue":
-            waited = open_.pop((item, team, WAITING + stage), None)
-            if waited is not None:
-                visits[f"{team}/{WAITING}{stage}"].append((waited[0], NAN, time))
-            open_[(item, team, stage)] = [time, NAN]
-        elif ev == "start":
-            v = open_.get((item, team, stage))
-            if v is not None and isnan(v[1]):
-                v[1] = time
-                system[item][2] += time - v[0]
+    handed: Counter[str] = Counter()
+    busy: dict[tuple[str, str], float] = defaultdict(float)
+    started: dict[tuple[int, str], float] = {}  # each (item, stage)'s latest service
+    back = (*HANDED_BACK, CUT)
+    blocked = 0  # waiting visits open: only then can a queue record end one
+    for r in log.records:  # the commonest events first
+        ev = r.event
+        if ev == "start":
+            started[(r.item, r.stage)] = r.time
+            if r.time >= since:
+                busy[(r.team, r.stage)] += r.effort_days
+            v = open_.get((r.item, r.team, r.stage))
+            if v is not None and v[1] != v[1]:  # not started yet (NaN)
+                v[1] = r.time
+                system[r.item][2] += r.time - v[0]
+        elif ev == "queue":
+            if blocked:
+                waited = open_.pop((r.item, r.team, WAITING + r.stage), None)
+                if waited is not None:
+                    blocked -= 1
+                    visits[f"{r.team}/{WAITING}{r.stage}"].append((waited[0], NAN, r.time))
+            open_[(r.item, r.team, r.stage)] = [r.time, NAN]
         elif ev == "finish":
-            v = open_.pop((item, team, stage), None)
+            v = open_.pop((r.item, r.team, r.stage), None)
             if v is not None:
-                visits[f"{team}/{stage}"].append((v[0], v[1], time))
+                visits[f"{r.team}/{r.stage}"].append((v[0], v[1], r.time))
         elif ev == "arrive":
-            system[item] = [time, NAN, 0.0]
+            system[r.item] = [r.time, NAN, 0.0]
         elif ev == "done":
-            system[item][1] = time
+            system[r.item][1] = r.time
         elif ev == "blocked":
-            open_[(item, team, WAITING + stage)] = [time, NAN]
+            blocked += 1
+            open_[(r.item, r.team, WAITING + r.stage)] = [r.time, NAN]
         elif ev == "reject":
-            system[item] = [time, -1.0, 0.0]
+            system[r.item] = [r.time, -1.0, 0.0]
+        elif ev in back:
+            if started.get((r.item, r.stage), -1.0) >= since:
+                busy[(r.team, r.stage)] -= r.effort_days
+            if ev == "handover" and r.time >= since:
+                handed[f"{r.team}/{r.stage}"] += 1
     for (_item, team, stage), v in open_.items():
         visits[f"{team}/{stage}"].append((v[0], v[1], NAN))
-    return visits, system
+    return _Seen(visits, system, handed, busy)
 
 
 def _stage_flow(rows: list[tuple[float, float, float]], start: float, end: float, span: float,
                 busy: float, available: float) -> Flow:
+    # NaN (not started, not left yet) compares false, and is the one value unequal to itself
     counted = [r for r in rows if r[0] >= start]
-    left = [r for r in counted if not math.isnan(r[2]) and r[2] <= end]
-    steps = [(q, 1) for q, _, _ in rows] + [(d, -1) for _, _, d in rows if not math.isnan(d)]
+    stays = [d - q for q, _, d in counted if d <= end]
+    gone = [d for _, _, d in rows if d == d]
+    steps = [(q, 1) for q, _, _ in rows] + [(d, -1) for d in gone]
     return Flow(
-        time_in_system_days=_mean([d - q for q, _, d in left]),
-        wait_days=_mean([s - q for q, s, _ in counted if not math.isnan(s)]),
-        throughput_per_day=sum(1 for r in rows if not math.isnan(r[2]) and start <= r[2] <= end)
-        / span,
+        time_in_system_days=_mean(stays),
+        wait_days=_mean([s - q for q, s, _ in counted if s == s]),
+        throughput_per_day=sum(1 for d in gone if start <= d <= end) / span,
         wip=wip_integral(steps, start, end) / span,
         utilisation=busy / available if available > 0 else NAN,
         turned_away_share=0.0,
-        items=len(left),
+        items=len(stays),
     )
 
 
-def _system_flow(log: RunLog, system: dict[int, list[float]], start: float, end: float,
-                 span: float, busy: dict[tuple[str, str], float]) -> Flow:
+def _system_flow(system: dict[int, list[float]], start: float, end: float, span: float,
+                 busy: dict[tuple[str, str], float], available: float) -> Flow:
     arrived = [(a, d, w) for a, d, w in system.values() if a >= start]
     rejected = sum(1 for _, d, _ in arrived if d == -1.0)
     done = [(a, d, w) for a, d, w in arrived if d >= 0 and d <= end]
     steps = [(a, 1) for a, d, _ in system.values() if d != -1.0] + \
         [(d, -1) for _, d, _ in system.values() if d >= 0]
-    available = sum(_integral(a, end) - _integral(a, start)
-                    for cap in log.capacity.values() for a in cap.available.values())
     return Flow(
         time_in_system_days=_mean([d - a for a, d, _ in done]),
         wait_days=_mean([w for _, _, w in done]),
@@ -276,7 +311,7 @@ def littles_law(log: RunLog) -> tuple[float, float, float]:
             last_empty = t
     if last_empty <= 0:
         return 0.0, 0.0, 0.0
-    _, system = _visits(log)
+    system = _visits(log).system
     stays = [d - a for a, d, _ in system.values() if 0 <= d <= last_empty]
     lam = len(stays) / last_empty
     return wip_integral(steps, 0.0, last_empty) / last_empty, lam, _mean(stays)
@@ -305,9 +340,8 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
     ``last:<milestone>`` index in the milestone's epics of the one that finished last,
     ``cost``, ``util:<team>``, ``flow:<team/stage|overall>:<figure>``, ``end_day``.
     """
-    epic_days = epic_finish_days(log)
+    epic_days, starts, came = _epics(log)
     row = {f"epic:{e}": epic_days.get(e, NAN) for e in scenario.epics}
-    starts = epic_start_days(log)
     row.update({f"start:{e}": starts.get(e, NAN) for e in scenario.epics})
     for name, (day, last) in milestone_finish(scenario, epic_days).items():
         row[f"milestone:{name}"] = day
@@ -321,17 +355,17 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
     # the horizon cut this run's work short, so its cost is a lower bound
     row["cost_cut"] = float(any(math.isnan(d) for d in epic_days.values())
                             or len(epic_days) < len(scenario.epics))
-    busy = busy_days(log)  # read once: utilisation and flow both need it without a warm-up
+    seen = _visits(log, log.warmup_days)  # read once: utilisation needs its busy days too
+    busy = seen.busy if log.warmup_days == 0.0 else busy_days(log)
     util = utilisation(log, ends, busy)
     row.update({f"util:{t}": util.get(t, NAN) for t in scenario.teams})
-    flows = flow(log, busy if log.warmup_days == 0.0 else None)
+    flows = _flow(log, seen)
     for key in flow_keys(scenario):
         f = flows.get(key)
         for field in FLOW_FIELDS:
             row[f"flow:{key}:{field}"] = getattr(f, field) if f else NAN
     row["end_day"] = log.end_time
-    row["scope_items"] = float(sum(1 for r in log.records if r.event in ("arrive", "reject"))
-                               + log.unreleased)
+    row["scope_items"] = float(came + log.unreleased)
     return row
 
 

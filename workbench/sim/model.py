@@ -18,6 +18,8 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -85,6 +87,7 @@ class WorkQueue:
         self.whole_items = whole_items
         self.lanes: dict[tuple[int, int], deque[WorkItem]] = {}
         self.order: list[tuple[int, int]] = []
+        self.ordered: list[deque[WorkItem]] = []  # the lanes in `order`
         self.getters: deque[simpy.Event] = deque()
         self.shares = shares
         self.rest = max(0.0, 1.0 - sum(shares.values()))
@@ -93,23 +96,22 @@ class WorkQueue:
 
     def put(self, item: WorkItem, front: bool = False) -> None:
         if self.getters:
-            self._served(item)
+            if self.shares:
+                self._served(item)
             self.getters.popleft().succeed(item)
             return
         lane = self.lanes.get(item.lane)
         if lane is None:
             lane = self.lanes[item.lane] = deque()
             self.order = sorted(self.lanes)
+            self.ordered = [self.lanes[k] for k in self.order]
         lane.appendleft(item) if front else lane.append(item)
         self.size += 1
 
-    def get(self) -> simpy.Event:
-        event = self.env.event()
-        item = self.take()
-        if item is None:
-            self.getters.append(event)
-        else:
-            event.succeed(item)
+    def wait(self) -> simpy.Event:
+        """An event with the next item put (when `take` found none)."""
+        event = simpy.Event(self.env)
+        self.getters.append(event)
         return event
 
     def cancel(self, event: simpy.Event) -> None:
@@ -119,10 +121,16 @@ class WorkQueue:
     def take(self) -> WorkItem | None:
         if not self.size:
             return None
-        lane = self._pick() if self.shares else next(q for k in self.order if (q := self.lanes[k]))
+        if self.shares:
+            lane = self._pick()
+        else:
+            for lane in self.ordered:  # noqa: B007 (the first lane with an item waiting)
+                if lane:
+                    break
         item = lane.popleft()
         self.size -= 1
-        self._served(item)
+        if self.shares:
+            self._served(item)
         return item
 
     def _pick(self) -> deque[WorkItem]:
@@ -140,10 +148,9 @@ class WorkQueue:
         return best
 
     def _served(self, item: WorkItem) -> None:
-        if self.shares:
-            group = item.epic if item.epic in self.shares else ""
-            self.served[group] += sum(e for e in item.efforts if e) if self.whole_items \
-                else item.remaining
+        group = item.epic if item.epic in self.shares else ""
+        self.served[group] += sum(e for e in item.efforts if e) if self.whole_items \
+            else item.remaining
 
 
 class TeamFlow:
@@ -151,7 +158,8 @@ class TeamFlow:
 
     def __init__(self, run: Run, name: str, stages: tuple[str, ...], limits: list[int | None],
                  wip_limit: int | None, shares: dict[str, float]) -> None:
-        env = run.env
+        env = self.env = run.env
+        self.log = run.log
         self.run, self.name, self.stages = run, name, stages
         self.backlog = WorkQueue(env, shares, whole_items=True)
         self.queues = [WorkQueue(env, shares if i == 0 else {}) for i in range(len(stages))]
@@ -171,14 +179,14 @@ class TeamFlow:
     def arrive(self, item: WorkItem) -> None:
         """An item from an arrival stream: turned away when the team is at its WIP limit."""
         if self.wip_limit is not None and self.wip >= self.wip_limit:
-            self.run.log(Record(self.run.env.now, "reject", item.id, item.epic, self.name))
+            self.log(Record(self.env.now, "reject", item.id, item.epic, self.name))
             return
         self._admit(item)
 
     def _admit(self, item: WorkItem) -> None:
         self.wip += 1
-        self.run.log(_new(Record, (self.run.env.now, "arrive", item.id, item.epic, self.name, "",
-                                   -1, 0.0)))
+        self.log(_new(Record, (self.env.now, "arrive", item.id, item.epic, self.name, "", -1,
+                               0.0)))
         self.move(item, self.next_stage(item, -1))
 
     def next_stage(self, item: WorkItem, after: int) -> int:
@@ -199,15 +207,15 @@ class TeamFlow:
         limit = self.limits[to]
         if limit is not None and self.count[to] >= limit:
             # done here but the next stage is full: it waits, visibly (flow: "waiting for ...")
-            self.run.log(Record(self.run.env.now, "blocked", item.id, item.epic, self.name,
-                                self.stages[to]))
+            self.log(Record(self.env.now, "blocked", item.id, item.epic, self.name,
+                            self.stages[to]))
             self.blocked[to].append(item)
             return
         self.count[to] += 1
         item.stage = to
         item.remaining = item.efforts[to] or 0.0
-        self.run.log(_new(Record, (self.run.env.now, "queue", item.id, item.epic, self.name,
-                                   self.stages[to], -1, 0.0)))
+        self.log(_new(Record, (self.env.now, "queue", item.id, item.epic, self.name,
+                               self.stages[to], -1, 0.0)))
         self.queues[to].put(item)
         if frm != DONE:
             self._leave(frm)
@@ -238,6 +246,7 @@ class Run:
         self.epic_left: dict[str, int] = {}
         self.epic_ready: set[str] = set()
         self.epic_done = {name: self.env.event() for name in scenario.epics}
+        self.done_times: list[float] = []  # of the epic_done records, as they are logged
         self.reworks: dict[str, tuple[Rework, Callable[[], float]]] = {}
         self.efforts: dict[str, tuple[Effort, np.random.Generator]] = {}
         # items a scope risk added before the epic began
@@ -258,6 +267,9 @@ class Run:
         and the cycle collector has nothing to search (it cost a tenth of a replication)."""
         for process in self.processes:
             process._target = None  # type: ignore[assignment]
+            # a suspended actor's frame holds the event it waits on, whose callback is the
+            # actor's process: closing the generator lets go of both
+            process._generator.close()
         for event in self.epic_done.values():
             event.callbacks = None  # type: ignore[assignment]
         self.env._queue.clear()
@@ -282,6 +294,7 @@ class Run:
         if self.epic_left[epic] == 0 and epic in self.epic_ready:
             self.log(Record(self.env.now, "epic_done", -1, epic,
                             self.scenario.epics[epic].team or ""))
+            self.done_times.append(self.env.now)
             if not self.epic_done[epic].triggered:
                 self.epic_done[epic].succeed()
 
@@ -308,26 +321,28 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
     env, queue, log = run.env, team.queues[stage], run.log
     name, stage_name, index = team.name, team.stages[stage], person.index
     # Looked up once: a person's curves do not change during a run (the hot path's cost).
-    timeout, take, finish_time = env.timeout, queue.take, person.finish_time
+    timeout, take, wait, finish_time = env.timeout, queue.take, queue.wait, person.finish_time
     if person.first_day > 0:
         yield timeout(person.first_day)
     last_day = person.last_day
     leaves = last_day < run.horizon
-    next_work = person.next_work if person.rate is None else None
-    final_day, stop_day = len(person.next_work) - 1, min(last_day, run.horizon)
+    daily = person.daily if person.rate is None else None
+    stop_day = min(last_day, run.horizon)
     absences = bool(person.away_starts)
     while True:
-        if next_work is not None:  # off today (weekend, holiday, time off): don't hold work
+        if daily is not None:  # off today (weekend, holiday, time off): don't hold work
             now = env.now
-            ready = next_work[min(int(now), final_day)]
+            ready = int(now)  # the first day from today on with capacity, looked up day by day
+            while ready < stop_day and daily[ready] <= 0:
+                ready += 1
             if ready >= stop_day:
                 return
             if ready > now:
                 yield timeout(ready - now)
         item = take()  # busy periods: no event needed when work is waiting
         if item is None:
-            get = queue.get()
-            if leaves and not get.triggered:
+            get = wait()
+            if leaves:
                 yield get | timeout(max(last_day - env.now, 0))
                 if not get.triggered:
                     queue.cancel(get)
@@ -341,7 +356,7 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
             yield timeout(away - start)
             _hand_over(run, team, person, stage, item, effort - person.work_done(start, away))
             continue
-        if end > last_day or end == INF:
+        if end > last_day:  # (INF, not within reach, is too)
             if not leaves:  # beyond the horizon: the run stops before this item is done
                 log(Record(start, "cut", item.id, item.epic, name, stage_name, index,
                            effort - person.work_done(start, run.horizon)))
@@ -438,7 +453,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
     delays = _delays(run)
     capacity: dict[str, TeamCapacity] = {}
     # Interrupts are known up front (their cost is in the capacity curves): no actor needed.
-    interrupts: list[Record] = []
+    interrupts: dict[str, list[tuple[float, int, float]]] = {}
     for name, team in scenario.teams.items():
         load = _interrupt_load(run, name)
         work = team_days(scenario, team)
@@ -452,7 +467,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
         flow = run.flows[name] = TeamFlow(run, name, stages, limits, team.wip_limit, shares)
         for person in people:
             run.start(worker(run, flow, person, stages.index(person.stage)))
-        interrupts += [Record(t, "interrupt", -1, "", name, "", -1, e) for t, _, e in load]
+        interrupts[name] = load
         paid = paid_days(calendar_of(scenario, team), scenario.start, scenario.horizon_days)
         capacity[name] = _team_capacity(name, stages, people, paid)
     for name, epic in scenario.epics.items():
@@ -475,9 +490,10 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
         run.env.run(until=scenario.horizon_days)
         run.dismantle()
     end = _end_time(run)
-    if interrupts:
-        run.records.extend(r for r in interrupts if r.time <= end)
-        run.records.sort(key=lambda r: r.time)  # stable: same-time events keep their order
+    if any(interrupts.values()):  # logged up to the end (records made only for those)
+        run.records.extend(_new(Record, (t, "interrupt", -1, "", name, "", -1, e))
+                           for name, load in interrupts.items() for t, _, e in load if t <= end)
+        run.records.sort(key=itemgetter(0))  # by time; stable: same-time events keep their order
     team_stages = {name: flow.stages for name, flow in run.flows.items()}
     unreleased = sum(flow.backlog.size for flow in run.flows.values()) + sum(
         left for e, left in run.epic_left.items() if e not in run.epic_ready)
@@ -580,13 +596,11 @@ def _epic_efforts(run: Run, name: str, epic: Epic) -> list[list[float | None]]:
     explicit = list(epic.items) if isinstance(epic.items, tuple) else []
     out = []
     columns = [_stage_dist(dist, s) for s in stages]
-    drawn = [c.sample(rng, count).tolist() if c is not None else None for c in columns]
-    for i in range(count):
+    drawn = [c.sample(rng, count).tolist() if c is not None else repeat(None, count)
+             for c in columns]
+    for i, efforts in enumerate(zip(*drawn, strict=True)):  # one from each stage column
         own = explicit[i].effort_days if i < len(explicit) else None
-        if own is not None:
-            out.append(_sample_efforts(own, stages, rng))
-        else:
-            out.append([col[i] if col is not None else None for col in drawn])
+        out.append(list(efforts) if own is None else _sample_efforts(own, stages, rng))
     return out + [item.efforts for item in run.pending.pop(name, [])]
 
 
@@ -638,10 +652,10 @@ def _sum_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
                   weekdays: np.ndarray) -> TeamCapacity:
     available = {s: np.zeros(len(weekdays)) for s in stages}
     paid = np.zeros(len(weekdays))
-    days = np.arange(len(weekdays))
     for p in people:
         available[p.stage] += p.cap
-        paid += weekdays * ((days >= p.first_day) & (days < p.last_day)) * p.share
+        stay = slice(max(p.first_day, 0), max(p.last_day, 0))  # paid nothing outside it
+        paid[stay] += weekdays[stay] * p.share
     return TeamCapacity(name, available, paid)
 
 
@@ -650,5 +664,4 @@ def _end_time(run: Run) -> float:
     if run.scenario.arrivals or any(left > 0 for left in run.epic_left.values()) \
             or len(run.epic_ready) < len(run.scenario.epics):
         return float(run.horizon)
-    done = [r.time for r in run.records if r.event == "epic_done"]
-    return max(done, default=0.0)
+    return max(run.done_times, default=0.0)
