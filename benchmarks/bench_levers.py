@@ -15,7 +15,7 @@ from pathlib import Path
 
 from _common import best_of, print_ratios  # benchmarks/ is on sys.path when run as a script
 
-from workbench.scenario.loader import load_scenario
+from workbench.scenario.loader import load_scenario, load_scenario_data
 from workbench.sim import lever_search
 from workbench.sim.levers import catalogue
 from workbench.sim.montecarlo import simulate
@@ -28,7 +28,8 @@ REPS = 100
 
 def per_candidate() -> float:
     scenario = load_scenario(PROGRAM)
-    cat = catalogue(scenario, "ga", scenario.milestones["ga"].target)  # type: ignore[arg-type]
+    cat = catalogue(scenario, "ga", scenario.milestones["ga"].target,  # type: ignore[arg-type]
+                    load_scenario_data(PROGRAM))
     run = lever_search.evaluator(PROGRAM, cat, seed=0)
     focus = next(i for i, lv in enumerate(cat.levers) if lv.key == "focus:platform")
     candidate = tuple(1 if i == focus else 0 for i in range(len(cat.levers)))
