@@ -174,7 +174,9 @@ def test_run_report_and_sweep_from_an_empty_folder(installed: Installed) -> None
 
     installed.run("workbench", "sweep", "sweep.yaml", "--workers", "2")
     summary = (work / "out" / "sweep" / "summary.html").read_text(encoding="utf-8")
-    assert "app 3 people" in summary and summary.count('<img alt="Chart:') == 2  # in words
+    assert "app 3 people" in summary  # in words
+    # cost against date, and the tornadoes of the swept field and of the plan's inputs
+    assert summary.count('<img alt="Chart:') == 3 and "What moves launch most" in summary
 
 
 def test_the_report_kernel_is_the_fresh_environment(installed: Installed, tmp_path: Path) -> None:
