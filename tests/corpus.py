@@ -127,17 +127,18 @@ FILES = [
     # sweep files: strict YAML, finite numbers, sizes
     p("duplicate-key", f"sweep {B}/sweep_duplicate_key.yaml",
       f"{B}/sweep_duplicate_key.yaml: line 4: duplicate key 'teams.app.members' (first on "
-      "line 3; each key may appear once)"),
+      "line 3; allowed: each key once)"),
     p("duplicate-section", f"sweep {B}/sweep_duplicate_section.yaml",
-      f"{B}/sweep_duplicate_section.yaml: line 4: duplicate key 'grid' (first on line 2; each "
-      "key may appear once)"),
+      f"{B}/sweep_duplicate_section.yaml: line 4: duplicate key 'grid' (first on line 2; allowed: "
+      "each key once)"),
     p("alias", f"sweep {B}/sweep_alias.yaml",
       f"{B}/sweep_alias.yaml: line 4: an alias (*name) is not allowed here (write the value "
       "out)"),
     p("deep-nesting", f"sweep {B}/sweep_deep.yaml",
       f"{B}/sweep_deep.yaml: line 2: nested more than 32 levels deep (allowed: up to 32)"),
     p("not-utf8", f"sweep {B}/sweep_not_utf8.yaml",
-      f"{B}/sweep_not_utf8.yaml: not UTF-8 text (byte 27 of the file)"),
+      f"{B}/sweep_not_utf8.yaml: not UTF-8 text (byte 27 of the file; "
+      "allowed: text saved as UTF-8)"),
     p("too-big-file", "sweep {tmp}/huge.yaml",
       "{tmp}/huge.yaml: larger than 1024 KiB (allowed: a sweep file of up to 1024 KiB)"),
     p("inf-grid-value", f"sweep {B}/sweep_inf_grid.yaml",

@@ -85,16 +85,16 @@ def test_the_strict_reader_reads_what_safe_load_reads() -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("a: 1\nb: 2\na: 3\n", "line 3: duplicate key 'a' (first on line 1; each key may appear "
+    ("a: 1\nb: 2\na: 3\n", "line 3: duplicate key 'a' (first on line 1; allowed: each key "
                            "once)"),
-    ("{a: 1, a: 2}", "line 1: duplicate key 'a' (first on line 1; each key may appear once)"),
+    ("{a: 1, a: 2}", "line 1: duplicate key 'a' (first on line 1; allowed: each key once)"),
     ("x: &v [1]\ny: *v\n", "line 2: an alias (*name) is not allowed here (write the value "
                            "out)"),
     ("[" * 33 + "]" * 33, "line 1: nested more than 32 levels deep (allowed: up to 32)"),
-    ("? [1]\n: 2\n", "line 1: a key must be a plain value (text or number), not a list or "
-                     "mapping"),
+    ("? [1]\n: 2\n", "line 1: '[1]' cannot be a key (allowed: a name or a number, not a list "
+                     "or mapping)"),
     ("\"\\e[2J\": 1\n\"\\e[2J\": 2\n", "line 2: duplicate key '\\x1b[2J' (first on line 1; "
-                                       "each key may appear once)"),
+                                       "allowed: each key once)"),
 ])
 def test_the_strict_reader_refuses(text: str, message: str) -> None:
     with pytest.raises(yaml_strict.StrictYAMLError) as refused:
@@ -124,3 +124,17 @@ def test_an_alias_refusal_knows_both_lines() -> None:
     with pytest.raises(yaml_strict.AliasRefused) as refused:
         yaml_strict.load("a: 1\nx: &v [1]\ny: *v\n")
     assert (refused.value.line, refused.value.value_line) == (3, 2)
+
+
+def test_every_yaml_file_that_is_not_utf8_is_told_the_same(tmp_path: Path) -> None:
+    from workbench.scenario.loader import ScenarioError, load_scenario
+
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("name: Caf\u00e9\n".encode("latin-1"))
+    told = "not UTF-8 text (byte 10 of the file; allowed: text saved as UTF-8)"
+    with pytest.raises(ScenarioError) as scenario_refused:
+        load_scenario(bad)
+    assert scenario_refused.value.problems == [f"{bad}: {told}"]
+    with pytest.raises(sweep.SweepError) as sweep_refused:
+        sweep.load_sweep(bad)
+    assert sweep_refused.value.problems == [f"{bad}: {told}"]

@@ -45,8 +45,8 @@ class DuplicateKey(StrictYAMLError):
     """``key`` appears twice in one mapping; ``first`` is the line of its first appearance."""
 
     def __init__(self, line: int, key: Any, first: int) -> None:
-        super().__init__(line, f"duplicate key {_shown_key(key)} (first on line {first}; each "
-                               "key may appear once)")
+        super().__init__(line, f"duplicate key {_shown_key(key)} (first on line {first}; "
+                               "allowed: each key once)")
         self.key, self.first = key, first
 
 
@@ -54,8 +54,8 @@ class KeyNotPlain(StrictYAMLError):
     """A list or mapping stands where a key should be."""
 
     def __init__(self, line: int, key: Any) -> None:
-        super().__init__(line, "a key must be a plain value (text or number), not a list or "
-                               "mapping")
+        super().__init__(line, f"{_shown_key(key)} cannot be a key (allowed: a name or a "
+                               "number, not a list or mapping)")
         self.key = key
 
 
@@ -126,6 +126,11 @@ def _read(text: str, kind: type[_Checks], max_depth: int) -> Any:
 def _line(node_or_event: Any) -> int:
     mark = getattr(node_or_event, "start_mark", None)
     return mark.line + 1 if mark is not None else 0
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """What a file that is not UTF-8 text is told, for every YAML file alike."""
+    return f"not UTF-8 text (byte {exc.start + 1} of the file; allowed: text saved as UTF-8)"
 
 
 def _shown_key(key: Any) -> str:

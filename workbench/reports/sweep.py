@@ -212,8 +212,7 @@ def _read_yaml(path: Path, shown: str) -> Any:
     try:
         return yaml_strict.load(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise SweepError([f"{shown}: not UTF-8 text (byte {exc.start + 1} of the file)"]
-                         ) from None
+        raise SweepError([f"{shown}: {yaml_strict.not_utf8(exc)}"]) from None
     except yaml_strict.StrictYAMLError as exc:
         raise SweepError([f"{shown}: {exc}"]) from None
     except yaml.YAMLError as exc:

@@ -211,8 +211,10 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
         raise ScenarioError([f"{shown}: file not found"]) from None
     except IsADirectoryError:
         raise ScenarioError([f"{shown}: is a folder (allowed: a scenario file)"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([f"{shown}: cannot read the file ({exc})"]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{shown}: {yaml_strict.not_utf8(exc)}"]) from None
+    except OSError as exc:
+        raise ScenarioError([f"{shown}: cannot read the file ({exc.strerror or exc})"]) from None
     try:
         data = yaml_strict.load(text, limit.nesting_depth)
     except (yaml.YAMLError, yaml_strict.StrictYAMLError) as exc:
@@ -265,11 +267,7 @@ def _yaml_problem(exc: yaml.YAMLError | yaml_strict.StrictYAMLError, limit: limi
         return (f"line {exc.value_line or exc.line}: an alias (*name) repeats a value written "
                 "elsewhere (allowed: no anchors or aliases in scenario files; write the value "
                 "out, or use extends)")
-    if isinstance(exc, yaml_strict.DuplicateKey):
-        return f"line {exc.line}: duplicate key {exc.key!r} (allowed: each key once)"
-    if isinstance(exc, yaml_strict.KeyNotPlain):
-        return f"line {exc.line}: {show(exc.key)} cannot be a key (allowed: a name or a number)"
-    return str(exc)
+    return str(exc)  # duplicate keys and keys that are not plain: as every YAML file is told
 
 
 def _extends_target(parent: Any, path: Path, shown: str, roots: list[Path] | None = None
