@@ -107,6 +107,10 @@ def test_sweep_costs_are_in_the_scenarios_currency() -> None:
     texts = html.unescape(charts.static_bundle(sweep_charts.cost_vs_date(t).to_dict())[0][
         "image/svg+xml"])
     assert "people cost P85 (EUR)" in texts
+    mixed = t.assign(currency=["EUR", "USD", "EUR", "USD"])
+    texts = html.unescape(charts.static_bundle(sweep_charts.cost_vs_date(mixed).to_dict())[0][
+        "image/svg+xml"])
+    assert "people cost P85 (mixed: EUR, USD)" in texts
     assert sweep.ranking(r.drop(columns="currency"), "ga")["Cost P85"].iloc[0] == "3k"
 
 

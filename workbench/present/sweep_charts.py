@@ -20,7 +20,10 @@ def cost_vs_date(points: pd.DataFrame) -> AnyChart:
     if points.empty:
         return message("No finished point to draw.", "Cost against date")
     name = str(points["milestone"].iloc[0])
-    currency = str(points["currency"].iloc[0]) if "currency" in points else ""
+    # points of scenarios in other currencies: the axis says so (each point's own is in the
+    # ranking)
+    codes = sorted({str(c) for c in points["currency"] if c}) if "currency" in points else []
+    currency = codes[0] if len(codes) == 1 else f"mixed: {', '.join(codes)}" if codes else ""
     base = alt.Chart(points).encode(
         x=alt.X("p85:T", title=f"{name} P85", axis=alt.Axis(
             format=VEGA_DAY, labelAngle=0, tickCount=5, labelOverlap="greedy")),
