@@ -11,22 +11,10 @@ from typing import Any
 
 import pytest
 
+from tests.test_levers import DROP_ONE
 from workbench.app import cli
 
-SMALL = """name: {name}
-start: 2027-01-04
-horizon_days: 60
-teams:
-  a: {members: 2, cost_per_person_day: 100}
-epics:
-  first: {team: a, items: 8, effort_days: {uniform: [0.8, 1.2]}}
-  second: {team: a, items: 6, effort_days: {uniform: [0.8, 1.2]}}
-  third: {team: a, items: 6, effort_days: {uniform: [0.8, 1.2]}}
-milestones:
-  m: {epics: [first, second, third], target: 2027-01-13}
-levers:
-  people: {join_dates: [2027-01-04], ramp_up_weeks: 0, mentoring: 0}
-"""
+SMALL = DROP_ONE  # two small scenarios, each named after its file
 
 
 @pytest.fixture

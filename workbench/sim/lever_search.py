@@ -154,14 +154,13 @@ def wilson(hits: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 # --- simulating a candidate -----------------------------------------------------------------------
 
-def evaluator(path: str | os.PathLike[str], cat: Catalogue, seed: int,
-              overrides: Mapping[str, Any] | None = None, workers: int | None = 1,
+def evaluator(path: str | os.PathLike[str], cat: Catalogue, seed: int, workers: int | None = 1,
               executor: Executor | None = None) -> Callable[[Candidate, int], Outcome]:
     """A function that simulates a candidate with ``reps`` replications of ``seed``: the
-    scenario file (read once, with ``overrides``) merged with the candidate's changes the way
-    `extends` merges a what-if file, so the what-if written for it gives the same scenario."""
-    base = load_scenario_data(path, dict(overrides or {}))
-    folder = Path(path).parent
+    scenario file's data (`cat.written`, read once with any overrides) merged with the
+    candidate's changes the way `extends` merges a what-if file, so the what-if written for
+    it gives the same scenario."""
+    base, folder = cat.written, Path(path).parent
 
     def run(candidate: Candidate, reps: int) -> Outcome:
         change = changes(cat, candidate)
@@ -207,9 +206,9 @@ def search_levers(path: str | os.PathLike[str], scenario: Scenario, milestone: s
     if not workers or workers > 1:  # one pool for the whole search, not one per candidate
         n = workers or default_workers()
         with process_pool(n) as pool:
-            run = evaluator(path, cat, seed, overrides, n, pool)
+            run = evaluator(path, cat, seed, n, pool)
             return search(Search(cat, run, confidence, screen, budget, limit=limit), reps, seed)
-    run = evaluator(path, cat, seed, overrides)
+    run = evaluator(path, cat, seed)
     return search(Search(cat, run, confidence, screen, budget, limit=limit), reps, seed)
 
 
