@@ -178,6 +178,26 @@ def test_levers_cost_from_the_team_rate_and_calendar(tmp_path):
     assert changes(cat, cat.plan) == {}
 
 
+def test_flow_levers_raise_the_wip_limit_for_free_and_focus_at_the_time_moved(tmp_path):
+    """WIP one or two up costs nothing; each focus step pays the team for the share of its
+    time moved off other duties, over the working days to the date."""
+    path = write(tmp_path, DROP_ONE.replace("a: {members: 2, cost_per_person_day: 100}",
+                                            "a: {members: 2, cost_per_person_day: 100, "
+                                            "wip_limit: 2, focus: 0.7}"))
+    s = load_scenario(path)
+    cat = catalogue(s, "m", s.milestones["m"].target, load_scenario_data(path))
+    at = {lv.kind: i for i, lv in enumerate(cat.levers)}
+    assert cat.levers[at["wip"]].most == 2 and cat.levers[at["focus"]].most == 2  # to 0.9
+
+    def only(kind, setting):
+        return tuple(setting if i == at[kind] else 0 for i in range(len(cat.levers)))
+
+    assert changes(cat, only("wip", 2)) == {"teams.a.wip_limit": 4}
+    assert money(cat, only("wip", 2)) == 0.0
+    assert changes(cat, only("focus", 1)) == {"teams.a.focus": 0.8}
+    assert money(cat, only("focus", 1)) == pytest.approx(0.1 * 2 * 100 * 8)
+
+
 def workbench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "workbench", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300, check=False)
