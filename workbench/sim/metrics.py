@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -27,36 +27,13 @@ WAITING = "waiting for "
 
 def epic_finish_days(log: RunLog) -> dict[str, float]:
     """Day each epic finished (NaN: not within the horizon). Epics never ready are absent."""
-    return _epics(log)[0]
+    return _visits(log).epic_done
 
 
 def epic_start_days(log: RunLog) -> dict[str, float]:
     """Day work on each epic first started (a person took its first item); epics never started
     are absent. The roadmap's bars begin here."""
-    return _epics(log)[1]
-
-
-def _epics(log: RunLog) -> tuple[dict[str, float], dict[str, float], int]:
-    """`epic_finish_days`, `epic_start_days` and the items that came in (arrived, or were
-    turned away), in one pass over the log."""
-    done: dict[str, float] = {}
-    reopened: dict[str, float] = {}
-    started: dict[str, float] = {}
-    came = 0
-    inf = math.inf
-    for r in log.records:
-        ev = r.event
-        if ev == "start":
-            if r.epic and r.time < started.get(r.epic, inf):
-                started[r.epic] = r.time
-        elif ev == "arrive" or ev == "reject":
-            came += 1
-        elif ev == "epic_done":
-            done[r.epic] = r.time
-        elif ev == "risk" and r.epic:
-            reopened[r.epic] = r.time
-    finished = {e: (t if reopened.get(e, -1.0) <= t else NAN) for e, t in done.items()}
-    return finished, started, came
+    return _visits(log).epic_start
 
 
 def milestone_finish(scenario: Scenario, epic_days: dict[str, float]
@@ -186,76 +163,95 @@ def _flow(log: RunLog, seen: _Seen, busy: dict[tuple[str, str], float] | None = 
     out: dict[str, Flow] = {}
     available = {(team, stage): _integral(a, end) - _integral(a, start)
                  for team, cap in log.capacity.items() for stage, a in cap.available.items()}
-    for key, rows in visits.items():
-        team, stage = key.split("/", 1)
+    for (team, stage), rows in visits.items():
+        key = f"{team}/{stage}"
         out[key] = _stage_flow(rows, start, end, span, busy.get((team, stage), 0.0),
-                               available.get((team, stage), 0.0))
-    out["overall"] = _system_flow(system, start, end, span, busy, sum(available.values()))
-    handovers = {**handed, "overall": sum(handed.values())}
-    return {key: replace(f, handovers=float(handovers.get(key, 0))) for key, f in out.items()}
+                               available.get((team, stage), 0.0), float(handed.get(key, 0)))
+    out["overall"] = _system_flow(system, start, end, span, busy, sum(available.values()),
+                                  float(sum(handed.values())))
+    return out
 
 
 class _Seen(NamedTuple):
-    """What the flow figures read from a log, in one pass."""
+    """What the summary reads from a log, in one pass."""
 
-    visits: dict[str, list[tuple[float, float, float]]]  # per team/stage: queued, started, left
+    visits: dict[tuple[str, str], list[tuple[float, float, float]]]  # queued, started, left
     system: dict[int, list[float]]  # per item: arrived, done, total wait
     handed: Counter[str]  # hand-overs per team/stage from `since` on
     busy: dict[tuple[str, str], float]  # `busy_days` since `since`
+    epic_done: dict[str, float]  # `epic_finish_days`
+    epic_start: dict[str, float]  # `epic_start_days`
+    came: int  # items that came in (arrived, or were turned away)
 
 
 def _visits(log: RunLog, since: float = 0.0) -> _Seen:
-    """Stage visits, system stays, hand-overs and busy days, in one pass over the log."""
-    visits: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    """Stage visits, system stays, hand-overs, busy days and the epics' days, in one pass
+    over the log (the summary reads it once)."""
+    visits: dict[tuple[str, str], list[tuple[float, float, float]]] = defaultdict(list)
     open_: dict[tuple[int, str, str], list[float]] = {}
     system: dict[int, list[float]] = {}
     handed: Counter[str] = Counter()
     busy: dict[tuple[str, str], float] = defaultdict(float)
     started: dict[tuple[int, str], float] = {}  # each (item, stage)'s latest service
+    done: dict[str, float] = {}
+    reopened: dict[str, float] = {}
+    first: dict[str, float] = {}
+    came = 0
     back = (*HANDED_BACK, CUT)
     blocked = 0  # waiting visits open: only then can a queue record end one
+    inf = math.inf
     for r in log.records:  # the commonest events first
         ev = r.event
         if ev == "start":
-            started[(r.item, r.stage)] = r.time
-            if r.time >= since:
+            t = r.time
+            started[(r.item, r.stage)] = t
+            if t >= since:
                 busy[(r.team, r.stage)] += r.effort_days
             v = open_.get((r.item, r.team, r.stage))
             if v is not None and v[1] != v[1]:  # not started yet (NaN)
-                v[1] = r.time
-                system[r.item][2] += r.time - v[0]
+                v[1] = t
+                system[r.item][2] += t - v[0]
+            if r.epic and t < first.get(r.epic, inf):
+                first[r.epic] = t
         elif ev == "queue":
             if blocked:
                 waited = open_.pop((r.item, r.team, WAITING + r.stage), None)
                 if waited is not None:
                     blocked -= 1
-                    visits[f"{r.team}/{WAITING}{r.stage}"].append((waited[0], NAN, r.time))
+                    visits[(r.team, WAITING + r.stage)].append((waited[0], NAN, r.time))
             open_[(r.item, r.team, r.stage)] = [r.time, NAN]
         elif ev == "finish":
             v = open_.pop((r.item, r.team, r.stage), None)
             if v is not None:
-                visits[f"{r.team}/{r.stage}"].append((v[0], v[1], r.time))
+                visits[(r.team, r.stage)].append((v[0], v[1], r.time))
         elif ev == "arrive":
+            came += 1
             system[r.item] = [r.time, NAN, 0.0]
         elif ev == "done":
             system[r.item][1] = r.time
+        elif ev == "epic_done":
+            done[r.epic] = r.time
         elif ev == "blocked":
             blocked += 1
             open_[(r.item, r.team, WAITING + r.stage)] = [r.time, NAN]
         elif ev == "reject":
+            came += 1
             system[r.item] = [r.time, -1.0, 0.0]
         elif ev in back:
             if started.get((r.item, r.stage), -1.0) >= since:
                 busy[(r.team, r.stage)] -= r.effort_days
             if ev == "handover" and r.time >= since:
                 handed[f"{r.team}/{r.stage}"] += 1
+        elif ev == "risk" and r.epic:
+            reopened[r.epic] = r.time
     for (_item, team, stage), v in open_.items():
-        visits[f"{team}/{stage}"].append((v[0], v[1], NAN))
-    return _Seen(visits, system, handed, busy)
+        visits[(team, stage)].append((v[0], v[1], NAN))
+    finished = {e: (t if reopened.get(e, -1.0) <= t else NAN) for e, t in done.items()}
+    return _Seen(visits, system, handed, busy, finished, first, came)
 
 
 def _stage_flow(rows: list[tuple[float, float, float]], start: float, end: float, span: float,
-                busy: float, available: float) -> Flow:
+                busy: float, available: float, handovers: float) -> Flow:
     # NaN (not started, not left yet) compares false, and is the one value unequal to itself
     counted = [r for r in rows if r[0] >= start]
     stays = [d - q for q, _, d in counted if d <= end]
@@ -269,11 +265,12 @@ def _stage_flow(rows: list[tuple[float, float, float]], start: float, end: float
         utilisation=busy / available if available > 0 else NAN,
         turned_away_share=0.0,
         items=len(stays),
+        handovers=handovers,
     )
 
 
 def _system_flow(system: dict[int, list[float]], start: float, end: float, span: float,
-                 busy: dict[tuple[str, str], float], available: float) -> Flow:
+                 busy: dict[tuple[str, str], float], available: float, handovers: float) -> Flow:
     arrived = [(a, d, w) for a, d, w in system.values() if a >= start]
     rejected = sum(1 for _, d, _ in arrived if d == -1.0)
     done = [(a, d, w) for a, d, w in arrived if d >= 0 and d <= end]
@@ -288,6 +285,7 @@ def _system_flow(system: dict[int, list[float]], start: float, end: float, span:
         utilisation=sum(busy.values()) / available if available > 0 else NAN,
         turned_away_share=rejected / len(arrived) if arrived else 0.0,
         items=len(done),
+        handovers=handovers,
     )
 
 
@@ -340,7 +338,8 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
     ``last:<milestone>`` index in the milestone's epics of the one that finished last,
     ``cost``, ``util:<team>``, ``flow:<team/stage|overall>:<figure>``, ``end_day``.
     """
-    epic_days, starts, came = _epics(log)
+    seen = _visits(log, log.warmup_days)  # read once: utilisation needs its busy days too
+    epic_days, starts, came = seen.epic_done, seen.epic_start, seen.came
     row = {f"epic:{e}": epic_days.get(e, NAN) for e in scenario.epics}
     row.update({f"start:{e}": starts.get(e, NAN) for e in scenario.epics})
     for name, (day, last) in milestone_finish(scenario, epic_days).items():
@@ -355,7 +354,6 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
     # the horizon cut this run's work short, so its cost is a lower bound
     row["cost_cut"] = float(any(math.isnan(d) for d in epic_days.values())
                             or len(epic_days) < len(scenario.epics))
-    seen = _visits(log, log.warmup_days)  # read once: utilisation needs its busy days too
     busy = seen.busy if log.warmup_days == 0.0 else busy_days(log)
     util = utilisation(log, ends, busy)
     row.update({f"util:{t}": util.get(t, NAN) for t in scenario.teams})
