@@ -182,6 +182,7 @@ class _Seen(NamedTuple):
     epic_done: dict[str, float]  # `epic_finish_days`
     epic_start: dict[str, float]  # `epic_start_days`
     came: int  # items that came in (arrived, or were turned away)
+    done: list[float]  # when items were done, in the log's order
 
 
 def _visits(log: RunLog, since: float = 0.0) -> _Seen:
@@ -197,6 +198,7 @@ def _visits(log: RunLog, since: float = 0.0) -> _Seen:
     reopened: dict[str, float] = {}
     first: dict[str, float] = {}
     came = 0
+    done_at: list[float] = []
     back = (*HANDED_BACK, CUT)
     blocked = 0  # waiting visits open: only then can a queue record end one
     inf = math.inf
@@ -229,6 +231,7 @@ def _visits(log: RunLog, since: float = 0.0) -> _Seen:
             system[r.item] = [r.time, NAN, 0.0]
         elif ev == "done":
             system[r.item][1] = r.time
+            done_at.append(r.time)
         elif ev == "epic_done":
             done[r.epic] = r.time
         elif ev == "blocked":
@@ -247,7 +250,7 @@ def _visits(log: RunLog, since: float = 0.0) -> _Seen:
     for (_item, team, stage), v in open_.items():
         visits[(team, stage)].append((v[0], v[1], NAN))
     finished = {e: (t if reopened.get(e, -1.0) <= t else NAN) for e, t in done.items()}
-    return _Seen(visits, system, handed, busy, finished, first, came)
+    return _Seen(visits, system, handed, busy, finished, first, came, done_at)
 
 
 def _stage_flow(rows: list[tuple[float, float, float]], start: float, end: float, span: float,
@@ -338,7 +341,18 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
     ``last:<milestone>`` index in the milestone's epics of the one that finished last,
     ``cost``, ``util:<team>``, ``flow:<team/stage|overall>:<figure>``, ``end_day``.
     """
-    seen = _visits(log, log.warmup_days)  # read once: utilisation needs its busy days too
+    return _summary_row(scenario, log, _visits(log, log.warmup_days))
+
+
+def summary(scenario: Scenario, log: RunLog) -> tuple[dict[str, float], np.ndarray]:
+    """`summary_row` and `burnup` of one replication, from one read of its log."""
+    seen = _visits(log, log.warmup_days)
+    return _summary_row(scenario, log, seen), _burnup(seen.done, log.horizon_days)
+
+
+def _summary_row(scenario: Scenario, log: RunLog, seen: _Seen) -> dict[str, float]:
+    """`summary_row` from what `_visits` read since the warm-up (utilisation's busy days
+    come from it too when there is none)."""
     epic_days, starts, came = seen.epic_done, seen.epic_start, seen.came
     row = {f"epic:{e}": epic_days.get(e, NAN) for e in scenario.epics}
     row.update({f"start:{e}": starts.get(e, NAN) for e in scenario.epics})
@@ -369,8 +383,13 @@ def summary_row(scenario: Scenario, log: RunLog) -> dict[str, float]:
 
 def burnup(log: RunLog, step_days: int = 7) -> np.ndarray:
     """Items done by the end of each ``step_days`` period, from day 0 to the horizon."""
-    edges = np.arange(step_days, log.horizon_days + step_days, step_days, dtype=float)
-    done = np.sort(np.array([r.time for r in log.records if r.event == "done"], dtype=float))
+    return _burnup(_visits(log).done, log.horizon_days, step_days)
+
+
+def _burnup(times: list[float], horizon_days: int, step_days: int = 7) -> np.ndarray:
+    """`burnup` from the times items were done."""
+    edges = np.arange(step_days, horizon_days + step_days, step_days, dtype=float)
+    done = np.sort(np.array(times, dtype=float))
     return np.searchsorted(done, edges, side="right").astype(np.int32)
 
 

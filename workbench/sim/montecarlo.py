@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from workbench.scenario.models import Scenario
 from workbench.sim.forecast import ProgramForecast
-from workbench.sim.metrics import burnup, check_invariants, summary_row
+from workbench.sim.metrics import check_invariants, summary
 from workbench.sim.model import no_cyclic_gc, simulate_once
 from workbench.sim.precision import AUTO, DEFAULT_PRECISION, Precision, Reps
 from workbench.sim.records import RunLog
@@ -53,8 +53,9 @@ def run_chunk(scenario: Scenario, seed: int, first: int, stop: int) -> ChunkResu
             log = simulate_once(scenario, seed, rep)
             if check:
                 check_invariants(scenario, log)
-            rows.append(summary_row(scenario, log))
-            burn.append(burnup(log))
+            row, weekly = summary(scenario, log)
+            rows.append(row)
+            burn.append(weekly)
     columns = list(rows[0]) if rows else []
     return ChunkResult(columns, np.array([list(r.values()) for r in rows], dtype=float),
                        np.array(burn, dtype=np.int32))
