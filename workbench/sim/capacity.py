@@ -38,6 +38,8 @@ class WorkerSlot:
     hire: int | None = None  # which entry of the team's `hires` brought this person
     away_starts: list[int] = field(default_factory=list, repr=False)  # long absences begin
     share: float = 1.0  # of this person's time the team has (people shared between teams)
+    days: int = field(default=0, repr=False)  # of the curve (the horizon), set by `freeze`
+    total: float = field(default=0.0, repr=False)  # capacity over the whole curve (`cum[-1]`)
 
     def freeze(self, work: np.ndarray, handover_after_days: float = math.inf,
                daily: list[float] | None = None) -> None:
@@ -72,6 +74,7 @@ class WorkerSlot:
         cum = np.zeros(horizon + 1)  # capacity before each day: 0, then the running sum
         self.cap.cumsum(out=cum[1:])
         self.cum = cum.tolist()
+        self.days, self.total = horizon, self.cum[-1]
         full = self.first_day <= 0 and end >= horizon
         first = daily[0] if horizon else 0.0
         self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
@@ -82,16 +85,16 @@ class WorkerSlot:
             return t0 + effort_days / self.rate
         if effort_days <= 0:
             return t0
-        cum, cap = self.cum, self.daily
+        cum, cap, days = self.cum, self.daily, self.days
         d = int(t0)
-        if d >= len(cap):
+        if d >= days:
             return INF
         target = cum[d] + cap[d] * (t0 - d) + effort_days
-        if target > cum[-1]:
+        if target > self.total:
             return INF
         near = d + 16  # most items are done within a few weeks: search those days first
-        within = near < len(cum) and cum[near] >= target
-        j = bisect_left(cum, target, d + 1, near if within else len(cum)) - 1
+        within = near <= days and cum[near] >= target
+        j = bisect_left(cum, target, d + 1, near if within else days + 1) - 1
         return j + (target - cum[j]) / cap[j]
 
     def work_done(self, t0: float, t1: float) -> float:
@@ -101,7 +104,7 @@ class WorkerSlot:
     def _cum_at(self, t: float) -> float:
         if self.rate is not None:
             return t * self.rate
-        d = min(int(t), len(self.daily) - 1)
+        d = min(int(t), self.days - 1)
         return self.cum[d] + self.daily[d] * (t - d)
 
 
