@@ -164,6 +164,8 @@ class TeamFlow:
         self.backlog = WorkQueue(env, shares, whole_items=True)
         self.queues = [WorkQueue(env, shares if i == 0 else {}) for i in range(len(stages))]
         self.count = [0] * len(stages)
+        # the stages after each one (index + 1; the first entry: all of them), made once
+        self.after = [range(i, len(stages)) for i in range(len(stages) + 1)]
         self.limits = limits
         self.blocked: list[deque[WorkItem]] = [deque() for _ in stages]
         self.wip, self.wip_limit = 0, wip_limit
@@ -190,7 +192,7 @@ class TeamFlow:
         self.move(item, self.next_stage(item, -1))
 
     def next_stage(self, item: WorkItem, after: int) -> int:
-        for s in range(after + 1, len(self.stages)):
+        for s in self.after[after + 1]:
             if item.efforts[s] is not None:
                 return s
         return DONE
