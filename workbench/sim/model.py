@@ -330,10 +330,10 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
     leaves = last_day < run.horizon
     daily = person.daily if person.rate is None else None
     stop_day = min(last_day, run.horizon)
-    absences = bool(person.away_starts)
+    away_before = person.away_before if person.away_starts else None
     while True:
+        now = env.now  # read again only after a yield (the clock moves only then)
         if daily is not None:  # off today (weekend, holiday, time off): don't hold work
-            now = env.now
             ready = int(now)  # the first day from today on with capacity, looked up day by day
             while ready < stop_day and daily[ready] <= 0:
                 ready += 1
@@ -341,19 +341,21 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
                 return
             if ready > now:
                 yield timeout(ready - now)
+                now = env.now
         item = take()  # busy periods: no event needed when work is waiting
         if item is None:
             get = wait()
             if leaves:
-                yield get | timeout(max(last_day - env.now, 0))
+                yield get | timeout(max(last_day - now, 0))
                 if not get.triggered:
                     queue.cancel(get)
                     return
             item = yield get
-        start, effort = env.now, item.remaining
+            now = env.now
+        start, effort = now, item.remaining
         end = finish_time(start, effort)
         log(_new(Record, (start, "start", item.id, item.epic, name, stage_name, index, effort)))
-        away = person.away_before(start, min(end, last_day)) if absences else None
+        away = away_before(start, end if end < last_day else last_day) if away_before else None
         if away is not None:  # away for long before it is done: a colleague takes it over
             yield timeout(away - start)
             _hand_over(run, team, person, stage, item, effort - person.work_done(start, away))
