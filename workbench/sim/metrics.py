@@ -232,6 +232,8 @@ def _visits(log: RunLog, since: float = 0.0) -> _Seen:
         elif ev == "done":
             system[r.item][1] = r.time
             done_at.append(r.time)
+        elif ev == "interrupt":  # the commonest of the rest, and nothing here reads it
+            continue
         elif ev == "epic_done":
             done[r.epic] = r.time
         elif ev == "blocked":
