@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import math
 import zlib
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -495,8 +496,10 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
         run.dismantle()
     end = _end_time(run)
     if any(interrupts.values()):  # logged up to the end (records made only for those)
+        upto = (end, INF, INF)  # each load is in time order: past the end, none is logged
         run.records.extend(_new(Record, (t, "interrupt", -1, "", name, "", -1, e))
-                           for name, load in interrupts.items() for t, _, e in load if t <= end)
+                           for name, load in interrupts.items()
+                           for t, _, e in load[:bisect_right(load, upto)])
         run.records.sort(key=itemgetter(0))  # by time; stable: same-time events keep their order
     team_stages = {name: flow.stages for name, flow in run.flows.items()}
     unreleased = sum(flow.backlog.size for flow in run.flows.values()) + sum(
@@ -644,7 +647,7 @@ def _team_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
         return hit[2]
     made = _sum_capacity(name, stages, people, weekdays)
     if all(not p.cap.flags.writeable for p in people):  # the shared slots: keep the sum
-        for a in (*made.available.values(), made.paid):
+        for a in made.available.values():
             a.setflags(write=False)
         if len(_CAPACITY) >= 64:
             _CAPACITY.pop(next(iter(_CAPACITY)))
@@ -655,12 +658,30 @@ def _team_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
 def _sum_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
                   weekdays: np.ndarray) -> TeamCapacity:
     available = {s: np.zeros(len(weekdays)) for s in stages}
-    paid = np.zeros(len(weekdays))
     for p in people:
         available[p.stage] += p.cap
-        stay = slice(max(p.first_day, 0), max(p.last_day, 0))  # paid nothing outside it
-        paid[stay] += weekdays[stay] * p.share
-    return TeamCapacity(name, available, paid)
+    return TeamCapacity(name, available, _paid(people, weekdays))
+
+
+_PAID: dict[tuple[int, tuple[tuple[int, int, float], ...]], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _paid(people: list[WorkerSlot], weekdays: np.ndarray) -> np.ndarray:
+    """People on the payroll each day, read-only; worked out once for each set of stays (a
+    risk that takes someone for good changes it, interrupts do not)."""
+    stays = tuple((p.first_day, p.last_day, p.share) for p in people)
+    hit = _PAID.get((id(weekdays), stays))
+    if hit is not None and hit[0] is weekdays:
+        return hit[1]
+    paid = np.zeros(len(weekdays))
+    for first, last, share in stays:
+        stay = slice(max(first, 0), max(last, 0))  # paid nothing outside it
+        paid[stay] += weekdays[stay] * share
+    paid.setflags(write=False)
+    if len(_PAID) >= 64:
+        _PAID.pop(next(iter(_PAID)))
+    _PAID[(id(weekdays), stays)] = (weekdays, paid)  # weekdays held: its id is not reused
+    return paid
 
 
 def _end_time(run: Run) -> float:
