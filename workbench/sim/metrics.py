@@ -276,20 +276,31 @@ def _stage_flow(rows: list[tuple[float, float, float]], start: float, end: float
 
 def _system_flow(system: dict[int, list[float]], start: float, end: float, span: float,
                  busy: dict[tuple[str, str], float], available: float, handovers: float) -> Flow:
-    arrived = [(a, d, w) for a, d, w in system.values() if a >= start]
-    rejected = sum(1 for _, d, _ in arrived if d == -1.0)
-    done = [(a, d, w) for a, d, w in arrived if d >= 0 and d <= end]
-    steps = [(a, 1) for a, d, _ in system.values() if d != -1.0] + \
-        [(d, -1) for _, d, _ in system.values() if d >= 0]
+    # one pass over the stays: done (-1.0: turned away; NaN: not done) and arrived since start
+    stays, waits, ups, downs = [], [], [], []
+    arrived = rejected = through = 0
+    for a, d, w in system.values():
+        if d == -1.0:
+            arrived += a >= start
+            rejected += a >= start
+            continue
+        ups.append(a)
+        if d >= 0:
+            downs.append(d)
+            through += start <= d <= end
+        if a >= start:
+            arrived += 1
+            if d >= 0 and d <= end:
+                stays.append(d - a)
+                waits.append(w)
     return Flow(
-        time_in_system_days=_mean([d - a for a, d, _ in done]),
-        wait_days=_mean([w for _, _, w in done]),
-        throughput_per_day=sum(1 for _, d, _ in system.values() if d >= 0 and start <= d <= end)
-        / span,
-        wip=wip_integral(steps, start, end) / span,
+        time_in_system_days=_mean(stays),
+        wait_days=_mean(waits),
+        throughput_per_day=through / span,
+        wip=wip_integral([(a, 1) for a in ups] + [(d, -1) for d in downs], start, end) / span,
         utilisation=sum(busy.values()) / available if available > 0 else NAN,
-        turned_away_share=rejected / len(arrived) if arrived else 0.0,
-        items=len(done),
+        turned_away_share=rejected / arrived if arrived else 0.0,
+        items=len(stays),
         handovers=handovers,
     )
 
