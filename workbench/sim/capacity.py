@@ -365,22 +365,21 @@ def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, flo
     """Interrupts take their effort from one person's capacity, from the day they arrive on.
     Returns, by the ``id`` of each person whose capacity an interrupt took, what is left of
     it per day (Python floats, for `WorkerSlot.freeze`)."""
-    caps: dict[int, list[float]] = {}
-    # who is present changes only where someone joins or leaves: one list per stretch between
+    own: list[list[float] | None] = [None] * len(people)  # by position: those changed so far
+    # who is present changes only where someone joins or leaves
     edges = sorted({d for p in people for d in (p.first_day, p.last_day)})
-    stretches: dict[int, list[WorkerSlot]] = {}
+    present: list[int] = []
+    lo, hi = 1.0, 0.0  # the days [lo, hi) on which `present` are there (none yet)
     for time, pick, effort in load:
         day = int(time)
-        at = bisect_right(edges, day)
-        present = stretches.get(at)
-        if present is None:
-            present = stretches[at] = [p for p in people if p.first_day <= day < p.last_day]
+        if not lo <= day < hi:  # the load is in time order: now and then a new stretch
+            lo, hi, present = _stretch(people, edges, day)
         if not present:
             continue
-        chosen = present[pick % len(present)]
-        cap = caps.get(id(chosen))
+        i = present[pick % len(present)]
+        cap = own[i]
         if cap is None:  # a copy of the frozen floats (sharing them, where nothing changes)
-            cap = caps[id(chosen)] = list(chosen.daily)
+            cap = own[i] = list(people[i].daily)
         remaining, horizon = effort, len(cap)
         while remaining > 1e-12 and day < horizon:
             left = cap[day]
@@ -390,4 +389,14 @@ def _apply_interrupts(people: list[WorkerSlot], load: list[tuple[float, int, flo
             cap[day] = 0.0  # left - left: the whole day goes (nothing, on a day off)
             remaining -= left
             day += 1
-    return caps
+    return {id(p): cap for p, cap in zip(people, own, strict=True) if cap is not None}
+
+
+def _stretch(people: list[WorkerSlot], edges: list[int], day: int
+             ) -> tuple[float, float, list[int]]:
+    """The days around ``day`` on which the same people are there (``edges``: the days on
+    which someone joins or leaves, sorted), and who they are (positions in ``people``)."""
+    at = bisect_right(edges, day)
+    lo = edges[at - 1] if at else -INF
+    hi = edges[at] if at < len(edges) else INF
+    return lo, hi, [i for i, p in enumerate(people) if p.first_day <= day < p.last_day]
