@@ -115,8 +115,7 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
     leaving for good is not either: that hands work back by itself)."""
     if not math.isfinite(longer_than):
         return []
-    first = max(first_day, 0)
-    days = (work[first:max(last_day, first)] > 0).nonzero()[0] + first
+    days = _working(work, max(first_day, 0), last_day)
     # where being off flips, on the working days padded with a working day at each end: the
     # starts and ends of the runs of days off, in turn
     off = np.zeros(len(days) + 2, dtype=bool)
@@ -127,6 +126,22 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
     # a run that starts before the person's first capacity is their not having started yet
     worked = cap.nonzero()[0]
     return begins[begins > worked[0]].tolist() if worked.size else []
+
+
+_WORKING: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _working(work: np.ndarray, first: int, last_day: int) -> np.ndarray:
+    """The working days (indices into ``work``) from ``first`` to before ``last_day``, worked
+    out once for each stay (read-only: every replication's people share them)."""
+    hit = _WORKING.get((id(work), first, last_day))
+    if hit is not None and hit[0] is work:
+        return hit[1]
+    days = _frozen((work[first:max(last_day, first)] > 0).nonzero()[0] + first)
+    if len(_WORKING) >= 256:
+        _WORKING.pop(next(iter(_WORKING)))
+    _WORKING[(id(work), first, last_day)] = (work, days)  # work held: its id is not reused
+    return days
 
 
 @lru_cache(maxsize=64)
