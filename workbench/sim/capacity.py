@@ -77,7 +77,10 @@ class WorkerSlot:
         self.days, self.total = horizon, self.cum[-1]
         full = self.first_day <= 0 and end >= horizon
         first = daily[0] if horizon else 0.0
-        self.rate = first if full and first > 0 and bool(np.all(self.cap == first)) else None
+        # a day off (found at once in a working week) rules out a constant rate before the
+        # whole curve is compared
+        constant = full and first > 0 and 0.0 not in daily and bool((self.cap == first).all())
+        self.rate = first if constant else None
 
     def finish_time(self, t0: float, effort_days: float) -> float:
         """When work of ``effort_days`` started at time ``t0`` is done (INF: not within reach)."""
