@@ -51,13 +51,6 @@ class WorkerSlot:
         self.away_starts = _long_absences(self.cap, work, self.first_day, self.last_day,
                                           handover_after_days)
 
-    def away_before(self, t0: float, t1: float) -> int | None:
-        """The first day a long absence begins after ``t0`` and before ``t1``, if any."""
-        i = bisect_right(self.away_starts, t0)
-        if i < len(self.away_starts) and self.away_starts[i] < t1:
-            return self.away_starts[i]
-        return None
-
     def _freeze_curve(self, daily: list[float] | None = None) -> None:
         horizon = len(self.cap) if daily is None else len(daily)
         end = min(self.last_day, horizon)

@@ -331,7 +331,8 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
     leaves = last_day < run.horizon
     daily = person.daily if person.rate is None else None
     stop_day = min(last_day, run.horizon)
-    away_before = person.away_before if person.away_starts else None
+    # the days long absences begin, and the next one after now (a person's clock only moves on)
+    aways, next_away, n_aways = person.away_starts, 0, len(person.away_starts)
     while True:
         now = env.now  # read again only after a yield (the clock moves only then)
         if daily is not None:  # off today (weekend, holiday, time off): don't hold work
@@ -356,7 +357,10 @@ def worker(run: Run, team: TeamFlow, person: WorkerSlot, stage: int) -> Generato
         start, effort = now, item.remaining
         end = finish_time(start, effort)
         log(_new(Record, (start, "start", item.id, item.epic, name, stage_name, index, effort)))
-        away = away_before(start, end if end < last_day else last_day) if away_before else None
+        while next_away < n_aways and aways[next_away] <= start:
+            next_away += 1
+        away = aways[next_away] if next_away < n_aways and \
+            aways[next_away] < (end if end < last_day else last_day) else None
         if away is not None:  # away for long before it is done: a colleague takes it over
             yield timeout(away - start)
             _hand_over(run, team, person, stage, item, effort - person.work_done(start, away))
