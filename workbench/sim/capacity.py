@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -124,19 +126,41 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
     return begins[begins > worked[0]].tolist() if worked.size else []
 
 
-_WORKING: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+class KeptCache:
+    """What was worked out from some objects, kept beside them for the next replication:
+    keyed by their ids, and valid only while the very same objects come back (the objects
+    are held, so their ids cannot be reused). The oldest entry goes beyond ``size``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: dict[Hashable, tuple[tuple[object, ...], Any]] = {}
+
+    def get(self, key: Hashable, held: tuple[object, ...]) -> Any:
+        """The value kept for ``key`` from the objects ``held`` (None if there is none)."""
+        hit = self._entries.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], held, strict=True)):
+            return None
+        return hit[1]
+
+    def put(self, key: Hashable, held: tuple[object, ...], value: Any) -> Any:
+        """Keep ``value``, worked out from ``held``; returns it."""
+        if len(self._entries) >= self.size:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = (held, value)
+        return value
+
+
+_WORKING = KeptCache(256)
 
 
 def _working(work: np.ndarray, first: int, last_day: int) -> np.ndarray:
     """The working days (indices into ``work``) from ``first`` to before ``last_day``, worked
     out once for each stay (read-only: every replication's people share them)."""
-    hit = _WORKING.get((id(work), first, last_day))
-    if hit is not None and hit[0] is work:
-        return hit[1]
-    days = _frozen((work[first:max(last_day, first)] > 0).nonzero()[0] + first)
-    if len(_WORKING) >= 256:
-        _WORKING.pop(next(iter(_WORKING)))
-    _WORKING[(id(work), first, last_day)] = (work, days)  # work held: its id is not reused
+    key = (id(work), first, last_day)
+    days = _WORKING.get(key, (work,))
+    if days is None:
+        days = _WORKING.put(key, (work,), _frozen(
+            (work[first:max(last_day, first)] > 0).nonzero()[0] + first))
     return days
 
 
@@ -207,17 +231,16 @@ def build_team(scenario: Scenario, name: str, work: np.ndarray, lost: list[tuple
     return people
 
 
-_PLANNED: dict[tuple[int, str], tuple[Scenario, np.ndarray, list[WorkerSlot]]] = {}
-_PLANNED_MAX = 64  # teams kept: a sweep's or explorer's recent scenarios
+_PLANNED = KeptCache(64)  # teams kept: a sweep's or explorer's recent scenarios
 
 
 def planned_team(scenario: Scenario, name: str, work: np.ndarray) -> list[WorkerSlot]:
     """A team's person slots before any risk or interrupt, frozen and read-only (shared by
     every replication of ``scenario``; kept for the most recent scenarios)."""
     key = (id(scenario), name)
-    hit = _PLANNED.get(key)
-    if hit is not None and hit[0] is scenario and hit[1] is work:
-        return hit[2]
+    kept: list[WorkerSlot] | None = _PLANNED.get(key, (scenario, work))
+    if kept is not None:
+        return kept
     team = scenario.teams[name]
     people = _slots(scenario, name, team, work) + _shared_in(scenario, name, team)
     for i, p in enumerate(people):
@@ -228,10 +251,7 @@ def planned_team(scenario: Scenario, name: str, work: np.ndarray) -> list[Worker
     for p in people:
         p.freeze(work, team.handover_after_days)
         p.cap.setflags(write=False)  # shared: a replication that changes it copies it first
-    if len(_PLANNED) >= _PLANNED_MAX:
-        _PLANNED.pop(next(iter(_PLANNED)))
-    _PLANNED[key] = (scenario, work, people)  # the scenario held: its id is not reused
-    return people
+    return _PLANNED.put(key, (scenario, work), people)
 
 
 def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[WorkerSlot]:

@@ -28,7 +28,15 @@ import simpy
 
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.models import Arrival, Epic, Rework, Scenario
-from workbench.sim.capacity import INF, WorkerSlot, build_team, calendar_of, paid_days, team_days
+from workbench.sim.capacity import (
+    INF,
+    KeptCache,
+    WorkerSlot,
+    build_team,
+    calendar_of,
+    paid_days,
+    team_days,
+)
 from workbench.sim.records import Record, RunLog, TeamCapacity
 
 DONE = -1
@@ -639,23 +647,21 @@ def _stage_draws(effort: Effort, stages: tuple[str, ...], rng: np.random.Generat
     return out
 
 
-_CAPACITY: dict[int, tuple[list[WorkerSlot], np.ndarray, TeamCapacity]] = {}
+_CAPACITY = KeptCache(64)
 
 
 def _team_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
                    weekdays: np.ndarray) -> TeamCapacity:
     """The team's capacity curves; worked out once for a team no risk or interrupt changed
     (its people are then the scenario's shared, read-only slots)."""
-    hit = _CAPACITY.get(id(people))
-    if hit is not None and hit[0] is people and hit[1] is weekdays:
-        return hit[2]
+    kept: TeamCapacity | None = _CAPACITY.get(id(people), (people, weekdays))
+    if kept is not None:
+        return kept
     made = _sum_capacity(name, stages, people, weekdays)
     if all(not p.cap.flags.writeable for p in people):  # the shared slots: keep the sum
         for a in made.available.values():
             a.setflags(write=False)
-        if len(_CAPACITY) >= 64:
-            _CAPACITY.pop(next(iter(_CAPACITY)))
-        _CAPACITY[id(people)] = (people, weekdays, made)
+        _CAPACITY.put(id(people), (people, weekdays), made)
     return made
 
 
@@ -667,25 +673,22 @@ def _sum_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
     return TeamCapacity(name, available, _paid(people, weekdays))
 
 
-_PAID: dict[tuple[int, tuple[tuple[int, int, float], ...]], tuple[np.ndarray, np.ndarray]] = {}
+_PAID = KeptCache(64)
 
 
 def _paid(people: list[WorkerSlot], weekdays: np.ndarray) -> np.ndarray:
     """People on the payroll each day, read-only; worked out once for each set of stays (a
     risk that takes someone for good changes it, interrupts do not)."""
     stays = tuple((p.first_day, p.last_day, p.share) for p in people)
-    hit = _PAID.get((id(weekdays), stays))
-    if hit is not None and hit[0] is weekdays:
-        return hit[1]
+    kept: np.ndarray | None = _PAID.get((id(weekdays), stays), (weekdays,))
+    if kept is not None:
+        return kept
     paid = np.zeros(len(weekdays))
     for first, last, share in stays:
         stay = slice(max(first, 0), max(last, 0))  # paid nothing outside it
         paid[stay] += weekdays[stay] * share
     paid.setflags(write=False)
-    if len(_PAID) >= 64:
-        _PAID.pop(next(iter(_PAID)))
-    _PAID[(id(weekdays), stays)] = (weekdays, paid)  # weekdays held: its id is not reused
-    return paid
+    return _PAID.put((id(weekdays), stays), (weekdays,), paid)
 
 
 def _end_time(run: Run) -> float:
