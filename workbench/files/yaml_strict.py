@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from workbench.files.collector import no_cyclic_gc
 from workbench.files.limits import MAX_YAML_DEPTH
 from workbench.files.untrusted import for_terminal
 
@@ -118,7 +119,8 @@ def _read(text: str, kind: type[_Checks], max_depth: int) -> Any:
     loader.anchored = "&" in text  # no anchor, no alias: nothing to watch for
     loader.max_depth = max_depth
     try:
-        return loader.get_single_data()
+        with no_cyclic_gc():  # a big file's node tree: the collector would cost twice the read
+            return loader.get_single_data()
     finally:
         loader.dispose()
 

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from workbench.files import limits, project, yaml_strict
+from workbench.files.collector import no_cyclic_gc
 from workbench.scenario import samples
 from workbench.scenario.distributions import KINDS, Distribution
 from workbench.scenario.errors import field_names, format_loc, show, validation_problems
@@ -80,12 +81,13 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides = (), *,
     ``progress=False`` gives it as written.
     """
     shown = str(path)
-    data, origins = _resolve(Path(path), shown, overrides)
-    try:
-        scenario = _validate(data, origins, shown, Path(path).parent)
-        return remaining(scenario) if progress else scenario
-    except ScenarioError as exc:
-        raise ScenarioError(_blamed(exc.problems, Path(path), shown, origins)) from None
+    with no_cyclic_gc():  # many small objects, freed by reference counting: see collector
+        data, origins = _resolve(Path(path), shown, overrides)
+        try:
+            scenario = _validate(data, origins, shown, Path(path).parent)
+            return remaining(scenario) if progress else scenario
+        except ScenarioError as exc:
+            raise ScenarioError(_blamed(exc.problems, Path(path), shown, origins)) from None
 
 
 def _blamed(problems: list[str], path: Path, shown: str, origins: Origins) -> list[str]:

@@ -12,13 +12,11 @@ stage when that stage has room (its WIP limit), may be sent back (rework), and l
 
 from __future__ import annotations
 
-import gc
 import math
 import zlib
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -26,6 +24,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from workbench.files.collector import no_cyclic_gc
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.models import Arrival, Epic, Rework, Scenario
 from workbench.sim.capacity import (
@@ -521,20 +520,6 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
 
 
 _UNIFORM = Distribution(kind="uniform", params=(0.0, 1.0))
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause the cycle collector while events run: a run allocates many small objects that
-    reference counting frees anyway, and collector passes over them cost up to a third of
-    the run time on long flow runs. Restored (and left to run) afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _fires(rng: np.random.Generator, probability: float) -> bool:

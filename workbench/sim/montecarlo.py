@@ -22,10 +22,11 @@ from typing import NamedTuple
 import numpy as np
 from tqdm import tqdm
 
+from workbench.files.collector import no_cyclic_gc
 from workbench.scenario.models import Scenario
 from workbench.sim.forecast import ProgramForecast
 from workbench.sim.metrics import check_invariants, summary
-from workbench.sim.model import no_cyclic_gc, simulate_once
+from workbench.sim.model import simulate_once
 from workbench.sim.precision import AUTO, DEFAULT_PRECISION, Precision, Reps
 from workbench.sim.records import RunLog
 
