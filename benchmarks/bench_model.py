@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import simpy
-from _common import best_of, print_ratios  # benchmarks/ is on sys.path when run as a script
+from _common import best_of, print_ratios, side_by_side  # benchmarks/ is on sys.path
 
 from workbench.scenario.models import Scenario, TimeOff
 from workbench.sim.model import simulate_once
@@ -69,11 +69,8 @@ def services(log) -> int:  # type: ignore[no-untyped-def]
 def model_overhead() -> float:
     n = 30_000
     s = flow_scenario(n)
-    full = best_of(lambda: simulate_once(s, 1, 0))
-    done_full = services(simulate_once(s, 1, 0))
-    bare = best_of(lambda: bare_simpy(n))
-    done_bare = bare_simpy(n)
-    return (full / done_full) / (bare / done_bare)
+    ratio = side_by_side(lambda: simulate_once(s, 1, 0), lambda: bare_simpy(n), rounds=3)
+    return ratio * bare_simpy(n) / services(simulate_once(s, 1, 0))  # per service
 
 
 def handover_overhead() -> float:
@@ -88,9 +85,8 @@ def handover_overhead() -> float:
     s = s.model_copy(update={"teams": {"desk": team}})
     log = simulate_once(s, 1, 0)
     assert any(r.event == "handover" for r in log.records)
-    full = best_of(lambda: simulate_once(s, 1, 0))
-    bare = best_of(lambda: bare_simpy(n))
-    return (full / services(log)) / (bare / bare_simpy(n))
+    ratio = side_by_side(lambda: simulate_once(s, 1, 0), lambda: bare_simpy(n), rounds=3)
+    return ratio * bare_simpy(n) / services(log)  # per service
 
 
 def per_item_growth() -> float:
@@ -106,9 +102,8 @@ def parallel_speedup() -> float:
     s = flow_scenario(2_000)
     reps = 120
     simulate(s, reps=4, seed=1, workers=2)  # start-up of the fork server is not the point
-    one = best_of(lambda: simulate(s, reps=reps, seed=1, workers=1), 1)
-    two = best_of(lambda: simulate(s, reps=reps, seed=1, workers=2), 1)
-    return one / two
+    return 1 / side_by_side(lambda: simulate(s, reps=reps, seed=1, workers=2),
+                            lambda: simulate(s, reps=reps, seed=1, workers=1), rounds=3)
 
 
 MEMORY_PROBE = """
@@ -154,7 +149,7 @@ def one_replication() -> float:
     same = [summary_row(s, old_model.simulate_once(s, 0, r)) for r in range(3)]
     assert np.array_equal(run_chunk(s, 0, 0, 3).values,
                           np.array([list(r.values()) for r in same]), equal_nan=True)
-    return best_of(lambda: run_chunk(s, 0, 0, reps)) / best_of(old)
+    return side_by_side(lambda: run_chunk(s, 0, 0, reps), old)
 
 
 def main() -> None:
