@@ -92,8 +92,8 @@ def main() -> int:
           f"{'met' if median <= 0.5 else 'NOT met'}]")
     sim, draw = (statistics.median(x) for x in zip(*figures["split"], strict=True))
     print(f"    of which simulating {sim:.3f} s, drawing (tables, specs, comm) {draw:.3f} s; "
-          f"one replication costs {figures['rep_ms']:.0f} ms per worker now "
-          f"(~18 ms on an idle machine)")
+          f"one replication costs {figures['rep_ms']:.0f} ms of a worker as the explorer "
+          f"times it (wall time x workers / runs, drawing included)")
     refined_median = statistics.median(refined)
     print(f"  change -> chart refined to the default precision (auto; the baseline took "
           f"{figures['reps']} runs): median {refined_median:.3f} s  [target <= 1.2 s: "
