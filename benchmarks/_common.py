@@ -21,11 +21,15 @@ def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
 def side_by_side(fn: Callable[[], object], base: Callable[[], object], rounds: int = 5
                  ) -> float:
     """The fastest run of ``fn`` over the fastest of ``base``, the two taken in turn for
-    ``rounds`` rounds, so that a busy moment of the machine hits both alike."""
+    ``rounds`` rounds (each going first every other round), so that a busy moment of the
+    machine, or a warm-up, hits both alike."""
     mine, theirs = float("inf"), float("inf")
-    for _ in range(rounds):
+    for i in range(rounds):
+        if i % 2:
+            theirs = min(theirs, best_of(base, 1))
         mine = min(mine, best_of(fn, 1))
-        theirs = min(theirs, best_of(base, 1))
+        if not i % 2:
+            theirs = min(theirs, best_of(base, 1))
     return mine / theirs
 
 

@@ -362,7 +362,7 @@ def _parse(values: pd.Series, fmt: str) -> pd.Series:
     codes, texts = pd.factorize(values)
     once = pd.to_datetime(pd.Series(texts, dtype=object), format=fmt, errors="coerce", utc=True)
     out = np.append(once.dt.tz_localize(None).to_numpy(), np.datetime64("NaT"))[codes]
-    return pd.Series(out, index=values.index)
+    return pd.Series(out, index=values.index, name=values.name)
 
 
 def _base_frame(raw: pd.DataFrame, columns: Mapping[str, str],

@@ -291,23 +291,25 @@ def find_cycles(graph: Mapping[str, list[str]]) -> list[list[str]]:
     (``[a, b, c, a]``), found by a depth-first walk in the graph's order."""
     cycles: list[list[str]] = []
     state: dict[str, int] = {}  # 1: on the current path, 2: fully explored
-    path: list[str] = []
-
-    def visit(node: str) -> None:
-        state[node] = 1
-        path.append(node)
-        for nxt in graph.get(node, ()):
-            if state.get(nxt) == 1:
-                cycles.append([*path[path.index(nxt):], nxt])
-            elif nxt not in state:
-                visit(nxt)
-        path.pop()
-        state[node] = 2
-
     for node in graph:
         if node not in state:
-            visit(node)
+            _visit(node, graph, state, [], cycles)
     return cycles
+
+
+def _visit(node: str, graph: Mapping[str, list[str]], state: dict[str, int], path: list[str],
+           cycles: list[list[str]]) -> None:
+    # A module function, not a closure: a closure that calls itself is a reference cycle,
+    # which would keep a 10,000-epic graph until the cycle collector runs.
+    state[node] = 1
+    path.append(node)
+    for nxt in graph.get(node, ()):
+        if state.get(nxt) == 1:
+            cycles.append([*path[path.index(nxt):], nxt])
+        elif nxt not in state:
+            _visit(nxt, graph, state, path, cycles)
+    path.pop()
+    state[node] = 2
 
 
 def _milestone_problems(s: Scenario) -> Iterator[Problem]:
