@@ -12,18 +12,17 @@ stage when that stage has room (its WIP limit), may be sent back (rework), and l
 
 from __future__ import annotations
 
-import gc
 import math
 import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import simpy
 
 from legacy.capacity import INF, WorkerSlot, build_team, calendar_of, paid_days, team_days
+from workbench.files.collector import no_cyclic_gc
 from workbench.scenario.distributions import Distribution
 from workbench.scenario.models import Arrival, Epic, Rework, Scenario
 from workbench.sim.records import Record, RunLog, TeamCapacity
@@ -447,7 +446,7 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
     for name, epic in scenario.epics.items():
         run.env.process(epic_gate(run, name, epic, lanes[name], delays.get(name, 0.0)))
     _start_scope_risks(run)
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         run.env.run(until=scenario.horizon_days)
     end = _end_time(run)
     if interrupts:
@@ -461,20 +460,6 @@ def simulate_once(scenario: Scenario, seed: int = 0, rep: int = 0) -> RunLog:
 
 
 _UNIFORM = Distribution(kind="uniform", params=(0.0, 1.0))
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cycle collector while events run: a run allocates many small objects that
-    reference counting frees anyway, and collector passes over them cost up to a third of
-    the run time on long flow runs. Restored (and left to run) afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _fires(rng: np.random.Generator, probability: float) -> bool:

@@ -127,26 +127,27 @@ def _long_absences(cap: np.ndarray, work: np.ndarray, first_day: int, last_day: 
 
 
 class KeptCache:
-    """What was worked out from some objects, kept beside them for the next replication:
-    keyed by their ids, and valid only while the very same objects come back (the objects
-    are held, so their ids cannot be reused). The oldest entry goes beyond ``size``."""
+    """What was worked out from some objects (and plain values), kept beside them for the
+    next replication: keyed by the objects' ids and the values, and valid only while the
+    very same objects come back (they are held, so their ids cannot be reused). The oldest
+    entry goes beyond ``size``."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._entries: dict[Hashable, tuple[tuple[object, ...], Any]] = {}
 
-    def get(self, key: Hashable, held: tuple[object, ...]) -> Any:
-        """The value kept for ``key`` from the objects ``held`` (None if there is none)."""
-        hit = self._entries.get(key)
+    def get(self, held: tuple[object, ...], extra: Hashable = ()) -> Any:
+        """The value kept from the objects ``held`` and ``extra`` (None if there is none)."""
+        hit = self._entries.get((*map(id, held), extra))
         if hit is None or any(a is not b for a, b in zip(hit[0], held, strict=True)):
             return None
         return hit[1]
 
-    def put(self, key: Hashable, held: tuple[object, ...], value: Any) -> Any:
-        """Keep ``value``, worked out from ``held``; returns it."""
+    def put(self, held: tuple[object, ...], extra: Hashable, value: Any) -> Any:
+        """Keep ``value``, worked out from ``held`` and ``extra``; returns it."""
         if len(self._entries) >= self.size:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = (held, value)
+        self._entries[(*map(id, held), extra)] = (held, value)
         return value
 
 
@@ -156,10 +157,9 @@ _WORKING = KeptCache(256)
 def _working(work: np.ndarray, first: int, last_day: int) -> np.ndarray:
     """The working days (indices into ``work``) from ``first`` to before ``last_day``, worked
     out once for each stay (read-only: every replication's people share them)."""
-    key = (id(work), first, last_day)
-    days = _WORKING.get(key, (work,))
+    days = _WORKING.get((work,), (first, last_day))
     if days is None:
-        days = _WORKING.put(key, (work,), _frozen(
+        days = _WORKING.put((work,), (first, last_day), _frozen(
             (work[first:max(last_day, first)] > 0).nonzero()[0] + first))
     return days
 
@@ -237,8 +237,7 @@ _PLANNED = KeptCache(64)  # teams kept: a sweep's or explorer's recent scenarios
 def planned_team(scenario: Scenario, name: str, work: np.ndarray) -> list[WorkerSlot]:
     """A team's person slots before any risk or interrupt, frozen and read-only (shared by
     every replication of ``scenario``; kept for the most recent scenarios)."""
-    key = (id(scenario), name)
-    kept: list[WorkerSlot] | None = _PLANNED.get(key, (scenario, work))
+    kept: list[WorkerSlot] | None = _PLANNED.get((scenario, work), name)
     if kept is not None:
         return kept
     team = scenario.teams[name]
@@ -251,7 +250,7 @@ def planned_team(scenario: Scenario, name: str, work: np.ndarray) -> list[Worker
     for p in people:
         p.freeze(work, team.handover_after_days)
         p.cap.setflags(write=False)  # shared: a replication that changes it copies it first
-    return _PLANNED.put(key, (scenario, work), people)
+    return _PLANNED.put((scenario, work), name, people)
 
 
 def _slots(scenario: Scenario, name: str, team: Team, work: np.ndarray) -> list[WorkerSlot]:

@@ -639,14 +639,14 @@ def _team_capacity(name: str, stages: tuple[str, ...], people: list[WorkerSlot],
                    weekdays: np.ndarray) -> TeamCapacity:
     """The team's capacity curves; worked out once for a team no risk or interrupt changed
     (its people are then the scenario's shared, read-only slots)."""
-    kept: TeamCapacity | None = _CAPACITY.get(id(people), (people, weekdays))
+    kept: TeamCapacity | None = _CAPACITY.get((people, weekdays))
     if kept is not None:
         return kept
     made = _sum_capacity(name, stages, people, weekdays)
     if all(not p.cap.flags.writeable for p in people):  # the shared slots: keep the sum
         for a in made.available.values():
             a.setflags(write=False)
-        _CAPACITY.put(id(people), (people, weekdays), made)
+        _CAPACITY.put((people, weekdays), (), made)
     return made
 
 
@@ -665,7 +665,7 @@ def _paid(people: list[WorkerSlot], weekdays: np.ndarray) -> np.ndarray:
     """People on the payroll each day, read-only; worked out once for each set of stays (a
     risk that takes someone for good changes it, interrupts do not)."""
     stays = tuple((p.first_day, p.last_day, p.share) for p in people)
-    kept: np.ndarray | None = _PAID.get((id(weekdays), stays), (weekdays,))
+    kept: np.ndarray | None = _PAID.get((weekdays,), stays)
     if kept is not None:
         return kept
     paid = np.zeros(len(weekdays))
@@ -673,7 +673,7 @@ def _paid(people: list[WorkerSlot], weekdays: np.ndarray) -> np.ndarray:
         stay = slice(max(first, 0), max(last, 0))  # paid nothing outside it
         paid[stay] += weekdays[stay] * share
     paid.setflags(write=False)
-    return _PAID.put((id(weekdays), stays), (weekdays,), paid)
+    return _PAID.put((weekdays,), stays, paid)
 
 
 def _end_time(run: Run) -> float:
